@@ -1,0 +1,127 @@
+# panel-backup - one non-recursive Makefile.
+#
+#   make            build bin/ (warning-free, -O2)
+#   make sanitize   the same with AddressSanitizer and UBSan
+#   make deps       install every package needed to build and test
+#   make test       build (sanitized when SAN=1), start nothing, run tests
+#   make run        a local Redis, the daemons, one real backup of a demo user
+#   make bench      benchmarks against pigz/zstd/tar and friends
+#
+# Objects go to build/<flavor>/; every .c of a module folder is part of the
+# library except *_main.c, which are the programs.
+
+CC	?= gcc
+SAN	?= 0
+FLAVOR	:= $(if $(filter 1,$(SAN)),san,opt)
+OBJDIR	:= build/$(FLAVOR)
+
+PKGS	:= hiredis jansson libarchive libzstd zlib libcurl libssh2 libsodium \
+	   libdeflate libcrypto libpcre2-8 gpgme
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN	:= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	   -Wpointer-arith -Wvla -Wimplicit-fallthrough -Wformat=2 \
+	   -Wno-unused-parameter
+CFLAGS	?= -O2 -g
+ifeq ($(SAN),1)
+CFLAGS	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	   -fno-sanitize-recover=undefined
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
+	   $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
+	   -Icommon -Iqueue -Istorage -Iworker -Ischeduler -Inotifier -Icli
+LIBS	:= $(PKG_LIBS) -pthread -lm
+
+MODULES	:= common queue storage worker scheduler notifier cli
+ALLSRC	:= $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+MAINS	:= $(filter %_main.c,$(ALLSRC))
+LIBSRC	:= $(filter-out %_main.c,$(ALLSRC))
+LIBOBJ	:= $(LIBSRC:%.c=$(OBJDIR)/%.o)
+LIBA	:= $(OBJDIR)/libpanelbackup.a
+
+PROGS	:= bin/backupctl bin/backup bin/backup-worker bin/backup-scheduler \
+	   bin/backup-notifier
+main_of	= $(OBJDIR)/$(patsubst bin/%,%,$(subst -,_,$(1)))
+
+TESTSRC	:= $(wildcard tests/unit/test_*.c) $(wildcard tests/storage/test_*.c)
+TESTLIB	:= $(filter-out $(TESTSRC),$(wildcard tests/unit/*.c tests/storage/*.c))
+TESTBIN	:= $(TESTSRC:tests/%.c=$(OBJDIR)/tests/%)
+TESTLIBOBJ := $(TESTLIB:%.c=$(OBJDIR)/%.o)
+
+.PHONY: all sanitize deps test test-only run bench bench-scale fuzz clean \
+	install check-flavor reference
+
+all: check-flavor $(PROGS) $(TESTBIN)
+
+# Relink bin/ when the flavor changes (sanitized vs optimized objects).
+check-flavor:
+	@mkdir -p build bin
+	@[ "$$(cat build/flavor 2>/dev/null)" = "$(FLAVOR)" ] || \
+	    { echo $(FLAVOR) > build/flavor; rm -f $(PROGS); }
+
+sanitize:
+	$(MAKE) SAN=1 all
+
+deps:
+	sh scripts/deps.sh
+
+$(OBJDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIBOBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+bin/backupctl: $(OBJDIR)/cli/backupctl_main.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+bin/backup: $(OBJDIR)/cli/backup_main.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+bin/backup-worker: $(OBJDIR)/worker/worker_main.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+bin/backup-scheduler: $(OBJDIR)/scheduler/scheduler_main.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+bin/backup-notifier: $(OBJDIR)/notifier/notifier_main.o $(LIBA)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(OBJDIR)/tests/%: tests/%.c $(TESTLIBOBJ) $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/storage $(LDFLAGS) -o $@ \
+	    $< $(TESTLIBOBJ) $(LIBA) $(LIBS)
+
+# The whole suite: unit tests, the storage conformance suite, black-box
+# tests with real servers.  Ends with "N passed, N failed".
+test: deps
+	$(MAKE) SAN=$(SAN) all
+	sh tests/run.sh $(OBJDIR)/tests
+
+test-only: all
+	sh tests/run.sh $(OBJDIR)/tests
+
+run: deps all
+	sh scripts/demo.sh
+
+bench: deps all
+	sh bench/run.sh
+
+bench-scale: deps all
+	sh bench/scale.sh
+
+fuzz:
+	sh tests/fuzz/run.sh
+
+reference: bin/backupctl
+	bin/backupctl config reference
+
+PREFIX	?= /usr/local
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build bin
+
+-include $(LIBOBJ:.o=.d) $(TESTLIBOBJ:.o=.d)

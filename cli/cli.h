@@ -1,0 +1,42 @@
+/*
+ * cli.h - backupctl's subcommand table.
+ *
+ * One cmd_<verb>.c per subcommand (tmux's cmd-*.c), each exporting one
+ * const struct cli_cmd.  exec() returns the process exit status of SPEC.md:
+ * 0 success, 1 failed, 2 bad usage or settings, 3 a service unreachable.
+ * err()/warnx() style printing is allowed here and only here.
+ */
+#ifndef BK_CLI_H
+#define BK_CLI_H
+
+#include <stdbool.h>
+
+#include "settings.h"
+
+struct cli_ctx {
+	const char	*config_path;	/* --config, or NULL */
+	struct settings	 admin;
+	bool		 admin_loaded;
+};
+
+struct cli_cmd {
+	const char	*name;
+	const char	*usage;		/* after "backupctl " */
+	const char	*summary;
+	int		(*exec)(struct cli_ctx *, int argc, char **argv);
+};
+
+/* Load the admin config once; prints the error and returns its exit
+ * status (2 or 3) on failure, else 0. */
+int	cli_admin(struct cli_ctx *);
+/* Print "backupctl: msg" to stderr; returns status. */
+int	cli_fail(int status, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print a usage line for cmd to stderr and return 2. */
+int	cli_usage(const struct cli_cmd *);
+
+extern const struct cli_cmd cmd_run;
+extern const struct cli_cmd cmd_config;
+extern const struct cli_cmd cmd_cron;
+
+#endif

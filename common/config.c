@@ -1,0 +1,145 @@
+/*
+ * config.c - loading the admin config and user settings files.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dotenv.h"
+#include "err.h"
+#include "log.h"
+#include "path.h"
+#include "settings.h"
+#include "xmalloc.h"
+
+const char *
+config_path(const char *explicit_path)
+{
+	const char *env;
+
+	if (explicit_path != NULL)
+		return explicit_path;
+	env = getenv("PANEL_BACKUP_CONFIG");
+	if (env != NULL && *env != '\0')
+		return env;
+	return CONFIG_DEFAULT_PATH;
+}
+
+int
+config_load_admin(const char *path, struct settings *s, struct diag *diag,
+    struct bk_err *err)
+{
+	struct kvlist kv;
+	struct diag local;
+	struct diag *d = diag != NULL ? diag : &local;
+	char host[256];
+	enum log_level lvl;
+	struct stat sb;
+	int rc = -1;
+
+	kvlist_init(&kv);
+	diag_init(&local);
+	if (dotenv_load(path, &kv, err) == -1) {
+		if (err->code != BK_ENOENT ||
+		    strcmp(path, config_path(NULL)) != 0 ||
+		    getenv("PANEL_BACKUP_CONFIG") != NULL) {
+			if (err->code == BK_ENOENT)
+				bk_err_set(err, BK_ECONFIG, "config file %s "
+				    "not found", path);
+			err->code = BK_ECONFIG;
+			goto out;
+		}
+		/* No config at the default place: run on defaults. */
+	} else if (stat(path, &sb) == 0 && (sb.st_mode & 0044) != 0 &&
+	    (kvlist_get(&kv, "REDIS_URL") != NULL &&
+	    strchr(kvlist_get(&kv, "REDIS_URL"), '@') != NULL))
+		diag_add(d, DIAG_WARN, "REDIS_URL", "%s holds a password and "
+		    "is readable by others (chmod 600)", path);
+	if (settings_load(s, &kv, SET_ADMIN, NULL, d) == -1) {
+		diag_to_err(d, err);
+		settings_free(s);
+		goto out;
+	}
+	if (!settings_is_set(s, "NODE")) {
+		if (gethostname(host, sizeof(host)) == -1)
+			strcpy(host, "localhost");
+		host[sizeof(host) - 1] = '\0';
+		settings_set(s, "NODE", host);
+	}
+	if (log_parse_level(settings_get(s, "LOG_LEVEL"), &lvl) == 0)
+		log_set_level(lvl);
+	rc = 0;
+out:
+	kvlist_free(&kv);
+	diag_free(&local);
+	return rc;
+}
+
+char *
+config_user_file(const struct settings *admin, const char *user)
+{
+	char *p;
+
+	xasprintf(&p, "%s/%s.env", settings_get(admin, "USERS_DIR"), user);
+	return p;
+}
+
+char *
+config_source_path(const struct settings *admin, const char *key,
+    const char *user)
+{
+	const char *tmpl = settings_get(admin, key);
+
+	return tmpl != NULL ? path_template(tmpl, user) : NULL;
+}
+
+int
+config_load_user(const struct settings *admin, const char *user,
+    const char *env_file, struct settings *s, struct diag *diag,
+    struct bk_err *err)
+{
+	struct kvlist kv;
+	struct diag local;
+	struct diag *d = diag != NULL ? diag : &local;
+	char *file = NULL, *root = NULL;
+	struct stat sb;
+	int rc = -1;
+
+	kvlist_init(&kv);
+	diag_init(&local);
+	memset(s, 0, sizeof(*s));
+	if (user != NULL && !path_valid_user(user)) {
+		bk_err_set(err, BK_ECONFIG, "\"%s\" is not a valid user name",
+		    user);
+		goto out;
+	}
+	file = env_file != NULL ? xstrdup(env_file) :
+	    config_user_file(admin, user);
+	if (dotenv_load(file, &kv, err) == -1) {
+		if (err->code == BK_ENOENT)
+			bk_err_set(err, BK_ECONFIG, "settings file %s not "
+			    "found", file);
+		err->code = BK_ECONFIG;
+		goto out;
+	}
+	if (stat(file, &sb) == 0 && (sb.st_mode & 0004) != 0)
+		diag_add(d, DIAG_WARN, "", "%s is readable by every local "
+		    "user and may hold secrets (chmod 640)", file);
+	root = config_source_path(admin, "SOURCE_FILES",
+	    user != NULL ? user : "");
+	if (settings_load(s, &kv, SET_USER, root, d) == -1) {
+		diag_to_err(d, err);
+		settings_free(s);
+		goto out;
+	}
+	rc = 0;
+out:
+	kvlist_free(&kv);
+	diag_free(&local);
+	free(file);
+	free(root);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/*
+ * storage_int.h - for storage_*.c backends only: the vtable.
+ *
+ * A backend is one file ending in
+ *	const struct storage_backend storage_backend_x = { .name = "x", ... };
+ * plus one line in storage.c's registry.  Only storage.c calls through
+ * the vtable; it checks names, allocates priv, and frees handles.
+ */
+#ifndef BK_STORAGE_INT_H
+#define BK_STORAGE_INT_H
+
+#include "storage.h"
+
+struct storage_backend {
+	const char	*name;
+	/* The user setting whose presence enables this backend. */
+	const char	*enable_key;
+	size_t		 priv_size;	/* storage.c allocates st->priv */
+	size_t		 upload_size;	/* and up->priv for each upload */
+
+	int	(*open)(struct storage *, const struct storage_config *,
+		    struct bk_err *);
+	void	(*close)(struct storage *);
+	int	(*begin)(struct storage *, struct storage_upload *,
+		    struct bk_err *);
+	int	(*write)(struct storage_upload *, const void *, size_t,
+		    struct bk_err *);
+	int	(*commit)(struct storage_upload *, struct bk_err *);
+	void	(*abort)(struct storage_upload *);
+	int	(*list)(struct storage *, storage_list_fn *, void *,
+		    struct bk_err *);
+	int	(*remove)(struct storage *, const char *,
+		    struct bk_err *);
+	int	(*download)(struct storage *, const char *,
+		    storage_sink_fn *, void *, struct bk_err *);
+	int	(*cleanup)(struct storage *, struct bk_err *);	/* optional */
+};
+
+struct storage {
+	const struct storage_backend	*be;
+	void				*priv;
+	char				*location;	/* set by open */
+};
+
+struct storage_upload {
+	struct storage	*st;
+	char		*name;
+	uint64_t	 bytes;
+	void		*priv;
+};
+
+/* For open(): set the printable location (copied). */
+void	storage_set_location(struct storage *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+extern const struct storage_backend storage_backend_local;
+
+#endif

@@ -1,0 +1,292 @@
+/*
+ * storage_local.c - a local folder destination (BACKUP_ARCHIVE).
+ *
+ * An upload is written to ".NAME.partial" in the destination folder,
+ * holding an exclusive flock for its whole life; commit fsyncs the file,
+ * renames it into place and fsyncs the folder, so after a crash a backup
+ * is either complete under its name or absent.  cleanup() removes partial
+ * files whose lock nobody holds any more: their writer is dead.
+ *
+ * Threads: no state shared between handles.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "path.h"
+#include "settings.h"
+#include "storage_int.h"
+#include "xmalloc.h"
+
+#define PARTIAL_SUFFIX	".partial"
+
+struct local {
+	char	*dir;
+	int	 dirfd;
+};
+
+struct local_upload {
+	int	 fd;
+	char	*tmp;		/* ".NAME.partial", relative to dirfd */
+};
+
+static int
+local_open(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	struct local *l = st->priv;
+	const char *dir = settings_get(cfg->user, "BACKUP_ARCHIVE");
+
+	l->dirfd = -1;
+	if (dir == NULL || *dir == '\0')
+		return bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: not set");
+	if (*dir != '/')
+		return bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: %s: must "
+		    "be an absolute path", dir);
+	if (path_mkdirs(dir, 0700, err) == -1) {
+		bk_err_prefix(err, "BACKUP_ARCHIVE");
+		err->code = BK_EIO;
+		return -1;
+	}
+	l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->dirfd == -1)
+		return bk_err_sys(err, BK_EIO, "BACKUP_ARCHIVE: %s", dir);
+	l->dir = xstrdup(dir);
+	storage_set_location(st, "local:%s", dir);
+	return 0;
+}
+
+static void
+local_close(struct storage *st)
+{
+	struct local *l = st->priv;
+
+	if (l->dirfd != -1)
+		close(l->dirfd);
+	free(l->dir);
+}
+
+static int
+local_begin(struct storage *st, struct storage_upload *up,
+    struct bk_err *err)
+{
+	struct local *l = st->priv;
+	struct local_upload *lu = up->priv;
+
+	xasprintf(&lu->tmp, ".%s" PARTIAL_SUFFIX, up->name);
+	/* O_TRUNC is safe: the lock below fails if a live writer has it. */
+	lu->fd = openat(l->dirfd, lu->tmp, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW, 0600);
+	if (lu->fd == -1) {
+		bk_err_sys(err, BK_EIO, "%s/%s", l->dir, lu->tmp);
+		goto fail;
+	}
+	if (flock(lu->fd, LOCK_EX | LOCK_NB) == -1) {
+		bk_err_set(err, BK_EEXIST, "%s/%s: another upload of this "
+		    "name is running", l->dir, up->name);
+		close(lu->fd);
+		goto fail;
+	}
+	if (ftruncate(lu->fd, 0) == -1) {
+		bk_err_sys(err, BK_EIO, "%s/%s", l->dir, lu->tmp);
+		unlinkat(l->dirfd, lu->tmp, 0);
+		close(lu->fd);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(lu->tmp);
+	return -1;
+}
+
+static int
+local_write(struct storage_upload *up, const void *p, size_t n,
+    struct bk_err *err)
+{
+	struct local_upload *lu = up->priv;
+	struct local *l = up->st->priv;
+	const char *c = p;
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(lu->fd, c, n);
+		if (w == -1) {
+			if (errno == EINTR)
+				continue;
+			return bk_err_sys(err, BK_EIO, "%s/%s", l->dir,
+			    lu->tmp);
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+local_abort(struct storage_upload *up)
+{
+	struct local_upload *lu = up->priv;
+	struct local *l = up->st->priv;
+
+	unlinkat(l->dirfd, lu->tmp, 0);
+	close(lu->fd);
+	free(lu->tmp);
+}
+
+static int
+local_commit(struct storage_upload *up, struct bk_err *err)
+{
+	struct local_upload *lu = up->priv;
+	struct local *l = up->st->priv;
+
+	if (fsync(lu->fd) == -1) {
+		bk_err_sys(err, BK_EIO, "%s/%s: fsync", l->dir, lu->tmp);
+		goto fail;
+	}
+	if (renameat(l->dirfd, lu->tmp, l->dirfd, up->name) == -1) {
+		bk_err_sys(err, BK_EIO, "%s/%s", l->dir, up->name);
+		goto fail;
+	}
+	(void)fsync(l->dirfd);
+	close(lu->fd);
+	free(lu->tmp);
+	return 0;
+fail:
+	local_abort(up);
+	return -1;
+}
+
+static int
+local_list(struct storage *st, storage_list_fn *fn, void *arg,
+    struct bk_err *err)
+{
+	struct local *l = st->priv;
+	struct storage_obj obj;
+	struct dirent *de;
+	struct stat sb;
+	DIR *d;
+	int fd, rc = 0;
+
+	if ((fd = dup(l->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return bk_err_sys(err, BK_EIO, "%s", l->dir);
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(l->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(sb.st_mode))
+			continue;
+		obj.name = de->d_name;
+		obj.size = (uint64_t)sb.st_size;
+		obj.mtime = sb.st_mtime;
+		if ((rc = fn(&obj, arg)) != 0)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static int
+local_remove(struct storage *st, const char *name, struct bk_err *err)
+{
+	struct local *l = st->priv;
+
+	if (unlinkat(l->dirfd, name, 0) == -1)
+		return bk_err_sys(err, errno == ENOENT ? BK_ENOENT : BK_EIO,
+		    "%s/%s", l->dir, name);
+	return 0;
+}
+
+static int
+local_download(struct storage *st, const char *name, storage_sink_fn *fn,
+    void *arg, struct bk_err *err)
+{
+	struct local *l = st->priv;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd == -1)
+		return bk_err_sys(err, errno == ENOENT ? BK_ENOENT : BK_EIO,
+		    "%s/%s", l->dir, name);
+	buf = xmalloc(1 << 20);
+	for (;;) {
+		n = read(fd, buf, 1 << 20);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			bk_err_sys(err, BK_EIO, "%s/%s", l->dir, name);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (fn(buf, (size_t)n, arg, err) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+/* Remove ".X.partial" files nobody holds a lock on. */
+static int
+local_cleanup(struct storage *st, struct bk_err *err)
+{
+	struct local *l = st->priv;
+	struct dirent *de;
+	size_t len, sl = strlen(PARTIAL_SUFFIX);
+	DIR *d;
+	int fd;
+
+	if ((fd = dup(l->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return bk_err_sys(err, BK_EIO, "%s", l->dir);
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] != '.' || len <= sl + 1 ||
+		    strcmp(de->d_name + len - sl, PARTIAL_SUFFIX) != 0)
+			continue;
+		fd = openat(l->dirfd, de->d_name, O_RDONLY | O_CLOEXEC |
+		    O_NOFOLLOW);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			unlinkat(l->dirfd, de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
+	return 0;
+}
+
+const struct storage_backend storage_backend_local = {
+	.name = "local",
+	.enable_key = "BACKUP_ARCHIVE",
+	.priv_size = sizeof(struct local),
+	.upload_size = sizeof(struct local_upload),
+	.open = local_open,
+	.close = local_close,
+	.begin = local_begin,
+	.write = local_write,
+	.commit = local_commit,
+	.abort = local_abort,
+	.list = local_list,
+	.remove = local_remove,
+	.download = local_download,
+	.cleanup = local_cleanup,
+};
