@@ -1,0 +1,46 @@
+/*
+ * http.h - the libcurl set-up every outgoing connection shares.
+ *
+ * The one place that applies the admin's HTTP_CONNECT_TO (curl's
+ * --connect-to, for every libcurl connection: S3, Azure, WebDAV, Dropbox,
+ * notifications including SMTP) and HTTP_CA_FILE (an extra CA bundle
+ * trusted besides the system's).  Deviation from "common uses libc only",
+ * on purpose: storage/ and notifier/ must not each carry a copy.
+ *
+ * Threads: http_easy() may be called from any thread once http_init() ran
+ * in main before threads started.
+ */
+#ifndef BK_HTTP_H
+#define BK_HTTP_H
+
+#include <stdbool.h>
+
+#include <curl/curl.h>
+
+struct bk_err;
+struct settings;
+
+struct http_tls {
+	bool		 insecure;	/* skip verification */
+	const char	*ca_pem;	/* extra CA as PEM text, or NULL */
+};
+
+/*
+ * A new easy handle with connect-to, the CA bundle (system + HTTP_CA_FILE
+ * + tls->ca_pem), TCP keepalive, NOSIGNAL and a connect timeout.  admin
+ * and tls may be NULL.  The handle owns the lists it was given; free it
+ * with http_easy_free().
+ */
+CURL	*http_easy(const struct settings *admin, const struct http_tls *tls,
+	    struct bk_err *);
+void	 http_easy_free(CURL *);
+
+/* Map a curl failure to a bk_err naming what was being done; connection
+ * failures are BK_EUNREACH, timeouts BK_ETIMEDOUT, TLS problems
+ * BK_ECONFIG.  Returns -1. */
+int	 http_curl_err(struct bk_err *, CURLcode, const char *what);
+
+/* Retry-After header value (seconds or HTTP date) -> seconds, or -1. */
+long	 http_retry_after(const char *value);
+
+#endif
