@@ -55,5 +55,6 @@ void	storage_set_location(struct storage *, const char *, ...)
 
 extern const struct storage_backend storage_backend_local;
 extern const struct storage_backend storage_backend_sftp;
+extern const struct storage_backend storage_backend_dropbox;
 
 #endif
