@@ -1,20 +1,151 @@
 /*
- * cmd_run.c - placeholder.
+ * cmd_run.c - `backupctl run USER` and `backupctl run --env-file FILE
+ * [--user NAME]`: one backup now, in this process, without Redis; then the
+ * user's notifications, as the notifier would send them.
+ *
+ * Prints a summary to stdout; logs (logfmt) go to stderr.  Exit status is
+ * SPEC.md's: 0, 1 failed, 2 bad settings, 3 a destination unreachable.
  */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "config.h"
+#include "err.h"
+#include "job.h"
+#include "log.h"
+#include "notify.h"
+#include "settings.h"
+
+static void
+print_result(const struct job_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->ndests; i++) {
+		if (res->dests[i].name != NULL)
+			printf("wrote %s to %s (%llu bytes)\n",
+			    res->dests[i].name, res->dests[i].location,
+			    (unsigned long long)res->bytes_out);
+		if (res->dests[i].pruned > 0)
+			printf("pruned %u old backup%s at %s\n",
+			    res->dests[i].pruned,
+			    res->dests[i].pruned == 1 ? "" : "s",
+			    res->dests[i].location);
+	}
+	printf("%llu files, %llu bytes read, %u warning%s, %.1f s\n",
+	    (unsigned long long)res->files,
+	    (unsigned long long)res->bytes_in, res->warnings,
+	    res->warnings == 1 ? "" : "s", res->seconds);
+}
+
+/* The user's notifications, loaded again: the job's settings are gone. */
+static void
+send_notifications(struct cli_ctx *ctx, const char *user,
+    const char *env_file, const struct job_result *res,
+    const struct bk_err *err, int failed, time_t started)
+{
+	struct notify_event ev = { 0 };
+	struct settings us;
+	struct bk_err lerr;
+	char dests[1024] = "";
+	size_t i, len = 0;
+
+	if (config_load_user(&ctx->admin, user, env_file, &us, NULL,
+	    &lerr) == -1)
+		return;
+	for (i = 0; i < res->ndests && len < sizeof(dests) - 2; i++)
+		len += (size_t)snprintf(dests + len, sizeof(dests) - len,
+		    "%s%s", len > 0 ? ", " : "",
+		    res->dests[i].location != NULL ? res->dests[i].location :
+		    res->dests[i].destination);
+	ev.kind = failed ? NOTIFY_FAILED : NOTIFY_SUCCEEDED;
+	ev.user = user;
+	ev.backup_name = res->name;
+	ev.destinations = dests;
+	ev.error = failed ? err->msg : NULL;
+	ev.size = res->bytes_out;
+	ev.seconds = res->seconds;
+	for (i = 0; i < res->ndests; i++)
+		ev.pruned += res->dests[i].pruned;
+	ev.started = started;
+	ev.finished = time(NULL);
+	(void)notify_event(&ctx->admin, &us, &ev);
+	settings_free(&us);
+}
+
+static const char *
+login_name(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+
+	return pw != NULL ? pw->pw_name : "root";
+}
 
 static int
 cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	return cli_fail(1, "run: not implemented yet");
+	static const struct option opts[] = {
+		{ "env-file", required_argument, NULL, 'e' },
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env_file = NULL, *user = NULL;
+	struct job_spec spec = { 0 };
+	struct job_result res;
+	struct bk_err err;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "e:u:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'e':
+			env_file = optarg;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		default:
+			return cli_usage(&cmd_run);
+		}
+	}
+	if (optind < argc && user == NULL)
+		user = argv[optind++];
+	if (optind != argc || (user == NULL && env_file == NULL))
+		return cli_usage(&cmd_run);
+	if (user == NULL)
+		user = login_name();
+	if ((rc = cli_admin(ctx)) != 0)
+		return rc;
+	spec.user = user;
+	spec.env_file = env_file;
+	spec.admin = &ctx->admin;
+	spec.start = time(NULL);
+	log_set_context(user, NULL);
+	rc = job_run(&spec, &res, &err);
+	if (rc == 0) {
+		print_result(&res);
+		log_kv(LOG_INFO, "backup succeeded", "name", res.name,
+		    (char *)NULL);
+	} else {
+		if (res.ndests > 0)
+			print_result(&res);
+		fprintf(stderr, "backupctl: backup of %s failed: %s\n", user,
+		    err.msg);
+	}
+	send_notifications(ctx, user, env_file, &res, &err, rc != 0,
+	    spec.start);
+	rc = rc == 0 ? 0 : bk_err_exit_status(&err);
+	job_result_free(&res);
+	return rc;
 }
 
 const struct cli_cmd cmd_run = {
 	.name = "run",
-	.usage = "run ...",
-	.summary = "not implemented yet",
+	.usage = "run (USER | --env-file FILE [--user NAME])",
+	.summary = "run one backup now, in this process, without Redis",
 	.exec = cmd_run_exec,
 };

@@ -1,0 +1,32 @@
+/*
+ * compress.h - the compression stages of the pipeline.
+ *
+ * gz: independent blocks of COMPRESS_GZ_BLOCK bytes compressed with
+ * libdeflate on `threads` threads and written in order, each a complete
+ * gzip member (RFC 1952 allows any number; gzip, pigz, GNU tar, Python and
+ * Go read them).  Block boundaries depend only on the input, so the output
+ * is byte-identical for any thread count.
+ * zst: one zstd frame with its checksum, libzstd's own worker threads.
+ */
+#ifndef BK_COMPRESS_H
+#define BK_COMPRESS_H
+
+#define COMPRESS_GZ_BLOCK	(1024 * 1024)
+
+struct stage_type;
+
+struct compress_cfg {
+	int	level;
+	int	threads;	/* >= 1 */
+};
+
+extern const struct stage_type stage_gzip;
+extern const struct stage_type stage_zstd;
+/* Readers, for restore and verify: compressed in, plain out. */
+extern const struct stage_type stage_gunzip;
+extern const struct stage_type stage_unzstd;
+
+/* Threads for a GZIP_PARALLELISM-style value: 0 means every core. */
+int	compress_threads(long long setting);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * prune.h - deleting expired backups at one destination, written once over
+ * the storage interface for every backend.
+ *
+ * Safer than the tool the panel docs describe: without
+ * BACKUP_PRUNING_PREFIX the candidates are only names the BACKUP_FILENAME
+ * template could have made; a backup's age is the time in its name when
+ * the template has date verbs, else the storage's modification time; the
+ * backup just written is never deleted; and when every candidate would go,
+ * nothing is deleted and a warning says why.
+ */
+#ifndef BK_PRUNE_H
+#define BK_PRUNE_H
+
+#include <stdbool.h>
+#include <time.h>
+
+struct bk_err;
+struct settings;
+struct storage;
+
+struct prune_result {
+	unsigned int	 candidates;	/* names pruning may consider */
+	unsigned int	 expired;	/* of which older than the cutoff */
+	unsigned int	 pruned;	/* actually deleted */
+	unsigned int	 failed;	/* deletions that failed */
+	bool		 refused_all;	/* every candidate expired: kept all */
+	bool		 skipped;	/* retention off */
+};
+
+/*
+ * Prune st by user's BACKUP_RETENTION_DAYS / LEEWAY / PRUNING_PREFIX.
+ * tmpl is the effective file name template, keep the name just written
+ * (never deleted; may be NULL), now the reference time.  Returns -1 only
+ * when the listing failed; deletion failures are counted in res.
+ */
+int	prune_run(struct storage *, const struct settings *user,
+	    const char *tmpl, const char *keep, time_t now,
+	    struct prune_result *, struct bk_err *);
+
+#endif

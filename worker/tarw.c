@@ -1,0 +1,460 @@
+/*
+ * tarw.c - walking source trees into a pax archive.
+ *
+ * The walk uses directory file descriptors (openat, O_NOFOLLOW) so a
+ * symlink planted anywhere in a tree is stored as a link and never
+ * followed, and a directory swapped for a link mid-walk is not entered.
+ * A regular file is stored with the size it had when opened (GNU tar's
+ * rule): a file that grows is cut there, one that shrinks is padded with
+ * zeros and counted as a warning.  A file that vanishes or cannot be read
+ * is skipped with a warning; the backup goes on.
+ *
+ * Threads: the caller's (the job's producer thread).
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "err.h"
+#include "exclude.h"
+#include "log.h"
+#include "pipeline.h"
+#include "tarw.h"
+#include "xmalloc.h"
+
+#define READ_CHUNK	(256 * 1024)
+
+struct link_seen {
+	dev_t		 dev;
+	ino_t		 ino;
+	char		*member;
+};
+
+struct tarw {
+	struct archive		*a;
+	struct pipeline		*p;
+	struct bk_err		 werr;		/* why the last write failed */
+	struct tarw_stats	 stats;
+	char			*buf;
+	struct link_seen	*links;
+	size_t			 nlinks;
+	tarw_tick_fn		*tick;
+	void			*tick_arg;
+	time_t			 last_tick;
+	volatile int		*cancel;
+	struct exclude		*ex;
+	struct buf		 full;		/* full source path, for ex */
+};
+
+static la_ssize_t
+tarw_cb_write(struct archive *a, void *arg, const void *data, size_t len)
+{
+	struct tarw *t = arg;
+
+	(void)a;
+	if (pipeline_write(t->p, data, len, &t->werr) == -1)
+		return -1;
+	return (la_ssize_t)len;
+}
+
+struct tarw *
+tarw_new(struct pipeline *p, struct bk_err *err)
+{
+	struct tarw *t = xcalloc(1, sizeof(*t));
+
+	t->p = p;
+	t->buf = xmalloc(READ_CHUNK);
+	buf_init(&t->full, 64 * 1024);
+	t->a = archive_write_new();
+	if (t->a == NULL ||
+	    archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    archive_write_open2(t->a, t, NULL, tarw_cb_write, NULL, NULL) !=
+	    ARCHIVE_OK) {
+		bk_err_set(err, BK_EFAIL, "tar: cannot start the archive");
+		tarw_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+tarw_set_tick(struct tarw *t, tarw_tick_fn *fn, void *arg)
+{
+	t->tick = fn;
+	t->tick_arg = arg;
+}
+
+void
+tarw_set_cancel(struct tarw *t, volatile int *cancel)
+{
+	t->cancel = cancel;
+}
+
+const struct tarw_stats *
+tarw_stats(const struct tarw *t)
+{
+	return &t->stats;
+}
+
+/* The archive failed: the pipeline's error says why if it has one. */
+static int
+arch_err(struct tarw *t, struct bk_err *err, const char *member)
+{
+	if (t->werr.code != BK_OK) {
+		*err = t->werr;
+		return -1;
+	}
+	return bk_err_set(err, BK_EFAIL, "tar: %s: %s", member,
+	    archive_error_string(t->a));
+}
+
+static int
+check_cancel(struct tarw *t, struct bk_err *err)
+{
+	time_t now;
+
+	if (t->cancel != NULL && *t->cancel)
+		return bk_err_set(err, BK_ECANCELED, "backup cancelled");
+	if (pipeline_failed(t->p)) {
+		/* A later stage failed: stop reading; the caller gets the
+		 * pipeline's error from pipeline_finish(). */
+		return bk_err_set(err, BK_ECANCELED, "pipeline failed");
+	}
+	if (t->tick != NULL && (now = time(NULL)) != t->last_tick) {
+		t->last_tick = now;
+		t->tick(&t->stats, t->tick_arg);
+	}
+	return 0;
+}
+
+static void
+set_owner(struct archive_entry *e, const struct stat *sb)
+{
+	struct passwd *pw;
+	struct group *gr;
+
+	archive_entry_set_uid(e, sb->st_uid);
+	archive_entry_set_gid(e, sb->st_gid);
+	if ((pw = getpwuid(sb->st_uid)) != NULL)
+		archive_entry_set_uname(e, pw->pw_name);
+	if ((gr = getgrgid(sb->st_gid)) != NULL)
+		archive_entry_set_gname(e, gr->gr_name);
+}
+
+static struct archive_entry *
+entry_for(const char *member, const struct stat *sb)
+{
+	struct archive_entry *e = archive_entry_new();
+
+	archive_entry_set_pathname(e, member);
+	archive_entry_set_mode(e, sb->st_mode);
+	archive_entry_set_mtime(e, sb->st_mtim.tv_sec, sb->st_mtim.tv_nsec);
+	set_owner(e, sb);
+	return e;
+}
+
+/* Copy exactly size bytes of fd into the open entry. */
+static int
+copy_data(struct tarw *t, int fd, uint64_t size, const char *member,
+    struct bk_err *err)
+{
+	uint64_t left = size;
+	size_t want;
+	ssize_t n;
+	bool short_read = false;
+
+	while (left > 0) {
+		want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
+		n = short_read ? 0 : read(fd, t->buf, want);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* Shrank (or an I/O error mid-file): pad with zeros
+			 * so the archive stays well-formed. */
+			if (!short_read) {
+				log_kv(LOG_WARN, "file changed while read; "
+				    "padded with zeros", "member", member,
+				    (char *)NULL);
+				t->stats.warnings++;
+				short_read = true;
+			}
+			memset(t->buf, 0, want);
+			n = (ssize_t)want;
+		}
+		if (archive_write_data(t->a, t->buf, (size_t)n) != n)
+			return arch_err(t, err, member);
+		left -= (uint64_t)n;
+		if (!short_read)
+			t->stats.bytes += (uint64_t)n;
+		if (check_cancel(t, err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+tarw_add_fd(struct tarw *t, const char *member, int fd, uint64_t size,
+    mode_t mode, time_t mtime, struct bk_err *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc = -1;
+
+	archive_entry_set_pathname(e, member);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, mode & 07777);
+	archive_entry_set_mtime(e, mtime, 0);
+	archive_entry_set_size(e, (la_int64_t)size);
+	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+		arch_err(t, err, member);
+		goto out;
+	}
+	if (copy_data(t, fd, size, member, err) == -1)
+		goto out;
+	t->stats.files++;
+	rc = 0;
+out:
+	archive_entry_free(e);
+	return rc;
+}
+
+/* A hard-linked file seen before: its first member name, or NULL. */
+static const char *
+link_target(struct tarw *t, const struct stat *sb, const char *member)
+{
+	size_t i;
+
+	if (sb->st_nlink < 2)
+		return NULL;
+	for (i = 0; i < t->nlinks; i++)
+		if (t->links[i].dev == sb->st_dev &&
+		    t->links[i].ino == sb->st_ino)
+			return t->links[i].member;
+	t->links = xreallocarray(t->links, t->nlinks + 1, sizeof(*t->links));
+	t->links[t->nlinks].dev = sb->st_dev;
+	t->links[t->nlinks].ino = sb->st_ino;
+	t->links[t->nlinks].member = xstrdup(member);
+	t->nlinks++;
+	return NULL;
+}
+
+static void
+warn_skip(struct tarw *t, const char *what, const char *path)
+{
+	log_kv(LOG_WARN, what, "path", path, "error", strerror(errno),
+	    (char *)NULL);
+	t->stats.warnings++;
+}
+
+static int add_dir(struct tarw *, int, const char *, struct bk_err *);
+
+/* One directory entry: name in the directory dirfd, member its name in
+ * the archive; t->full holds its full source path. */
+static int
+add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
+    struct bk_err *err)
+{
+	struct archive_entry *e = NULL;
+	const char *target;
+	struct stat sb;
+	char lnk[4096];
+	ssize_t n;
+	int fd = -1, rc = -1;
+
+	if (t->ex != NULL && exclude_match(t->ex, t->full.data, t->full.len))
+		return 0;
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
+		warn_skip(t, "file vanished; skipped", t->full.data);
+		return 0;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd == -1) {
+			warn_skip(t, "folder unreadable; skipped",
+			    t->full.data);
+			return 0;
+		}
+		e = entry_for(member, &sb);
+		if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+			arch_err(t, err, member);
+			goto out;
+		}
+		t->stats.files++;
+		rc = add_dir(t, fd, member, err);
+		fd = -1;	/* add_dir closed it */
+		goto out;
+	}
+	if (S_ISLNK(sb.st_mode)) {
+		n = readlinkat(dirfd, name, lnk, sizeof(lnk) - 1);
+		if (n == -1) {
+			warn_skip(t, "link unreadable; skipped", t->full.data);
+			return 0;
+		}
+		lnk[n] = '\0';
+		e = entry_for(member, &sb);
+		archive_entry_set_symlink(e, lnk);
+		archive_entry_set_size(e, 0);
+	} else if (S_ISREG(sb.st_mode)) {
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+		    O_NOCTTY | O_NONBLOCK);
+		if (fd == -1) {
+			warn_skip(t, errno == ENOENT ? "file vanished; "
+			    "skipped" : "file unreadable; skipped",
+			    t->full.data);
+			return 0;
+		}
+		/* The size at open is the size stored. */
+		if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+			warn_skip(t, "file changed type; skipped",
+			    t->full.data);
+			rc = 0;
+			goto out;
+		}
+		e = entry_for(member, &sb);
+		if ((target = link_target(t, &sb, member)) != NULL) {
+			archive_entry_set_hardlink(e, target);
+			archive_entry_set_size(e, 0);
+			close(fd);
+			fd = -1;
+		} else
+			archive_entry_set_size(e, sb.st_size);
+	} else if (S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode) ||
+	    S_ISBLK(sb.st_mode)) {
+		e = entry_for(member, &sb);
+		archive_entry_set_rdev(e, sb.st_rdev);
+		archive_entry_set_size(e, 0);
+	} else
+		return 0;	/* sockets cannot be archived */
+	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+		arch_err(t, err, member);
+		goto out;
+	}
+	t->stats.files++;
+	if (fd != -1 && copy_data(t, fd, (uint64_t)sb.st_size, member,
+	    err) == -1)
+		goto out;
+	rc = check_cancel(t, err);
+out:
+	if (fd != -1)
+		close(fd);
+	archive_entry_free(e);
+	return rc;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Archive the entries of the directory fd (closed here) below member.
+ * Names are sorted so two runs over the same tree give the same tar. */
+static int
+add_dir(struct tarw *t, int fd, const char *member, struct bk_err *err)
+{
+	struct dirent *de;
+	char **names = NULL, *child = NULL;
+	size_t n = 0, i, fulllen = t->full.len;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		warn_skip(t, "folder unreadable; skipped", t->full.data);
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	qsort(names, n, sizeof(*names), cmp_names);
+	for (i = 0; i < n && rc == 0; i++) {
+		t->full.len = fulllen;
+		t->full.data[fulllen] = '\0';
+		if (buf_printf(&t->full, "/%s", names[i]) == -1) {
+			warn_skip(t, "path too long; skipped", t->full.data);
+			continue;
+		}
+		xasprintf(&child, "%s/%s", member, names[i]);
+		rc = add_entry(t, dirfd(d), names[i], child, err);
+		free(child);
+	}
+	t->full.len = fulllen;
+	if (t->full.data != NULL)
+		t->full.data[fulllen] = '\0';
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}
+
+int
+tarw_add_tree(struct tarw *t, const char *root, const char *prefix,
+    struct exclude *ex, struct bk_err *err)
+{
+	struct archive_entry *e;
+	struct stat sb;
+	int fd;
+
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return bk_err_sys(err, errno == ENOENT ? BK_ENOENT : BK_EIO,
+		    "source folder %s", root);
+	if (fstat(fd, &sb) == -1) {
+		close(fd);
+		return bk_err_sys(err, BK_EIO, "source folder %s", root);
+	}
+	t->ex = ex;
+	buf_reset(&t->full);
+	buf_puts(&t->full, root);
+	while (t->full.len > 1 && t->full.data[t->full.len - 1] == '/')
+		t->full.data[--t->full.len] = '\0';
+	e = entry_for(prefix, &sb);
+	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+		archive_entry_free(e);
+		close(fd);
+		return arch_err(t, err, prefix);
+	}
+	archive_entry_free(e);
+	t->stats.files++;
+	return add_dir(t, fd, prefix, err);
+}
+
+int
+tarw_close(struct tarw *t, struct bk_err *err)
+{
+	if (archive_write_close(t->a) != ARCHIVE_OK)
+		return arch_err(t, err, "end of archive");
+	return 0;
+}
+
+void
+tarw_free(struct tarw *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	if (t->a != NULL)
+		archive_write_free(t->a);
+	for (i = 0; i < t->nlinks; i++)
+		free(t->links[i].member);
+	free(t->links);
+	free(t->buf);
+	buf_free(&t->full);
+	free(t);
+}

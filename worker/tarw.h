@@ -1,0 +1,44 @@
+/*
+ * tarw.h - the tar writer at the head of the backup pipeline.
+ *
+ * pax archives through libarchive: regular files, directories (empty ones
+ * too), symlinks stored as links and never followed, hard links as links,
+ * modes, owners, mtimes.  Member names are "<prefix>/<path relative to the
+ * source root>".  Output goes to pipeline_write().
+ */
+#ifndef BK_TARW_H
+#define BK_TARW_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct bk_err;
+struct exclude;
+struct pipeline;
+struct tarw;
+
+struct tarw_stats {
+	uint64_t	files;		/* members written */
+	uint64_t	bytes;		/* file content bytes read */
+	uint64_t	warnings;	/* skipped, unreadable, changed */
+};
+
+typedef void	tarw_tick_fn(const struct tarw_stats *, void *);
+
+struct tarw	*tarw_new(struct pipeline *, struct bk_err *);
+/* Called about once a second while writing; optional. */
+void		 tarw_set_tick(struct tarw *, tarw_tick_fn *, void *);
+void		 tarw_set_cancel(struct tarw *, volatile int *);
+/* Archive the tree at root under prefix.  A missing root is an error. */
+int		 tarw_add_tree(struct tarw *, const char *root,
+		    const char *prefix, struct exclude *, struct bk_err *);
+/* Add one regular file of exactly size bytes read from fd. */
+int		 tarw_add_fd(struct tarw *, const char *member, int fd,
+		    uint64_t size, mode_t mode, time_t mtime, struct bk_err *);
+/* Write the end of the archive. */
+int		 tarw_close(struct tarw *, struct bk_err *);
+const struct tarw_stats *tarw_stats(const struct tarw *);
+void		 tarw_free(struct tarw *);
+
+#endif
