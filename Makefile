@@ -31,7 +31,8 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
 	   $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
-	   -Icommon -Iqueue -Istorage -Iworker -Ischeduler -Inotifier -Icli
+	   -Icommon -Iqueue -Istorage -Iworker -Ischeduler -Inotifier -Icli \
+	   -Itests/unit -Itests/storage
 LIBS	:= $(PKG_LIBS) -pthread -lm
 
 MODULES	:= common queue storage worker scheduler notifier cli

@@ -12,7 +12,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static int tap_count, tap_failed;
+/* Weak definitions: one counter shared by every file of a test program. */
+__attribute__((weak)) int tap_count;
+__attribute__((weak)) int tap_failed;
 
 __attribute__((format(printf, 4, 5), unused)) static int
 tap_ok(int cond, const char *file, int line, const char *fmt, ...)
