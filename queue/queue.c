@@ -1,0 +1,675 @@
+/*
+ * queue.c - the connection to Redis and the calls that change job state.
+ *
+ * One struct queue wraps one hiredis 0.14 context (RESP2, no TLS; see
+ * queue-design §8).  After any I/O error the context is dead: the next
+ * call reconnects once, redoes AUTH, SELECT and CLIENT SETNAME, and fails
+ * with BK_EUNREACH if Redis is still away.  Every state change is an
+ * FCALL of the bk_v1 library, so a repeated call after a reconnect is
+ * safe: the fencing token makes a second finish a "stale" no-op.
+ *
+ * Not thread-safe: one struct queue per thread.  The password of
+ * REDIS_URL is registered as a secret and never printed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "err.h"
+#include "queue.h"
+#include "queue_int.h"
+#include "secret.h"
+#include "settings.h"
+#include "xmalloc.h"
+
+#define CONNECT_TIMEOUT_MS	3000
+#define COMMAND_TIMEOUT_MS	10000
+
+static int
+parse_url(struct queue *q, const char *url, struct bk_err *err)
+{
+	const char *s, *at, *slash, *colon;
+	char *hostport;
+
+	if (strncmp(url, "unix://", 7) == 0) {
+		s = url + 7;
+		q->sock = xstrndup(s, strcspn(s, "?"));
+		if (strstr(s, "?db=") != NULL)
+			q->db = atoi(strstr(s, "?db=") + 4);
+		if (*q->sock != '/')
+			return bk_err_set(err, BK_ECONFIG, "REDIS_URL: a unix "
+			    "socket URL needs an absolute path (unix:///...)");
+		snprintf(q->where, sizeof(q->where), "%s", q->sock);
+		return 0;
+	}
+	if (strncmp(url, "redis://", 8) != 0)
+		return bk_err_set(err, BK_ECONFIG, "REDIS_URL: expected "
+		    "redis://HOST:PORT/DB or unix:///PATH");
+	s = url + 8;
+	slash = strchr(s, '/');
+	at = memchr(s, '@', slash != NULL ? (size_t)(slash - s) : strlen(s));
+	if (at != NULL) {
+		colon = memchr(s, ':', at - s);
+		if (colon != NULL) {
+			if (colon > s)
+				q->user = xstrndup(s, colon - s);
+			q->pass = xstrndup(colon + 1, at - colon - 1);
+			secret_register(q->pass);
+		} else
+			q->pass = xstrndup(s, at - s);
+		s = at + 1;
+	}
+	hostport = xstrndup(s, slash != NULL ? (size_t)(slash - s) :
+	    strlen(s));
+	colon = strrchr(hostport, ':');
+	q->port = 6379;
+	if (colon != NULL) {
+		q->port = atoi(colon + 1);
+		hostport[colon - hostport] = '\0';
+	}
+	q->host = hostport;
+	if (*q->host == '\0' || q->port <= 0 || q->port > 65535)
+		return bk_err_set(err, BK_ECONFIG, "REDIS_URL: bad host or "
+		    "port");
+	if (slash != NULL && slash[1] != '\0')
+		q->db = atoi(slash + 1);
+	snprintf(q->where, sizeof(q->where), "%s:%d", q->host, q->port);
+	return 0;
+}
+
+static void
+set_timeout(redisContext *c, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	redisSetTimeout(c, tv);
+}
+
+/* A reply error, or the context's I/O error, as a bk_err. */
+int
+q_fail(struct queue *q, redisReply *r, const char *what, struct bk_err *err)
+{
+	int rc;
+
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		rc = bk_err_set(err, BK_EPROTO, "Redis at %s: %s: %s",
+		    q->where, what, r->str);
+	else if (q->c == NULL || q->c->err != 0)
+		rc = bk_err_set(err, BK_EUNREACH, "cannot reach Redis at %s "
+		    "(REDIS_URL): %s", q->where, q->c != NULL && q->c->errstr[0]
+		    ? q->c->errstr : "connection lost");
+	else
+		rc = bk_err_set(err, BK_EPROTO, "Redis at %s: %s: unexpected "
+		    "reply", q->where, what);
+	if (r != NULL)
+		freeReplyObject(r);
+	return rc;
+}
+
+static int
+load_library(struct queue *q, struct bk_err *err)
+{
+	redisReply *r;
+
+	r = redisCommand(q->c, "FCALL bk_version 0");
+	if (r != NULL && r->type == REDIS_REPLY_STRING &&
+	    strcmp(r->str, QUEUE_LIB_VERSION) == 0) {
+		freeReplyObject(r);
+		return 0;
+	}
+	if (r == NULL)
+		return q_fail(q, r, "FCALL", err);
+	freeReplyObject(r);
+	r = redisCommand(q->c, "FUNCTION LOAD REPLACE %s", queue_lua_src);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return q_fail(q, r, "FUNCTION LOAD (Redis 7 needed)", err);
+	freeReplyObject(r);
+	return 0;
+}
+
+static int
+connect_once(struct queue *q, struct bk_err *err)
+{
+	struct timeval tv = { CONNECT_TIMEOUT_MS / 1000, 0 };
+	redisReply *r;
+
+	if (q->c != NULL)
+		redisFree(q->c);
+	q->c = q->sock != NULL ? redisConnectUnixWithTimeout(q->sock, tv) :
+	    redisConnectWithTimeout(q->host, q->port, tv);
+	if (q->c == NULL || q->c->err != 0)
+		return q_fail(q, NULL, "connect", err);
+	set_timeout(q->c, q->timeout_ms);
+	redisEnableKeepAlive(q->c);
+	if (q->pass != NULL) {
+		r = q->user != NULL ? redisCommand(q->c, "AUTH %s %s", q->user,
+		    q->pass) : redisCommand(q->c, "AUTH %s", q->pass);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+			if (r != NULL) {
+				freeReplyObject(r);
+				return bk_err_set(err, BK_EAUTH, "Redis at %s "
+				    "refused the credentials of REDIS_URL",
+				    q->where);
+			}
+			return q_fail(q, r, "AUTH", err);
+		}
+		freeReplyObject(r);
+	}
+	if (q->db != 0) {
+		r = redisCommand(q->c, "SELECT %d", q->db);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR)
+			return q_fail(q, r, "SELECT (REDIS_URL database)", err);
+		freeReplyObject(r);
+	}
+	r = redisCommand(q->c, "CLIENT SETNAME %s", q->name);
+	if (r == NULL)
+		return q_fail(q, r, "CLIENT SETNAME", err);
+	freeReplyObject(r);
+	return load_library(q, err);
+}
+
+struct queue *
+queue_open(const struct settings *admin, const char *role,
+    struct bk_err *err)
+{
+	struct queue *q = xcalloc(1, sizeof(*q));
+	char host[64];
+	const char *node = settings_get(admin, "NODE");
+	size_t i;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	xasprintf(&q->name, "%s@%s:%ld", role, host, (long)getpid());
+	for (i = 0; q->name[i] != '\0'; i++)
+		if (q->name[i] == ' ')
+			q->name[i] = '_';
+	q->node = xstrdup(node != NULL ? node : host);
+	if (strchr(q->node, '}') != NULL || strchr(q->node, '{') != NULL ||
+	    *q->node == '\0') {
+		bk_err_set(err, BK_ECONFIG, "NODE: \"%s\" may not be empty or "
+		    "contain braces", q->node);
+		goto fail;
+	}
+	xasprintf(&q->prefix, "bk:{%s}:", q->node);
+	q->pol.lease_ms = settings_int(admin, "JOB_LEASE_SECONDS") * 1000;
+	q->pol.backoff_ms = settings_duration_ms(admin, "JOB_RETRY_BACKOFF");
+	q->pol.retention_ms = settings_int(admin, "JOB_RETENTION_DAYS") *
+	    86400000LL;
+	q->pol.max_attempts = (int)settings_int(admin, "JOB_MAX_ATTEMPTS");
+	q->timeout_ms = COMMAND_TIMEOUT_MS;
+	if (parse_url(q, settings_get(admin, "REDIS_URL"), err) == -1)
+		goto fail;
+	if (connect_once(q, err) == -1)
+		goto fail;
+	q_cmd_free(q_cmd(q, NULL, "SADD bk:nodes %s", q->node));
+	/* The notifier's group exists from the first start of anything, so
+	 * no event is written before it. */
+	q_cmd_free(q_cmd(q, NULL, "XGROUP CREATE %sevents notifier $ MKSTREAM",
+	    q->prefix));
+	return q;
+fail:
+	queue_close(q);
+	return NULL;
+}
+
+void
+queue_close(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	if (q->c != NULL)
+		redisFree(q->c);
+	free(q->name);
+	free(q->node);
+	free(q->prefix);
+	free(q->host);
+	free(q->sock);
+	free(q->user);
+	xfree_secret(q->pass);
+	free(q);
+}
+
+int
+queue_ensure(struct queue *q, struct bk_err *err)
+{
+	if (q->c != NULL && q->c->err == 0)
+		return 0;
+	return connect_once(q, err);
+}
+
+const char *
+queue_where(const struct queue *q)
+{
+	return q->where;
+}
+
+const char *
+queue_node(const struct queue *q)
+{
+	return q->node;
+}
+
+const struct queue_policy *
+queue_policy(const struct queue *q)
+{
+	return &q->pol;
+}
+
+void
+queue_set_timeout(struct queue *q, int ms)
+{
+	q->timeout_ms = ms;
+	if (q->c != NULL && q->c->err == 0)
+		set_timeout(q->c, ms);
+}
+
+/* A formatted command; NULL with err set on failure or an error reply. */
+redisReply *
+q_cmd(struct queue *q, struct bk_err *err, const char *fmt, ...)
+{
+	redisReply *r;
+	va_list ap;
+
+	if (queue_ensure(q, err) == -1)
+		return NULL;
+	va_start(ap, fmt);
+	r = redisvCommand(q->c, fmt, ap);
+	va_end(ap);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		q_fail(q, r, fmt, err);
+		return NULL;
+	}
+	return r;
+}
+
+void
+q_cmd_free(redisReply *r)
+{
+	if (r != NULL)
+		freeReplyObject(r);
+}
+
+/* FCALL fn 1 <prefix of node> <node> args... */
+redisReply *
+q_fcall(struct queue *q, const char *node, struct bk_err *err,
+    const char *fn, const char *const *args, size_t nargs)
+{
+	const char *argv[24];
+	char prefix[300];
+	redisReply *r;
+	size_t i, n = 0;
+
+	if (node == NULL)
+		node = q->node;
+	snprintf(prefix, sizeof(prefix), "bk:{%s}:", node);
+	argv[n++] = "FCALL";
+	argv[n++] = fn;
+	argv[n++] = "1";
+	argv[n++] = prefix;
+	argv[n++] = node;
+	for (i = 0; i < nargs && n < 24; i++)
+		argv[n++] = args[i] != NULL ? args[i] : "";
+	if (queue_ensure(q, err) == -1)
+		return NULL;
+	r = redisCommandArgv(q->c, (int)n, argv, NULL);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		q_fail(q, r, fn, err);
+		return NULL;
+	}
+	return r;
+}
+
+/* FCALL returning a status string copied into buf. */
+static int
+fcall_status(struct queue *q, struct bk_err *err, const char *fn,
+    const char *const *args, size_t nargs, char *buf, size_t size)
+{
+	redisReply *r = q_fcall(q, NULL, err, fn, args, nargs);
+
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS)
+		return q_fail(q, r, fn, err);
+	snprintf(buf, size, "%s", r->str);
+	freeReplyObject(r);
+	return 0;
+}
+
+static void
+fmt_ll(char *buf, size_t size, long long v)
+{
+	snprintf(buf, size, "%lld", v);
+}
+
+int
+queue_enqueue(struct queue *q, const char *node, const char *user,
+    char **id, bool *created, struct bk_err *err)
+{
+	char newid[160], band[4] = "0", maxatt[16];
+	const char *args[5];
+	unsigned char rnd[4];
+	struct timeval tv;
+	redisReply *r;
+
+	gettimeofday(&tv, NULL);
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		memset(rnd, 0, sizeof(rnd));
+	snprintf(newid, sizeof(newid), "m.%s.%lld%03ld.%02x%02x%02x%02x",
+	    user, (long long)tv.tv_sec, (long)tv.tv_usec / 1000, rnd[0],
+	    rnd[1], rnd[2], rnd[3]);
+	fmt_ll(maxatt, sizeof(maxatt), q->pol.max_attempts);
+	args[0] = user;
+	args[1] = newid;
+	args[2] = band;
+	args[3] = maxatt;
+	if (node != NULL && strcmp(node, q->node) != 0)
+		q_cmd_free(q_cmd(q, NULL, "SADD bk:nodes %s", node));
+	r = q_fcall(q, node, err, "bk_enqueue", args, 4);
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING)
+		return q_fail(q, r, "bk_enqueue", err);
+	*id = xstrdup(r->element[0]->str);
+	*created = r->element[1]->integer == 1;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+queue_wait_wake(struct queue *q, int timeout_ms, struct bk_err *err)
+{
+	redisReply *r;
+	char tmo[32];
+
+	snprintf(tmo, sizeof(tmo), "%.3f", timeout_ms / 1000.0);
+	if (queue_ensure(q, err) == -1)
+		return -1;
+	set_timeout(q->c, timeout_ms + 5000);
+	r = redisCommand(q->c, "BLPOP %swake %s", q->prefix, tmo);
+	if (q->c->err == 0)
+		set_timeout(q->c, q->timeout_ms);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return q_fail(q, r, "BLPOP", err);
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+queue_dequeue(struct queue *q, const char *worker, struct queue_job *job,
+    struct bk_err *err)
+{
+	unsigned char rnd[QUEUE_TOKEN_LEN / 2];
+	char token[QUEUE_TOKEN_LEN + 1], lease[32], ret[32];
+	const char *args[4];
+	redisReply *r;
+	size_t i;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		return bk_err_sys(err, BK_EIO, "getrandom");
+	for (i = 0; i < sizeof(rnd); i++)
+		snprintf(token + 2 * i, 3, "%02x", rnd[i]);
+	fmt_ll(lease, sizeof(lease), q->pol.lease_ms);
+	fmt_ll(ret, sizeof(ret), q->pol.retention_ms);
+	args[0] = worker;
+	args[1] = token;
+	args[2] = lease;
+	args[3] = ret;
+	r = q_fcall(q, NULL, err, "bk_dequeue", args, 4);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_NIL) {
+		freeReplyObject(r);
+		return 0;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
+		return q_fail(q, r, "bk_dequeue", err);
+	memset(job, 0, sizeof(*job));
+	job->id = xstrdup(r->element[0]->str);
+	job->user = xstrdup(r->element[1]->str);
+	job->attempt = atoi(r->element[2]->str);
+	job->max_attempts = atoi(r->element[3]->str);
+	job->token = xstrdup(token);
+	freeReplyObject(r);
+	return 1;
+}
+
+void
+queue_job_free(struct queue_job *job)
+{
+	free(job->id);
+	free(job->user);
+	free(job->token);
+	memset(job, 0, sizeof(*job));
+}
+
+int
+queue_heartbeat(struct queue *q, const struct queue_job *job,
+    const char *phase, uint64_t bytes_in, uint64_t bytes_out,
+    enum queue_hb *hb, struct bk_err *err)
+{
+	char lease[32], bi[32], bo[32], st[32];
+	const char *args[6];
+
+	fmt_ll(lease, sizeof(lease), q->pol.lease_ms);
+	fmt_ll(bi, sizeof(bi), (long long)bytes_in);
+	fmt_ll(bo, sizeof(bo), (long long)bytes_out);
+	args[0] = job->id;
+	args[1] = job->token;
+	args[2] = lease;
+	args[3] = phase;
+	args[4] = bi;
+	args[5] = bo;
+	if (fcall_status(q, err, "bk_heartbeat", args, 6, st, sizeof(st))
+	    == -1)
+		return -1;
+	*hb = strcmp(st, "ok") == 0 ? QHB_OK : strcmp(st, "cancel") == 0 ?
+	    QHB_CANCEL : QHB_LOST;
+	return 0;
+}
+
+int
+queue_finish(struct queue *q, const struct queue_job *job,
+    enum queue_outcome out, bool retryable, const char *error,
+    const char *backups_json, uint64_t bytes_in, uint64_t bytes_out,
+    char *state, size_t statesz, struct bk_err *err)
+{
+	char bi[32], bo[32], bk[32], ret[32];
+	const char *args[10];
+
+	fmt_ll(bi, sizeof(bi), (long long)bytes_in);
+	fmt_ll(bo, sizeof(bo), (long long)bytes_out);
+	fmt_ll(bk, sizeof(bk), q->pol.backoff_ms);
+	fmt_ll(ret, sizeof(ret), q->pol.retention_ms);
+	args[0] = job->id;
+	args[1] = job->token;
+	args[2] = out == QOUT_OK ? "ok" : out == QOUT_CANCELED ? "canceled" :
+	    "error";
+	args[3] = retryable ? "1" : "0";
+	args[4] = error != NULL ? error : "";
+	args[5] = backups_json != NULL ? backups_json : "[]";
+	args[6] = bi;
+	args[7] = bo;
+	args[8] = bk;
+	args[9] = ret;
+	return fcall_status(q, err, "bk_finish", args, 10, state, statesz);
+}
+
+int
+queue_requeue(struct queue *q, const struct queue_job *job,
+    struct bk_err *err)
+{
+	const char *args[2] = { job->id, job->token };
+	char st[32];
+
+	return fcall_status(q, err, "bk_requeue", args, 2, st, sizeof(st));
+}
+
+int
+queue_reap(struct queue *q, int *n, struct bk_err *err)
+{
+	char bk[32], ret[32];
+	const char *args[2] = { bk, ret };
+	redisReply *r;
+
+	fmt_ll(bk, sizeof(bk), q->pol.backoff_ms);
+	fmt_ll(ret, sizeof(ret), q->pol.retention_ms);
+	r = q_fcall(q, NULL, err, "bk_reap", args, 2);
+	if (r == NULL)
+		return -1;
+	*n = r->type == REDIS_REPLY_INTEGER ? (int)r->integer : 0;
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+queue_cancel(struct queue *q, const char *id, char *state, size_t statesz,
+    struct bk_err *err)
+{
+	char ret[32];
+	const char *args[2] = { id, ret };
+	char *node;
+	int rc;
+
+	if (q_job_node(q, id, &node, err) == -1)
+		return -1;
+	fmt_ll(ret, sizeof(ret), q->pol.retention_ms);
+	{
+		redisReply *r = q_fcall(q, node, err, "bk_cancel", args, 2);
+
+		rc = -1;
+		if (r != NULL) {
+			snprintf(state, statesz, "%s", r->type ==
+			    REDIS_REPLY_STRING ? r->str : "?");
+			freeReplyObject(r);
+			rc = 0;
+		}
+	}
+	free(node);
+	return rc;
+}
+
+int
+queue_time(struct queue *q, int64_t *ms, struct bk_err *err)
+{
+	redisReply *r = q_cmd(q, err, "TIME");
+
+	if (r == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2)
+		return q_fail(q, r, "TIME", err);
+	*ms = strtoll(r->element[0]->str, NULL, 10) * 1000 +
+	    strtoll(r->element[1]->str, NULL, 10) / 1000;
+	freeReplyObject(r);
+	return 0;
+}
+
+/* Scheduler calls. */
+
+int
+queue_sched_set(struct queue *q, const char *user, const char *expr,
+    time_t next, struct bk_err *err)
+{
+	char nx[32], st[16];
+	const char *args[3] = { user, expr, nx };
+
+	fmt_ll(nx, sizeof(nx), (long long)next);
+	return fcall_status(q, err, "bk_sched_set", args, 3, st, sizeof(st));
+}
+
+int
+queue_sched_error(struct queue *q, const char *user, const char *expr,
+    const char *msg, struct bk_err *err)
+{
+	const char *args[3] = { user, expr, msg };
+	char st[16];
+
+	return fcall_status(q, err, "bk_sched_error", args, 3, st,
+	    sizeof(st));
+}
+
+int
+queue_sched_del(struct queue *q, const char *user, struct bk_err *err)
+{
+	const char *args[1] = { user };
+	char st[16];
+
+	return fcall_status(q, err, "bk_sched_del", args, 1, st, sizeof(st));
+}
+
+int
+queue_fire(struct queue *q, const char *user, time_t due, time_t next,
+    bool missed, enum queue_fire *res, struct bk_err *err)
+{
+	char d[32], nx[32], maxatt[16], st[32];
+	const char *args[5] = { user, d, nx, missed ? "1" : "0", maxatt };
+
+	fmt_ll(d, sizeof(d), (long long)due);
+	fmt_ll(nx, sizeof(nx), (long long)next);
+	fmt_ll(maxatt, sizeof(maxatt), q->pol.max_attempts);
+	if (fcall_status(q, err, "bk_fire", args, 5, st, sizeof(st)) == -1)
+		return -1;
+	*res = strcmp(st, "queued") == 0 ? QFIRE_QUEUED :
+	    strcmp(st, "coalesced") == 0 ? QFIRE_COALESCED :
+	    strcmp(st, "missed") == 0 ? QFIRE_MISSED : QFIRE_STALE;
+	return 0;
+}
+
+static int
+str_array(redisReply *r, size_t step, char ***out, time_t **scores,
+    size_t *n)
+{
+	size_t i, k = 0;
+
+	*out = xcalloc(r->elements / step + 1, sizeof(char *));
+	if (scores != NULL)
+		*scores = xcalloc(r->elements / step + 1, sizeof(time_t));
+	for (i = 0; i + step - 1 < r->elements; i += step) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		(*out)[k] = xstrdup(r->element[i]->str);
+		if (scores != NULL)
+			(*scores)[k] = (time_t)strtoll(r->element[i + 1]->str,
+			    NULL, 10);
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
+int
+queue_sched_due(struct queue *q, time_t now, size_t max, char ***users,
+    time_t **due, size_t *n, struct bk_err *err)
+{
+	redisReply *r;
+
+	r = q_cmd(q, err, "ZRANGEBYSCORE %ssched 0 %lld WITHSCORES LIMIT 0 %zu",
+	    q->prefix, (long long)now, max);
+	if (r == NULL)
+		return -1;
+	str_array(r, 2, users, due, n);
+	freeReplyObject(r);
+	return 0;
+}
+
+int
+queue_sched_users(struct queue *q, char ***users, size_t *n,
+    struct bk_err *err)
+{
+	redisReply *r;
+
+	/* Users with a schedule, including ones with an error. */
+	r = q_cmd(q, err, "SMEMBERS %ssched_users", q->prefix);
+	if (r == NULL)
+		return -1;
+	str_array(r, 1, users, NULL, n);
+	freeReplyObject(r);
+	return 0;
+}

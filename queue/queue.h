@@ -1,0 +1,155 @@
+/*
+ * queue.h - the Redis protocol of the job system (docs/redis-protocol.md).
+ *
+ * Every state change is one call of a Redis 7 function of the library
+ * bk_v1 (queue_lua.c), so it is atomic on the server and reads the Redis
+ * clock.  Reads are plain commands.  All keys of one node share the hash
+ * tag {NODE}: bk:{NODE}:q, bk:{NODE}:job:<id>, ...
+ *
+ * A struct queue is one connection; it is not thread-safe.  Calls that
+ * find the connection broken try one reconnect first; BK_EUNREACH means
+ * Redis could not be reached (exit status 3).
+ */
+#ifndef BK_QUEUE_H
+#define BK_QUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+struct bk_err;
+struct settings;
+struct queue;
+
+#define QUEUE_LIB_VERSION	"1"
+#define QUEUE_TOKEN_LEN		32	/* hex chars of a fencing token */
+
+/* Connect to REDIS_URL of admin, name the client "role@host:pid" and make
+ * sure the function library is loaded.  node NULL: NODE of admin. */
+struct queue	*queue_open(const struct settings *admin, const char *role,
+		    struct bk_err *);
+void		 queue_close(struct queue *);
+/* Reconnect if the last command broke the connection. */
+int		 queue_ensure(struct queue *, struct bk_err *);
+/* "host:port" or the socket path, for messages. */
+const char	*queue_where(const struct queue *);
+const char	*queue_node(const struct queue *);
+/* Socket timeout for blocking reads (ms). */
+void		 queue_set_timeout(struct queue *, int ms);
+
+/* A job as a worker takes it. */
+struct queue_job {
+	char	*id;
+	char	*user;
+	char	*token;
+	int	 attempt;
+	int	 max_attempts;
+};
+void	queue_job_free(struct queue_job *);
+
+/* Policy knobs read from the admin settings at queue_open. */
+struct queue_policy {
+	int64_t		lease_ms;
+	int64_t		backoff_ms;
+	int64_t		retention_ms;
+	int		max_attempts;
+};
+const struct queue_policy *queue_policy(const struct queue *);
+
+/* Enqueue a manual backup of user on node (NULL: own node).  *id gets the
+ * job id: a new one, or the waiting job this request joined (*created
+ * false).  */
+int	queue_enqueue(struct queue *, const char *node, const char *user,
+	    char **id, bool *created, struct bk_err *);
+
+/* Block up to timeout_ms for a wake token of the own node (0 is fine). */
+int	queue_wait_wake(struct queue *, int timeout_ms, struct bk_err *);
+/* Take the next runnable job; returns 1 with *job filled, 0 if none. */
+int	queue_dequeue(struct queue *, const char *worker,
+	    struct queue_job *, struct bk_err *);
+
+enum queue_hb { QHB_OK, QHB_CANCEL, QHB_LOST };
+int	queue_heartbeat(struct queue *, const struct queue_job *,
+	    const char *phase, uint64_t bytes_in, uint64_t bytes_out,
+	    enum queue_hb *, struct bk_err *);
+
+enum queue_outcome { QOUT_OK, QOUT_ERROR, QOUT_CANCELED };
+/* Record the end of an attempt.  *state gets succeeded, retrying, failed
+ * or stale (the job moved on: the lease was lost). */
+int	queue_finish(struct queue *, const struct queue_job *,
+	    enum queue_outcome, bool retryable, const char *error,
+	    const char *backups_json, uint64_t bytes_in, uint64_t bytes_out,
+	    char *state, size_t statesz, struct bk_err *);
+/* Hand a job back without spending its attempt (shutdown). */
+int	queue_requeue(struct queue *, const struct queue_job *,
+	    struct bk_err *);
+/* Retry or fail the jobs of expired leases, promote due retries and
+ * drop finished jobs past retention.  *n gets the leases reaped. */
+int	queue_reap(struct queue *, int *n, struct bk_err *);
+/* Cancel a job: queued ones at once, running ones through the worker. */
+int	queue_cancel(struct queue *, const char *id, char *state,
+	    size_t statesz, struct bk_err *);
+
+/* Scheduler side. */
+enum queue_fire { QFIRE_QUEUED, QFIRE_COALESCED, QFIRE_MISSED, QFIRE_STALE };
+/* Set user's schedule; a changed expression moves the next due time to
+ * next, an unchanged one keeps the stored time.  */
+int	queue_sched_set(struct queue *, const char *user, const char *expr,
+	    time_t next, struct bk_err *);
+/* Record an invalid schedule (event "error" once per distinct message). */
+int	queue_sched_error(struct queue *, const char *user, const char *expr,
+	    const char *msg, struct bk_err *);
+int	queue_sched_del(struct queue *, const char *user, struct bk_err *);
+/* Users with a due time <= now: arrays of user names and due times. */
+int	queue_sched_due(struct queue *, time_t now, size_t max, char ***users,
+	    time_t **due, size_t *n, struct bk_err *);
+/* Users that have a schedule in Redis (for removing stale ones). */
+int	queue_sched_users(struct queue *, char ***users, size_t *n,
+	    struct bk_err *);
+int	queue_fire(struct queue *, const char *user, time_t due, time_t next,
+	    bool missed, enum queue_fire *, struct bk_err *);
+
+/* Redis clock (seconds and ms). */
+int	queue_time(struct queue *, int64_t *ms, struct bk_err *);
+
+/* Reads.  Jobs as SPEC.md JSON objects (new references). */
+json_t	*queue_job_get(struct queue *, const char *id, struct bk_err *);
+/* All known jobs of every node, newest first, filtered (NULL: any). */
+json_t	*queue_jobs(struct queue *, const char *user, const char *state,
+	    size_t limit, struct bk_err *);
+/* {"nodes": [...]} as SPEC.md. */
+json_t	*queue_stats(struct queue *, struct bk_err *);
+/* Per user of own node: last_ok_at seconds. */
+json_t	*queue_user_summaries(struct queue *, const char *node,
+	    struct bk_err *);
+
+/* Worker registry. */
+int	queue_worker_beat(struct queue *, const char *wid, int slots,
+	    const char *const *jobs, size_t njobs, int ttl_s,
+	    struct bk_err *);
+int	queue_worker_gone(struct queue *, const char *wid, struct bk_err *);
+json_t	*queue_workers(struct queue *, struct bk_err *);
+
+/* Events of own node's stream through consumer group "notifier". */
+struct queue_event {
+	char	*id;		/* stream id */
+	json_t	*fields;	/* object of strings */
+};
+/* Read up to max new (or, with pending, own unacked) events. */
+int	queue_events_read(struct queue *, const char *consumer, bool pending,
+	    int block_ms, struct queue_event **, size_t *n, struct bk_err *);
+void	queue_events_free(struct queue_event *, size_t n);
+/* 1 if evid was handled before (a restart re-reads unacked events). */
+int	queue_event_seen(struct queue *, const char *evid, struct bk_err *);
+/* Record evid as handled (kept 7 days) and acknowledge it. */
+int	queue_event_done(struct queue *, const char *evid, struct bk_err *);
+
+/* The function library source (queue_lua.c). */
+extern const char queue_lua_src[];
+
+/* Time helpers for job JSON. */
+void	queue_rfc3339(int64_t ms, char *buf, size_t size);
+
+#endif

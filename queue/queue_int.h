@@ -1,0 +1,39 @@
+/*
+ * queue_int.h - what queue.c and queue_read.c share.
+ */
+#ifndef BK_QUEUE_INT_H
+#define BK_QUEUE_INT_H
+
+#include <stdarg.h>
+
+#include <hiredis/hiredis.h>
+
+#include "queue.h"
+
+struct queue {
+	redisContext		*c;
+	char			*host;
+	int			 port;
+	char			*sock;
+	char			*user;
+	char			*pass;		/* a secret */
+	int			 db;
+	char			*name;		/* CLIENT SETNAME */
+	char			*node;
+	char			*prefix;	/* "bk:{node}:" */
+	char			 where[300];	/* host:port or socket path */
+	int			 timeout_ms;
+	struct queue_policy	 pol;
+};
+
+int		 q_fail(struct queue *, redisReply *, const char *,
+		    struct bk_err *);
+redisReply	*q_cmd(struct queue *, struct bk_err *, const char *, ...);
+void		 q_cmd_free(redisReply *);
+redisReply	*q_fcall(struct queue *, const char *node, struct bk_err *,
+		    const char *fn, const char *const *args, size_t nargs);
+/* The node whose keys hold job id (allocated); BK_ENOENT if none. */
+int		 q_job_node(struct queue *, const char *id, char **node,
+		    struct bk_err *);
+
+#endif

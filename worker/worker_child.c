@@ -1,0 +1,184 @@
+/*
+ * worker_child.c - the process that runs one job for backup-worker.
+ *
+ * Why a process: a job may hang in a library call or leak; the worker
+ * must be able to kill it and stay healthy.  The child dies with its
+ * parent (PR_SET_PDEATHSIG, checked against a race with getppid), turns
+ * SIGTERM into job_run's cancel flag, and reports progress and the result
+ * as JSON lines on a pipe.  It never touches the parent's Redis
+ * connections and leaves with _exit().
+ *
+ * Single-threaded apart from what job_run starts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "job.h"
+#include "log.h"
+#include "worker_child.h"
+#include "xmalloc.h"
+
+static volatile int child_cancel;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	child_cancel = 1;
+}
+
+static void
+send_line(int fd, json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+	size_t len = strlen(s), off = 0;
+	ssize_t w;
+
+	s = xrealloc(s, len + 2);
+	s[len++] = '\n';
+	while (off < len) {
+		w = write(fd, s + off, len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	free(s);
+	json_decref(o);
+}
+
+static void
+on_progress(const struct job_progress *p, void *arg)
+{
+	send_line(*(int *)arg, json_pack("{s:s, s:I, s:I}", "phase",
+	    job_phase_name(p->phase), "in", (json_int_t)p->bytes_in, "out",
+	    (json_int_t)p->bytes_out));
+}
+
+static void
+child_main(const struct settings *admin, const char *user,
+    const char *job_id, int fd, pid_t parent)
+{
+	struct job_spec spec;
+	struct job_result res;
+	struct bk_err err;
+	struct sigaction sa;
+	json_t *backups, *o;
+	size_t i;
+	int rc;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	log_set_context(user, job_id);
+
+	memset(&spec, 0, sizeof(spec));
+	memset(&res, 0, sizeof(res));
+	bk_err_clear(&err);
+	spec.user = user;
+	spec.admin = admin;
+	spec.job_id = job_id;
+	spec.progress = on_progress;
+	spec.progress_arg = &fd;
+	spec.cancel = &child_cancel;
+	rc = job_run(&spec, &res, &err);
+
+	backups = json_array();
+	for (i = 0; i < res.ndests; i++)
+		if (res.dests[i].name != NULL)
+			json_array_append_new(backups,
+			    json_string(res.dests[i].name));
+	if (json_array_size(backups) == 0 && rc == 0 && res.name != NULL)
+		json_array_append_new(backups, json_string(res.name));
+	o = json_pack("{s:b, s:b, s:b, s:s, s:o, s:I, s:I}", "result", 1,
+	    "ok", rc == 0, "retryable", rc != 0 && err.retryable, "error",
+	    rc == 0 ? "" : err.msg, "backups", backups, "in",
+	    (json_int_t)res.bytes_in, "out", (json_int_t)res.bytes_out);
+	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
+	    (child_cancel || err.code == BK_ECANCELED)));
+	send_line(fd, o);
+	job_result_free(&res);
+	_exit(rc == 0 ? 0 : 1);
+}
+
+pid_t
+worker_child_spawn(const struct settings *admin, const char *user,
+    const char *job_id, int *fd)
+{
+	pid_t parent = getpid(), pid;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	pid = fork();
+	if (pid == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		child_main(admin, user, job_id, p[1], parent);
+		_exit(1);
+	}
+	close(p[1]);
+	fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_NONBLOCK);
+	*fd = p[0];
+	return pid;
+}
+
+int
+worker_child_parse(const char *line, struct child_msg *m)
+{
+	json_t *o = json_loads(line, 0, NULL), *b;
+	const char *s;
+
+	memset(m, 0, sizeof(*m));
+	if (o == NULL)
+		return -1;
+	m->bytes_in = (uint64_t)json_integer_value(json_object_get(o, "in"));
+	m->bytes_out = (uint64_t)json_integer_value(json_object_get(o,
+	    "out"));
+	if (json_is_true(json_object_get(o, "result"))) {
+		m->is_result = true;
+		m->ok = json_is_true(json_object_get(o, "ok"));
+		m->retryable = json_is_true(json_object_get(o, "retryable"));
+		m->canceled = json_is_true(json_object_get(o, "canceled"));
+		s = json_string_value(json_object_get(o, "error"));
+		m->error = xstrdup(s != NULL ? s : "");
+		b = json_object_get(o, "backups");
+		m->backups = b != NULL ? json_dumps(b, JSON_COMPACT) :
+		    xstrdup("[]");
+	} else {
+		s = json_string_value(json_object_get(o, "phase"));
+		snprintf(m->phase, sizeof(m->phase), "%s", s != NULL ? s :
+		    "prepare");
+	}
+	json_decref(o);
+	return 0;
+}
+
+void
+worker_child_msg_free(struct child_msg *m)
+{
+	free(m->error);
+	free(m->backups);
+	m->error = m->backups = NULL;
+}
