@@ -54,7 +54,7 @@ TESTLIBOBJ := $(TESTLIB:%.c=$(OBJDIR)/%.o)
 .PHONY: all sanitize deps test test-only run bench bench-scale fuzz clean \
 	install check-flavor reference
 
-all: check-flavor $(PROGS) $(TESTBIN)
+all: check-flavor $(PROGS) $(TESTBIN) $(OBJDIR)/lib/faultfs.so
 
 # Relink bin/ when the flavor changes (sanitized vs optimized objects).
 check-flavor:
@@ -92,6 +92,12 @@ $(OBJDIR)/tests/%: tests/%.c $(TESTLIBOBJ) $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/storage $(LDFLAGS) -o $@ \
 	    $< $(TESTLIBOBJ) $(LIBA) $(LIBS)
+
+# The fault-injection shim of the black-box tests (LD_PRELOAD); never
+# sanitized, so it can load before or without the ASan runtime.
+$(OBJDIR)/lib/faultfs.so: tests/lib/faultfs.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -fPIC -shared -D_GNU_SOURCE -Wall -o $@ $< -ldl
 
 # The whole suite: unit tests, the storage conformance suite, black-box
 # tests with real servers.  Ends with "N passed, N failed".

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 bindir=${1:-build/opt/tests}
 export PB_ROOT="$(pwd)"
 export PB_BIN="$PB_ROOT/bin"
+export PB_FAULTFS="$PB_ROOT/$(dirname "$bindir")/lib/faultfs.so"
 TEST_LOGDIR=${TEST_LOGDIR:-$(mktemp -d /tmp/pb-test-logs.XXXXXX)}
 export TEST_LOGDIR
 # One sanitizer setup for everything that runs under the tests.

@@ -12,6 +12,7 @@
 #include "job_check.h"
 #include "names.h"
 #include "settings.h"
+#include "sources.h"
 #include "storage.h"
 
 static const char *const encryption_keys[] = {
@@ -45,6 +46,7 @@ job_check_settings(const struct settings *admin, const struct settings *user,
 	struct exclude *ex;
 	struct bk_err err;
 	const char *dests[16];
+	unsigned int mask;
 	char *name;
 	int before = diag->errors;
 
@@ -70,6 +72,7 @@ job_check_settings(const struct settings *admin, const struct settings *user,
 			    err.msg);
 		free(name);
 	}
+	(void)sources_selected(user, &mask, diag);
 	check_encryption(admin, user, diag);
 	if (storage_enabled(user, dests, 16) == 0)
 		diag_add(diag, DIAG_ERROR, "", "no destination is set (one "
