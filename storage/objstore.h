@@ -1,0 +1,83 @@
+/*
+ * objstore.h - what the S3 and Azure backends share: one HTTP exchange
+ * with a memory body (objstore_perform), the transient-error rule and
+ * backoff, and a pool that uploads parts of a stream in parallel with
+ * bounded memory (objstore_pool).
+ *
+ * Threads: a pool runs its own worker threads; the part callback is
+ * called from them, one call per worker at a time.
+ */
+#ifndef BK_OBJSTORE_H
+#define BK_OBJSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "storage.h"
+
+#define OBJ_ATTEMPTS	5	/* tries per request on transient errors */
+
+struct obj_call {
+	const char		*method;
+	const char		*url;
+	struct curl_slist	*headers;
+	const void		*body;		/* request body or NULL */
+	size_t			 len;
+	storage_sink_fn		*sink;		/* 2xx body goes here... */
+	void			*sink_arg;
+	uint64_t		 sink_skip;	/* ...minus this many bytes */
+};
+
+struct obj_resp {
+	long		 status;
+	struct buf	 body;		/* non-2xx (or sink-less) body */
+	char		 etag[160];
+	char		 ms_error[96];	/* x-ms-error-code */
+	long		 retry_after;	/* -1: none */
+	uint64_t	 received;	/* bytes handed to the sink */
+};
+
+void	objstore_resp_init(struct obj_resp *);
+void	objstore_resp_free(struct obj_resp *);
+/* One exchange.  0: a response arrived (look at status); -1: transport
+ * failure or sink refusal, err set (retryable for resets/timeouts). */
+int	objstore_perform(CURL *, const struct obj_call *, struct obj_resp *,
+	    const char *what, struct bk_err *);
+/* A 5xx/408/429 status is worth another attempt. */
+bool	objstore_status_transient(long status);
+/* Sleep before attempt n (1-based retry count), honouring Retry-After. */
+void	objstore_backoff(int attempt, long retry_after);
+
+/* Size of part n (1-based) when the stream length is unknown: base, and
+ * doubled every max_parts/5 parts, capped at cap, so max_parts parts hold
+ * 31 * max_parts/5 * base bytes before the limit. */
+size_t	objstore_part_size(size_t base, unsigned n, unsigned max_parts,
+	    size_t cap);
+
+/* Called once, before the first part is sent (create the upload). */
+typedef int	obj_start_fn(void *ctx, struct bk_err *);
+/* Send part n of len bytes using worker's connection.  Sets
+ * err->retryable for transient failures; the pool retries those. */
+typedef int	obj_part_fn(void *ctx, int worker, unsigned n,
+		    const char *data, size_t len, struct bk_err *);
+
+struct obj_pool;
+
+struct obj_pool	*objstore_pool_new(int workers, size_t base,
+		    unsigned max_parts, size_t cap, obj_start_fn *,
+		    obj_part_fn *, void *ctx);
+int		 objstore_pool_write(struct obj_pool *, const void *, size_t,
+		    struct bk_err *);
+/* Flush and wait.  1: nothing was sent, *data and *len hold the whole
+ * (small) stream for one plain upload; 0: every part succeeded; -1. */
+int		 objstore_pool_finish(struct obj_pool *, const char **data,
+		    size_t *len, struct bk_err *);
+unsigned	 objstore_pool_parts(const struct obj_pool *);
+/* Stops the workers (waits for parts in flight) and frees. */
+void		 objstore_pool_free(struct obj_pool *);
+
+#endif

@@ -1,0 +1,941 @@
+/*
+ * storage_s3.c - Amazon S3 and S3-compatible destinations (AWS_*).
+ *
+ * Every request is signed here with SigV4 (sigv4.c) over libcurl.  An
+ * upload streams into objstore's pool: the first part's worth of bytes is
+ * held back, so a backup smaller than one part is a single PUT; anything
+ * larger becomes a multipart upload whose parts go out in parallel, each
+ * with its SHA-256 signed, each retried on its own.  The object appears
+ * only when CompleteMultipartUpload succeeds after every part did; any
+ * failure aborts the upload, and cleanup() aborts the ones a dead run
+ * left.  Custom endpoints are addressed path-style (/bucket/key), AWS
+ * itself virtual-host style unless the bucket name has a dot.
+ *
+ * Threads: the caller's thread plus the pool's workers during an upload;
+ * the instance-profile credentials are the only shared mutable state and
+ * sit under cred_mu.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "http.h"
+#include "objstore.h"
+#include "path.h"
+#include "secret.h"
+#include "settings.h"
+#include "sigv4.h"
+#include "storage_int.h"
+#include "xml.h"
+#include "xmalloc.h"
+
+#define S3_WORKERS	4
+#define S3_MAX_PARTS	10000
+#define S3_MAX_PART	((size_t)5 << 30)
+
+struct s3 {
+	const struct settings	*admin;
+	char		*bucket;
+	char		*prefix;	/* "" or "dir/sub/" */
+	char		*scheme;
+	char		*host;		/* endpoint host[:port] */
+	char		*req_host;	/* Host: of requests */
+	char		*path_base;	/* "/bucket" or "" */
+	char		*region;
+	char		*storage_class;
+	size_t		 part_size;
+	char		*ca_pem;
+	struct http_tls	 tls;
+	CURL		*h;
+	pthread_mutex_t	 cred_mu;
+	char		*ak, *sk, *token;
+	char		*iam_url;
+	time_t		 expires;
+};
+
+struct s3_upload {
+	struct s3	*s3;
+	char		*key;
+	char		*upload_id;
+	struct obj_pool	*pool;
+	CURL		*wh[S3_WORKERS];
+	pthread_mutex_t	 mu;
+	char		**etags;	/* by part number - 1 */
+	unsigned	 netags;
+};
+
+static int	s3_abort_id(struct s3 *, const char *key, const char *id);
+
+/* Region of an endpoint like s3.eu-west-1.amazonaws.com or
+ * s3.fr-par.scw.cloud; us-east-1 when it names none. */
+static char *
+region_of(const char *host)
+{
+	const char *p = NULL, *dot;
+	int dots = 0;
+
+	if (strncmp(host, "s3.", 3) == 0 || strncmp(host, "s3-", 3) == 0)
+		p = host + 3;
+	for (const char *q = host; *q != '\0'; q++)
+		dots += *q == '.';
+	if (p == NULL || dots < 3 || (dot = strchr(p, '.')) == NULL ||
+	    strncmp(p, "amazonaws.", 10) == 0 ||
+	    strncmp(p, "dualstack.", 10) == 0)
+		return xstrdup("us-east-1");
+	return xstrndup(p, (size_t)(dot - p));
+}
+
+static int
+read_ca(struct s3 *s, const struct storage_config *cfg, const char *v,
+    struct bk_err *err)
+{
+	char *path = NULL;
+	struct buf b;
+	FILE *f;
+	char chunk[4096];
+	size_t n;
+
+	if (strstr(v, "-----BEGIN") != NULL) {
+		s->ca_pem = xstrdup(v);
+		return 0;
+	}
+	if (path_resolve_in(cfg->files_root, v, &path, err) == -1) {
+		bk_err_prefix(err, "AWS_ENDPOINT_CA_CERT");
+		return -1;
+	}
+	if ((f = fopen(path, "re")) == NULL) {
+		bk_err_sys(err, BK_ECONFIG, "AWS_ENDPOINT_CA_CERT: %s", path);
+		free(path);
+		return -1;
+	}
+	buf_init(&b, 1 << 20);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_append(&b, chunk, n);
+	fclose(f);
+	free(path);
+	s->ca_pem = buf_take(&b);
+	if (strstr(s->ca_pem, "-----BEGIN CERTIFICATE") == NULL)
+		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT_CA_CERT: %s: "
+		    "not a PEM certificate", v);
+	return 0;
+}
+
+static int
+s3_open(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	struct s3 *s = st->priv;
+	const struct settings *u = cfg->user;
+	const char *v, *ak, *sk, *proto;
+	size_t plen;
+
+	pthread_mutex_init(&s->cred_mu, NULL);
+	s->admin = cfg->admin;
+	v = settings_get(u, "AWS_S3_BUCKET_NAME");
+	if (v == NULL || *v == '\0')
+		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME: not set");
+	s->bucket = xstrdup(v);
+	v = settings_get(u, "AWS_S3_PATH");
+	while (v != NULL && *v == '/')
+		v++;
+	plen = v != NULL ? strlen(v) : 0;
+	while (plen > 0 && v[plen - 1] == '/')
+		plen--;
+	if (plen > 0)
+		xasprintf(&s->prefix, "%.*s/", (int)plen, v);
+	else
+		s->prefix = xstrdup("");
+	v = settings_get(u, "AWS_ENDPOINT");
+	if (v == NULL || *v == '\0')
+		v = "s3.amazonaws.com";
+	if (strstr(v, "://") != NULL || strchr(v, '/') != NULL)
+		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT: \"%s\": give "
+		    "host[:port] without a scheme or path (the scheme is "
+		    "AWS_ENDPOINT_PROTO)", v);
+	s->host = xstrdup(v);
+	proto = settings_get(u, "AWS_ENDPOINT_PROTO");
+	s->scheme = xstrdup(proto != NULL && strcmp(proto, "http") == 0 ?
+	    "http" : "https");
+	s->tls.insecure = settings_bool(u, "AWS_ENDPOINT_INSECURE");
+	if (s->tls.insecure && strcmp(s->scheme, "https") != 0)
+		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT_INSECURE: "
+		    "only applies with AWS_ENDPOINT_PROTO=https");
+	v = settings_get(u, "AWS_ENDPOINT_CA_CERT");
+	if (v != NULL && *v != '\0' && !s->tls.insecure &&
+	    read_ca(s, cfg, v, err) == -1)
+		return -1;
+	s->tls.ca_pem = s->ca_pem;
+	{
+		char *hostonly = xstrdup(s->host), *c = strrchr(hostonly, ':');
+
+		if (c != NULL && strchr(hostonly, ']') == NULL)
+			*c = '\0';
+		s->region = region_of(hostonly);
+		/* AWS itself: virtual-host style; others: path style. */
+		if (strstr(hostonly, "amazonaws.com") != NULL &&
+		    strchr(s->bucket, '.') == NULL) {
+			xasprintf(&s->req_host, "%s.%s", s->bucket, s->host);
+			s->path_base = xstrdup("");
+		} else {
+			s->req_host = xstrdup(s->host);
+			xasprintf(&s->path_base, "/%s", s->bucket);
+		}
+		free(hostonly);
+	}
+	v = settings_get(u, "AWS_STORAGE_CLASS");
+	if (v != NULL && *v != '\0')
+		s->storage_class = xstrdup(v);
+	s->part_size = (size_t)settings_int(u, "AWS_PART_SIZE") << 20;
+	if (s->part_size < ((size_t)5 << 20))
+		s->part_size = (size_t)16 << 20;
+	if (getenv("PB_TEST_S3_PART_BYTES") != NULL)	/* tests only */
+		s->part_size = (size_t)atol(getenv("PB_TEST_S3_PART_BYTES"));
+	ak = settings_get(u, "AWS_ACCESS_KEY_ID");
+	sk = settings_get(u, "AWS_SECRET_ACCESS_KEY");
+	v = settings_get(u, "AWS_IAM_ROLE_ENDPOINT");
+	if (ak != NULL && *ak != '\0' && sk != NULL && *sk != '\0') {
+		s->ak = xstrdup(ak);
+		s->sk = xstrdup(sk);
+		secret_register(sk);
+	} else if (v != NULL && *v != '\0') {
+		s->iam_url = xstrdup(v);
+	} else if ((ak != NULL && *ak != '\0') || (sk != NULL && *sk != '\0'))
+		return bk_err_set(err, BK_ECONFIG, "%s: not set, but %s is: "
+		    "give both", ak != NULL && *ak != '\0' ?
+		    "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
+		    ak != NULL && *ak != '\0' ? "AWS_ACCESS_KEY_ID" :
+		    "AWS_SECRET_ACCESS_KEY");
+	else
+		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME is set "
+		    "but no credentials are: set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY, or AWS_IAM_ROLE_ENDPOINT");
+	if ((s->h = http_easy(s->admin, &s->tls, err)) == NULL)
+		return -1;
+	storage_set_location(st, "s3://%s/%s", s->bucket, s->prefix);
+	return 0;
+}
+
+static void
+s3_close(struct storage *st)
+{
+	struct s3 *s = st->priv;
+
+	http_easy_free(s->h);
+	free(s->bucket);
+	free(s->prefix);
+	free(s->scheme);
+	free(s->host);
+	free(s->req_host);
+	free(s->path_base);
+	free(s->region);
+	free(s->storage_class);
+	free(s->ca_pem);
+	free(s->ak);
+	if (s->sk != NULL)
+		xfree_secret(s->sk);
+	if (s->token != NULL)
+		xfree_secret(s->token);
+	free(s->iam_url);
+	pthread_mutex_destroy(&s->cred_mu);
+}
+
+/* GET url into out (instance metadata), with an optional header. */
+static int
+iam_get(struct s3 *s, const char *method, const char *url,
+    const char *hdr, struct buf *out, long *status, struct bk_err *err)
+{
+	struct obj_call c = { .method = method, .url = url };
+	struct obj_resp r;
+	CURL *h;
+	int rc;
+
+	if ((h = http_easy(s->admin, NULL, err)) == NULL)
+		return -1;
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+	c.headers = hdr != NULL ? curl_slist_append(NULL, hdr) : NULL;
+	objstore_resp_init(&r);
+	rc = objstore_perform(h, &c, &r, "AWS_IAM_ROLE_ENDPOINT", err);
+	curl_slist_free_all(c.headers);
+	http_easy_free(h);
+	*status = r.status;
+	buf_reset(out);
+	if (rc == 0)
+		buf_append(out, r.body.data != NULL ? r.body.data : "",
+		    r.body.len);
+	objstore_resp_free(&r);
+	return rc;
+}
+
+/* Instance-profile credentials (IMDS, v2 token when offered). */
+static int
+iam_fetch(struct s3 *s, struct bk_err *err)
+{
+	char *url = NULL, *tokhdr = NULL, *role;
+	const char *base = s->iam_url;
+	struct buf b;
+	long st = 0;
+	json_t *j = NULL;
+	struct tm tm;
+	int rc = -1;
+
+	buf_init(&b, 1 << 20);
+	xasprintf(&url, "%s/latest/api/token", base);
+	if (iam_get(s, "PUT", url, "X-aws-ec2-metadata-token-ttl-seconds: "
+	    "21600", &b, &st, NULL) == 0 && st == 200 && b.len > 0 &&
+	    b.len < 4096) {
+		xasprintf(&tokhdr, "X-aws-ec2-metadata-token: %s", b.data);
+		secret_register(b.data);
+	}
+	free(url);
+	xasprintf(&url, "%s/latest/meta-data/iam/security-credentials/",
+	    base);
+	if (iam_get(s, "GET", url, tokhdr, &b, &st, err) == -1)
+		goto out;
+	if (st != 200 || b.len == 0) {
+		bk_err_set(err, BK_EAUTH, "AWS_IAM_ROLE_ENDPOINT: %s: HTTP %ld, "
+		    "no instance role", base, st);
+		goto out;
+	}
+	role = xstrndup(b.data, strcspn(b.data, "\r\n"));
+	free(url);
+	xasprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
+	    base, role);
+	free(role);
+	if (iam_get(s, "GET", url, tokhdr, &b, &st, err) == -1)
+		goto out;
+	if (st != 200 || (j = json_loadb(b.data, b.len, 0, NULL)) == NULL ||
+	    !json_is_string(json_object_get(j, "AccessKeyId")) ||
+	    !json_is_string(json_object_get(j, "SecretAccessKey"))) {
+		bk_err_set(err, BK_EAUTH, "AWS_IAM_ROLE_ENDPOINT: %s: HTTP %ld, "
+		    "no usable credentials", base, st);
+		goto out;
+	}
+	free(s->ak);
+	if (s->sk != NULL)
+		xfree_secret(s->sk);
+	if (s->token != NULL)
+		xfree_secret(s->token);
+	s->ak = xstrdup(json_string_value(json_object_get(j, "AccessKeyId")));
+	s->sk = xstrdup(json_string_value(json_object_get(j,
+	    "SecretAccessKey")));
+	s->token = json_is_string(json_object_get(j, "Token")) ?
+	    xstrdup(json_string_value(json_object_get(j, "Token"))) : NULL;
+	secret_register(s->sk);
+	if (s->token != NULL)
+		secret_register(s->token);
+	memset(&tm, 0, sizeof(tm));
+	s->expires = time(NULL) + 3600;
+	if (json_is_string(json_object_get(j, "Expiration")) &&
+	    strptime(json_string_value(json_object_get(j, "Expiration")),
+	    "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+		s->expires = timegm(&tm);
+	rc = 0;
+out:
+	json_decref(j);
+	if (b.data != NULL)
+		explicit_bzero(b.data, b.len);
+	buf_free(&b);
+	free(url);
+	if (tokhdr != NULL)
+		xfree_secret(tokhdr);
+	return rc;
+}
+
+/* Copies of the current credentials, refreshed ahead of expiry. */
+static int
+s3_creds(struct s3 *s, char **ak, char **sk, char **token,
+    struct bk_err *err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->cred_mu);
+	if (s->iam_url != NULL && (s->ak == NULL ||
+	    time(NULL) > s->expires - 300))
+		rc = iam_fetch(s, err);
+	if (rc == 0) {
+		*ak = xstrdup(s->ak);
+		*sk = xstrdup(s->sk);
+		*token = s->token != NULL ? xstrdup(s->token) : NULL;
+	}
+	pthread_mutex_unlock(&s->cred_mu);
+	return rc;
+}
+
+/* An error answer -> one line naming the host and the setting. */
+static int
+s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
+    struct bk_err *err)
+{
+	struct xml_node *x = NULL;
+	const char *code = "", *msg = "";
+
+	if (r->body.len > 0 && (x = xml_parse(r->body.data, r->body.len,
+	    NULL)) != NULL) {
+		code = xml_text(x, "Code") ? xml_text(x, "Code") : "";
+		msg = xml_text(x, "Message") ? xml_text(x, "Message") : "";
+	}
+	if (strcmp(code, "InvalidAccessKeyId") == 0)
+		bk_err_set(err, BK_EAUTH, "AWS_ACCESS_KEY_ID: %s refused the "
+		    "access key (%s)", s->host, code);
+	else if (strcmp(code, "SignatureDoesNotMatch") == 0)
+		bk_err_set(err, BK_EAUTH, "AWS_SECRET_ACCESS_KEY: %s refused "
+		    "the request signature (%s): wrong secret key?", s->host,
+		    code);
+	else if (strcmp(code, "NoSuchBucket") == 0)
+		bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME: bucket \"%s\" "
+		    "does not exist on %s", s->bucket, s->host);
+	else if (strcmp(code, "NoSuchKey") == 0 || (r->status == 404 &&
+	    *code == '\0'))
+		bk_err_set(err, BK_ENOENT, "%s: no such object", what);
+	else if (r->status == 403)
+		bk_err_set(err, BK_EAUTH, "AWS_ACCESS_KEY_ID: %s: access denied "
+		    "(%s%s%s)", what, *code ? code : "HTTP 403",
+		    *msg ? ": " : "", msg);
+	else
+		bk_err_set(err, BK_EFAIL, "%s: HTTP %ld%s%s%s%s", what,
+		    r->status, *code ? " " : "", code, *msg ? ": " : "", msg);
+	if (err != NULL)
+		err->retryable = objstore_status_transient(r->status);
+	xml_free(x);
+	return -1;
+}
+
+struct s3_req {
+	const char		*method;
+	const char		*key;		/* full key, or NULL: bucket */
+	const char		*query;		/* encoded, or "" */
+	const void		*body;
+	size_t			 len;
+	const char		*range;		/* "bytes=N-" or NULL */
+	bool			 storage_class;
+	storage_sink_fn		*sink;
+	void			*sink_arg;
+	int			 attempts;
+};
+
+static int
+s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
+    const char *what, struct bk_err *err)
+{
+	struct sigv4_header hd[8];
+	struct sigv4_cred cred;
+	struct curl_slist *l = NULL;
+	char hash[65], date[32], *ak, *sk, *tok, *auth, *url, *line;
+	struct obj_call c;
+	struct buf path;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t n = 0, i;
+	int rc;
+
+	if (s3_creds(s, &ak, &sk, &tok, err) == -1)
+		return -1;
+	buf_init(&path, 1 << 16);
+	buf_puts(&path, s->path_base);
+	if (q->key != NULL) {
+		buf_puts(&path, "/");
+		sigv4_uri_encode(&path, q->key, true);
+	} else if (*s->path_base == '\0')
+		buf_puts(&path, "/");
+	if (q->body != NULL)
+		sigv4_sha256_hex(q->body, q->len, hash);
+	else
+		memcpy(hash, SIGV4_EMPTY_SHA256, 65);
+	strftime(date, sizeof(date), "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+	hd[n++] = (struct sigv4_header){ "host", s->req_host };
+	hd[n++] = (struct sigv4_header){ "x-amz-date", date };
+	hd[n++] = (struct sigv4_header){ "x-amz-content-sha256", hash };
+	if (tok != NULL)
+		hd[n++] = (struct sigv4_header){ "x-amz-security-token", tok };
+	if (q->range != NULL)
+		hd[n++] = (struct sigv4_header){ "range", q->range };
+	if (q->storage_class && s->storage_class != NULL)
+		hd[n++] = (struct sigv4_header){ "x-amz-storage-class",
+		    s->storage_class };
+	cred = (struct sigv4_cred){ ak, sk, s->region, "s3" };
+	{
+		struct sigv4_req sr = { q->method, path.data, q->query, hd, n,
+		    hash };
+
+		auth = sigv4_authorization(&sr, &cred, date);
+	}
+	for (i = 1; i < n; i++) {	/* curl sets Host itself */
+		xasprintf(&line, "%s: %s", hd[i].name, hd[i].value);
+		l = curl_slist_append(l, line);
+		free(line);
+	}
+	xasprintf(&line, "Authorization: %s", auth);
+	l = curl_slist_append(l, line);
+	xfree_secret(line);
+	xasprintf(&url, "%s://%s%s%s%s", s->scheme, s->req_host, path.data,
+	    *q->query ? "?" : "", q->query);
+	c = (struct obj_call){ .method = q->method, .url = url, .headers = l,
+	    .body = q->body, .len = q->len, .sink = q->sink,
+	    .sink_arg = q->sink_arg };
+	rc = objstore_perform(h, &c, r, what, err);
+	if (rc == -1 && err != NULL && (err->code == BK_EUNREACH ||
+	    err->code == BK_ETIMEDOUT))
+		bk_err_prefix(err, "AWS_ENDPOINT");
+	else if (rc == -1 && err != NULL && err->code == BK_ECONFIG)
+		bk_err_prefix(err, "%s", s->ca_pem != NULL ?
+		    "AWS_ENDPOINT_CA_CERT" : "AWS_ENDPOINT (TLS; see "
+		    "AWS_ENDPOINT_CA_CERT)");
+	else if (rc == 0 && r->status / 100 != 2)
+		rc = s3_fail(s, r, what, err);
+	curl_slist_free_all(l);
+	free(url);
+	free(auth);
+	buf_free(&path);
+	free(ak);
+	xfree_secret(sk);
+	if (tok != NULL)
+		xfree_secret(tok);
+	return rc;
+}
+
+/* A request with retries on transient failures. */
+static int
+s3_call(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
+    struct bk_err *err)
+{
+	char what[600];
+	int attempt, max = q->attempts > 0 ? q->attempts : OBJ_ATTEMPTS;
+
+	snprintf(what, sizeof(what), "S3 %s %s%s/%s", q->method, s->host,
+	    s->path_base, q->key != NULL ? q->key : "");
+	for (attempt = 0;; attempt++) {
+		if (s3_once(s, h, q, r, what, err) == 0)
+			return 0;
+		if (err == NULL || !err->retryable || q->sink != NULL ||
+		    attempt + 1 >= max)
+			return -1;
+		objstore_backoff(attempt, r->retry_after);
+	}
+}
+
+static char *
+object_key(struct s3 *s, const char *name)
+{
+	char *k;
+
+	xasprintf(&k, "%s%s", s->prefix, name);
+	return k;
+}
+
+/* Uploads. */
+
+static int
+s3_begin(struct storage *st, struct storage_upload *up, struct bk_err *err)
+{
+	struct s3_upload *u = up->priv;
+	struct s3 *s = st->priv;
+
+	u->s3 = s;
+	u->key = object_key(s, up->name);
+	pthread_mutex_init(&u->mu, NULL);
+	return 0;
+}
+
+static int
+s3_start(void *ctx, struct bk_err *err)
+{
+	struct s3_upload *u = ctx;
+	struct s3_req q = { .method = "POST", .key = u->key,
+	    .query = "uploads=", .storage_class = true };
+	struct obj_resp r;
+	struct xml_node *x = NULL;
+	const char *id;
+	int rc = -1;
+
+	objstore_resp_init(&r);
+	if (s3_call(u->s3, u->s3->h, &q, &r, err) == -1)
+		goto out;
+	if ((x = xml_parse(r.body.data, r.body.len, err)) == NULL ||
+	    (id = xml_text(x, "UploadId")) == NULL || *id == '\0') {
+		bk_err_set(err, BK_EPROTO, "S3 %s: CreateMultipartUpload "
+		    "answer has no UploadId", u->s3->host);
+		goto out;
+	}
+	u->upload_id = xstrdup(id);
+	u->etags = xcalloc(S3_MAX_PARTS, sizeof(*u->etags));
+	rc = 0;
+out:
+	xml_free(x);
+	objstore_resp_free(&r);
+	return rc;
+}
+
+static int
+s3_part(void *ctx, int worker, unsigned n, const char *data, size_t len,
+    struct bk_err *err)
+{
+	struct s3_upload *u = ctx;
+	struct obj_resp r;
+	struct buf qs;
+	char *etag;
+	int rc;
+	struct s3_req q = { .method = "PUT", .key = u->key, .body = data,
+	    .len = len, .attempts = 1 };
+
+	if (u->wh[worker] == NULL &&
+	    (u->wh[worker] = http_easy(u->s3->admin, &u->s3->tls, err)) ==
+	    NULL)
+		return -1;
+	buf_init(&qs, 4096);
+	buf_printf(&qs, "partNumber=%u&uploadId=", n);
+	sigv4_uri_encode(&qs, u->upload_id, false);
+	q.query = qs.data;
+	objstore_resp_init(&r);
+	rc = s3_call(u->s3, u->wh[worker], &q, &r, err);
+	if (rc == 0 && r.etag[0] == '\0') {
+		bk_err_set(err, BK_EPROTO, "S3 %s: part %u: no ETag in the "
+		    "answer", u->s3->host, n);
+		rc = -1;
+	}
+	if (rc == 0) {
+		etag = xstrdup(r.etag);
+		pthread_mutex_lock(&u->mu);
+		free(u->etags[n - 1]);
+		u->etags[n - 1] = etag;
+		if (n > u->netags)
+			u->netags = n;
+		pthread_mutex_unlock(&u->mu);
+	}
+	objstore_resp_free(&r);
+	buf_free(&qs);
+	return rc;
+}
+
+static int
+s3_write(struct storage_upload *up, const void *p, size_t n,
+    struct bk_err *err)
+{
+	struct s3_upload *u = up->priv;
+
+	if (u->pool == NULL)
+		u->pool = objstore_pool_new(S3_WORKERS, u->s3->part_size,
+		    S3_MAX_PARTS, S3_MAX_PART, s3_start, s3_part, u);
+	return objstore_pool_write(u->pool, p, n, err);
+}
+
+static void
+s3_upload_free(struct s3_upload *u)
+{
+	unsigned i;
+	int w;
+
+	objstore_pool_free(u->pool);
+	u->pool = NULL;
+	for (w = 0; w < S3_WORKERS; w++)
+		http_easy_free(u->wh[w]);
+	if (u->etags != NULL)
+		for (i = 0; i < u->netags; i++)
+			free(u->etags[i]);
+	free(u->etags);
+	free(u->upload_id);
+	free(u->key);
+	pthread_mutex_destroy(&u->mu);
+}
+
+static int
+s3_complete(struct s3_upload *u, unsigned parts, struct bk_err *err)
+{
+	struct s3_req q = { .method = "POST", .key = u->key };
+	struct xml_node *x = NULL;
+	struct obj_resp r;
+	struct buf body, qs;
+	unsigned i;
+	int rc = -1;
+
+	buf_init(&body, (size_t)S3_MAX_PARTS * 256);
+	buf_puts(&body, "<CompleteMultipartUpload>");
+	for (i = 0; i < parts; i++) {
+		if (u->etags[i] == NULL) {
+			bk_err_set(err, BK_EFAIL, "S3 %s: part %u missing",
+			    u->s3->host, i + 1);
+			buf_free(&body);
+			return -1;
+		}
+		buf_printf(&body, "<Part><PartNumber>%u</PartNumber><ETag>%s"
+		    "</ETag></Part>", i + 1, u->etags[i]);
+	}
+	buf_puts(&body, "</CompleteMultipartUpload>");
+	buf_init(&qs, 4096);
+	buf_puts(&qs, "uploadId=");
+	sigv4_uri_encode(&qs, u->upload_id, false);
+	q.query = qs.data;
+	q.body = body.data;
+	q.len = body.len;
+	objstore_resp_init(&r);
+	if (s3_call(u->s3, u->s3->h, &q, &r, err) == 0) {
+		/* S3 may answer 200 with an <Error> body. */
+		x = xml_parse(r.body.data, r.body.len, NULL);
+		if (x != NULL && strcmp(x->name, "Error") == 0)
+			s3_fail(u->s3, &(struct obj_resp){ .status = 500,
+			    .body = r.body }, "S3 CompleteMultipartUpload",
+			    err);
+		else
+			rc = 0;
+	}
+	xml_free(x);
+	objstore_resp_free(&r);
+	buf_free(&qs);
+	buf_free(&body);
+	return rc;
+}
+
+static int
+s3_commit(struct storage_upload *up, struct bk_err *err)
+{
+	struct s3_upload *u = up->priv;
+	const char *data;
+	size_t len;
+	int rc;
+
+	if (u->pool == NULL)
+		u->pool = objstore_pool_new(1, 1, S3_MAX_PARTS, S3_MAX_PART,
+		    s3_start, s3_part, u);
+	rc = objstore_pool_finish(u->pool, &data, &len, err);
+	if (rc == 1) {
+		struct s3_req q = { .method = "PUT", .key = u->key,
+		    .query = "", .body = data, .len = len,
+		    .storage_class = true };
+		struct obj_resp r;
+
+		objstore_resp_init(&r);
+		rc = s3_call(u->s3, u->s3->h, &q, &r, err);
+		objstore_resp_free(&r);
+	} else if (rc == 0)
+		rc = s3_complete(u, objstore_pool_parts(u->pool), err);
+	if (rc == -1 && u->upload_id != NULL)
+		s3_abort_id(u->s3, u->key, u->upload_id);
+	s3_upload_free(u);
+	return rc;
+}
+
+static void
+s3_abort(struct storage_upload *up)
+{
+	struct s3_upload *u = up->priv;
+
+	objstore_pool_free(u->pool);	/* waits for parts in flight */
+	u->pool = NULL;
+	if (u->upload_id != NULL)
+		s3_abort_id(u->s3, u->key, u->upload_id);
+	s3_upload_free(u);
+}
+
+static int
+s3_abort_id(struct s3 *s, const char *key, const char *id)
+{
+	struct s3_req q = { .method = "DELETE", .key = key, .attempts = 2 };
+	struct obj_resp r;
+	struct buf qs;
+	int rc;
+
+	buf_init(&qs, 4096);
+	buf_puts(&qs, "uploadId=");
+	sigv4_uri_encode(&qs, id, false);
+	q.query = qs.data;
+	objstore_resp_init(&r);
+	rc = s3_call(s, s->h, &q, &r, NULL);
+	objstore_resp_free(&r);
+	buf_free(&qs);
+	return rc;
+}
+
+/* Listing, delete, download. */
+
+static time_t
+iso_time(const char *v)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (v == NULL || strptime(v, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+		return 0;
+	return timegm(&tm);
+}
+
+static int
+s3_list(struct storage *st, storage_list_fn *fn, void *arg,
+    struct bk_err *err)
+{
+	struct s3 *s = st->priv;
+	struct s3_req q = { .method = "GET" };
+	const char *page = getenv("PB_TEST_LIST_PAGE");	/* tests only */
+	char *token = NULL;
+	struct obj_resp r;
+	struct buf qs;
+	int rc = 0;
+
+	objstore_resp_init(&r);
+	buf_init(&qs, 1 << 16);
+	do {
+		struct xml_node *x;
+		const struct xml_node *c;
+		const char *next;
+
+		buf_reset(&qs);
+		if (token != NULL) {
+			buf_puts(&qs, "continuation-token=");
+			sigv4_uri_encode(&qs, token, false);
+			buf_puts(&qs, "&");
+		}
+		buf_puts(&qs, "delimiter=%2F&list-type=2");
+		if (page != NULL)
+			buf_printf(&qs, "&max-keys=%d", atoi(page));
+		buf_puts(&qs, "&prefix=");
+		sigv4_uri_encode(&qs, s->prefix, false);
+		q.query = qs.data;
+		if ((rc = s3_call(s, s->h, &q, &r, err)) == -1)
+			break;
+		if ((x = xml_parse(r.body.data, r.body.len, err)) == NULL) {
+			bk_err_prefix(err, "S3 %s: listing", s->host);
+			rc = -1;
+			break;
+		}
+		for (c = x->child; c != NULL && rc == 0; c = c->next) {
+			const char *key = xml_text(c, "Key"), *sz;
+			struct storage_obj o;
+
+			if (strcmp(c->name, "Contents") != 0 || key == NULL ||
+			    strncmp(key, s->prefix, strlen(s->prefix)) != 0)
+				continue;
+			o.name = key + strlen(s->prefix);
+			if (!storage_name_ok(o.name))
+				continue;
+			sz = xml_text(c, "Size");
+			o.size = sz != NULL ? strtoull(sz, NULL, 10) : 0;
+			o.mtime = iso_time(xml_text(c, "LastModified"));
+			rc = fn(&o, arg);
+		}
+		next = xml_text(x, "NextContinuationToken");
+		free(token);
+		token = NULL;
+		if (rc == 0 && next != NULL && *next != '\0' &&
+		    xml_text(x, "IsTruncated") != NULL &&
+		    strcmp(xml_text(x, "IsTruncated"), "true") == 0)
+			token = xstrdup(next);
+		xml_free(x);
+	} while (token != NULL);
+	free(token);
+	buf_free(&qs);
+	objstore_resp_free(&r);
+	return rc;
+}
+
+static int
+s3_remove(struct storage *st, const char *name, struct bk_err *err)
+{
+	struct s3 *s = st->priv;
+	char *key = object_key(s, name);
+	struct s3_req q = { .method = "HEAD", .key = key, .query = "" };
+	struct obj_resp r;
+	int rc;
+
+	/* DELETE of a missing key succeeds on S3: look first. */
+	objstore_resp_init(&r);
+	rc = s3_call(s, s->h, &q, &r, err);
+	if (rc == 0) {
+		q.method = "DELETE";
+		rc = s3_call(s, s->h, &q, &r, err);
+	}
+	objstore_resp_free(&r);
+	free(key);
+	return rc;
+}
+
+static int
+s3_download(struct storage *st, const char *name, storage_sink_fn *sink,
+    void *arg, struct bk_err *err)
+{
+	struct s3 *s = st->priv;
+	char *key = object_key(s, name), range[64];
+	struct s3_req q = { .method = "GET", .key = key, .query = "",
+	    .sink = sink, .sink_arg = arg, .attempts = 1 };
+	struct obj_resp r;
+	uint64_t got = 0;
+	int attempt, rc;
+
+	/* On a reset, go on from where the stream stopped (Range). */
+	objstore_resp_init(&r);
+	for (attempt = 0;; attempt++) {
+		rc = s3_call(s, s->h, &q, &r, err);
+		got += r.status / 100 == 2 ? r.received : 0;
+		if (rc == 0 || err == NULL || !err->retryable ||
+		    err->code == BK_ECANCELED || attempt + 1 >= OBJ_ATTEMPTS)
+			break;
+		objstore_backoff(attempt, r.retry_after);
+		snprintf(range, sizeof(range), "bytes=%llu-",
+		    (unsigned long long)got);
+		q.range = got > 0 ? range : NULL;
+	}
+	objstore_resp_free(&r);
+	free(key);
+	return rc;
+}
+
+/* Abort multipart uploads a dead run left in the folder. */
+static int
+s3_cleanup(struct storage *st, struct bk_err *err)
+{
+	struct s3 *s = st->priv;
+	struct s3_req q = { .method = "GET", .attempts = 2 };
+	struct xml_node *x;
+	const struct xml_node *c;
+	struct obj_resp r;
+	struct buf qs;
+	int rc = 0;
+
+	buf_init(&qs, 1 << 16);
+	buf_puts(&qs, "prefix=");
+	sigv4_uri_encode(&qs, s->prefix, false);
+	buf_puts(&qs, "&uploads=");
+	q.query = qs.data;
+	objstore_resp_init(&r);
+	if (s3_call(s, s->h, &q, &r, err) == -1) {
+		/* Servers without ListMultipartUploads: nothing to do. */
+		rc = r.status == 501 || r.status == 405 ? 0 : -1;
+		goto out;
+	}
+	if ((x = xml_parse(r.body.data, r.body.len, NULL)) == NULL)
+		goto out;
+	for (c = x->child; c != NULL; c = c->next) {
+		const char *key = xml_text(c, "Key"), *id = xml_text(c,
+		    "UploadId");
+
+		if (strcmp(c->name, "Upload") == 0 && key != NULL &&
+		    id != NULL && strncmp(key, s->prefix,
+		    strlen(s->prefix)) == 0 &&
+		    strchr(key + strlen(s->prefix), '/') == NULL)
+			s3_abort_id(s, key, id);
+	}
+	xml_free(x);
+out:
+	objstore_resp_free(&r);
+	buf_free(&qs);
+	return rc;
+}
+
+const struct storage_backend storage_backend_s3 = {
+	.name = "s3",
+	.enable_key = "AWS_S3_BUCKET_NAME",
+	.priv_size = sizeof(struct s3),
+	.upload_size = sizeof(struct s3_upload),
+	.open = s3_open,
+	.close = s3_close,
+	.begin = s3_begin,
+	.write = s3_write,
+	.commit = s3_commit,
+	.abort = s3_abort,
+	.list = s3_list,
+	.remove = s3_remove,
+	.download = s3_download,
+	.cleanup = s3_cleanup,
+};
