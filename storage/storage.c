@@ -19,6 +19,7 @@
 /* Order matters: it is the order destinations are written and listed. */
 static const struct storage_backend *const backends[] = {
 	&storage_backend_local,
+	&storage_backend_s3,
 	&storage_backend_sftp,
 	&storage_backend_dropbox,
 	NULL,
