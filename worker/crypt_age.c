@@ -1,0 +1,606 @@
+/*
+ * crypt_age.c - the age v1 file format: header (version line, recipient
+ * stanzas, HMAC), and the STREAM payload (ChaCha20-Poly1305 over 64 KiB
+ * chunks, 11-byte big-endian counter, last-chunk flag), as push encoder
+ * and decoder.  Recipient and identity types are in crypt_age_keys.c and
+ * crypt_age_ident.c.
+ *
+ * Invariants: the decoder parses the header strictly (canonical base64,
+ * 64-column stanza bodies, exact MAC line) before it releases a byte; it
+ * releases plaintext only chunk by chunk after authentication, holds back
+ * the last full chunk until it knows whether more follows, and finish()
+ * fails on a missing, empty (after the first) or unauthenticated final
+ * chunk.  Errors are sticky.  The file key lives in sodium_malloc'd
+ * memory.  Threads: an encoder or decoder belongs to one thread.
+ */
+#include <string.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "crypt_age.h"
+#include "crypt_age_int.h"
+#include "err.h"
+#include "xmalloc.h"
+
+#define AGE_V1		"age-encryption.org/v1\n"
+#define CHUNK		(64 * 1024)
+#define TAG		crypto_aead_chacha20poly1305_ietf_ABYTES
+#define HEADER_MAX	(1024 * 1024)
+#define NONCE		16
+
+/* Payload keys and nonce state shared by both directions. */
+struct stream {
+	unsigned char	*file_key;	/* sodium_malloc: file key, then */
+	unsigned char	*payload_key;	/* ... the payload key after it */
+	uint64_t	 counter;
+};
+
+struct age_enc {
+	const struct age_recipients *rcpt;
+	age_out_fn	*out;
+	void		*ctx;
+	struct stream	 s;
+	bool		 started, failed;
+	size_t		 plen;
+	unsigned char	 pbuf[CHUNK];
+	unsigned char	 cbuf[CHUNK + TAG];
+};
+
+enum dec_state { D_HEADER, D_NONCE, D_PAYLOAD, D_DONE, D_FAILED };
+
+struct age_dec {
+	const struct age_identities *ids;
+	age_out_fn	*out;
+	void		*ctx;
+	enum dec_state	 state;
+	struct stream	 s;
+	struct buf	 hdr;
+	size_t		 scanned;	/* header bytes already looked at */
+	unsigned char	 nonce[NONCE];
+	size_t		 nlen;
+	size_t		 clen;
+	unsigned char	 cbuf[CHUNK + TAG];
+	unsigned char	 pbuf[CHUNK];
+};
+
+void
+age_hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
+    size_t saltlen, const char *info, unsigned char out[32])
+{
+	crypto_auth_hmacsha256_state st;
+	unsigned char prk[32], one = 1;
+
+	crypto_auth_hmacsha256_init(&st, salt, saltlen);
+	crypto_auth_hmacsha256_update(&st, ikm, ikmlen);
+	crypto_auth_hmacsha256_final(&st, prk);
+	crypto_auth_hmacsha256_init(&st, prk, sizeof(prk));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)info,
+	    strlen(info));
+	crypto_auth_hmacsha256_update(&st, &one, 1);
+	crypto_auth_hmacsha256_final(&st, out);
+	sodium_memzero(prk, sizeof(prk));
+	sodium_memzero(&st, sizeof(st));
+}
+
+int
+age_b64_decode(const char *s, size_t len, unsigned char *out, size_t max,
+    size_t *outlen)
+{
+	const char *end;
+
+	/* libsodium rejects padding and non-zero trailing bits here. */
+	if (sodium_base642bin(out, max, s, len, NULL, outlen, &end,
+	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
+	    end != s + len)
+		return -1;
+	return 0;
+}
+
+void
+age_b64_append(struct buf *b, const unsigned char *data, size_t len)
+{
+	size_t n = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	char *s = xmalloc(n);
+
+	sodium_bin2base64(s, n, data, len,
+	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	buf_puts(b, s);
+	free(s);
+}
+
+void
+age_stanza_append(struct buf *b, const char *args, const unsigned char *body,
+    size_t bodylen)
+{
+	struct buf enc;
+	size_t off;
+
+	buf_printf(b, "-> %s\n", args);
+	buf_init(&enc, HEADER_MAX);
+	age_b64_append(&enc, body, bodylen);
+	/* Full 64-column lines, then a shorter (maybe empty) final line. */
+	for (off = 0; enc.len - off >= 64; off += 64) {
+		buf_append(b, enc.data + off, 64);
+		buf_puts(b, "\n");
+	}
+	buf_append(b, enc.data + off, enc.len - off);
+	buf_puts(b, "\n");
+	buf_free(&enc);
+}
+
+static int
+stream_keys(struct stream *s, const unsigned char nonce[NONCE])
+{
+	age_hkdf(s->file_key, AGE_FILE_KEY, nonce, NONCE, "payload",
+	    s->payload_key);
+	s->counter = 0;
+	return 0;
+}
+
+static void
+stream_nonce(const struct stream *s, bool last, unsigned char n[12])
+{
+	int i;
+
+	memset(n, 0, 12);
+	for (i = 0; i < 8; i++)
+		n[10 - i] = (unsigned char)(s->counter >> (8 * i));
+	n[11] = last ? 1 : 0;
+}
+
+static void
+header_mac(const unsigned char *file_key, const char *hdr, size_t len,
+    unsigned char mac[32])
+{
+	unsigned char key[32];
+	crypto_auth_hmacsha256_state st;
+
+	age_hkdf(file_key, AGE_FILE_KEY, NULL, 0, "header", key);
+	crypto_auth_hmacsha256_init(&st, key, sizeof(key));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)hdr, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(key, sizeof(key));
+}
+
+struct age_enc *
+age_enc_new(const struct age_recipients *r, age_out_fn *out, void *ctx,
+    struct bk_err *err)
+{
+	struct age_enc *e;
+
+	if (age_recipients_count(r) == 0) {
+		bk_err_set(err, BK_ECONFIG, "age: no recipients");
+		return NULL;
+	}
+	e = xcalloc(1, sizeof(*e));
+	if ((e->s.file_key = sodium_malloc(AGE_FILE_KEY + 32)) == NULL) {
+		free(e);
+		bk_err_set(err, BK_EFAIL, "age: out of locked memory");
+		return NULL;
+	}
+	e->s.payload_key = e->s.file_key + AGE_FILE_KEY;
+	e->rcpt = r;
+	e->out = out;
+	e->ctx = ctx;
+	return e;
+}
+
+static int
+enc_start(struct age_enc *e, struct bk_err *err)
+{
+	unsigned char mac[32], nonce[NONCE];
+	struct buf h;
+	int rc = -1;
+
+	randombytes_buf(e->s.file_key, AGE_FILE_KEY);
+	buf_init(&h, HEADER_MAX);
+	buf_puts(&h, AGE_V1);
+	if (age_recipients_wrap(e->rcpt, e->s.file_key, &h, err) != 0)
+		goto out;
+	buf_puts(&h, "---");
+	header_mac(e->s.file_key, h.data, h.len, mac);
+	buf_puts(&h, " ");
+	age_b64_append(&h, mac, sizeof(mac));
+	buf_puts(&h, "\n");
+	randombytes_buf(nonce, sizeof(nonce));
+	buf_append(&h, nonce, sizeof(nonce));
+	stream_keys(&e->s, nonce);
+	if (e->out(e->ctx, h.data, h.len, err) != 0)
+		goto out;
+	e->started = true;
+	rc = 0;
+out:
+	buf_free(&h);
+	return rc;
+}
+
+static int
+enc_chunk(struct age_enc *e, bool last, struct bk_err *err)
+{
+	unsigned char n[12];
+
+	stream_nonce(&e->s, last, n);
+	crypto_aead_chacha20poly1305_ietf_encrypt(e->cbuf, NULL, e->pbuf,
+	    e->plen, NULL, 0, NULL, n, e->s.payload_key);
+	e->s.counter++;
+	if (e->out(e->ctx, e->cbuf, e->plen + TAG, err) != 0)
+		return -1;
+	e->plen = 0;
+	return 0;
+}
+
+int
+age_enc_write(struct age_enc *e, const void *data, size_t len,
+    struct bk_err *err)
+{
+	const unsigned char *p = data;
+	size_t n;
+
+	if (e->failed)
+		return bk_err_set(err, BK_EFAIL, "age: encoder failed before");
+	if (!e->started && enc_start(e, err) != 0)
+		goto fail;
+	while (len > 0) {
+		/* A full chunk goes out only once more data proves it is
+		 * not the last one. */
+		if (e->plen == CHUNK && enc_chunk(e, false, err) != 0)
+			goto fail;
+		n = CHUNK - e->plen < len ? CHUNK - e->plen : len;
+		memcpy(e->pbuf + e->plen, p, n);
+		e->plen += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+fail:
+	e->failed = true;
+	return -1;
+}
+
+int
+age_enc_finish(struct age_enc *e, struct bk_err *err)
+{
+	if (e->failed)
+		return bk_err_set(err, BK_EFAIL, "age: encoder failed before");
+	if ((!e->started && enc_start(e, err) != 0) ||
+	    enc_chunk(e, true, err) != 0) {
+		e->failed = true;
+		return -1;
+	}
+	e->failed = true;	/* nothing more may be written */
+	return 0;
+}
+
+void
+age_enc_free(struct age_enc *e)
+{
+	if (e == NULL)
+		return;
+	sodium_free(e->s.file_key);
+	sodium_memzero(e->pbuf, sizeof(e->pbuf));
+	free(e);
+}
+
+int
+age_is_age(const void *p, size_t len)
+{
+	static const char armor[] = "-----BEGIN AGE ENCRYPTED FILE-----";
+	size_t n = sizeof(AGE_V1) - 1;
+
+	if (len >= n && memcmp(p, AGE_V1, n) == 0)
+		return 1;
+	return len >= sizeof(armor) - 1 &&
+	    memcmp(p, armor, sizeof(armor) - 1) == 0;
+}
+
+static bool
+is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+static void
+stanzas_free(struct age_stanza *st, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < st[i].nargs; j++)
+			free(st[i].args[j]);
+		free(st[i].body);
+	}
+	free(st);
+}
+
+/* The next line of [*p, end) without its LF; -1 if there is no LF. */
+static int
+next_line(const char **p, const char *end, const char **line, size_t *len)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+
+	if (nl == NULL)
+		return -1;
+	*line = *p;
+	*len = (size_t)(nl - *p);
+	*p = nl + 1;
+	return 0;
+}
+
+/* One stanza: arg line at line (after "-> "), body lines after *p. */
+static int
+parse_stanza(const char *line, size_t len, const char **p, const char *end,
+    struct age_stanza *st)
+{
+	const char *a = line + 3, *aend = line + len, *sp, *body, *l;
+	size_t i, ll, blen;
+	struct buf b;
+	int rc = -1;
+
+	if (len < 4 || line[2] != ' ')
+		return -1;
+	while (a <= aend) {
+		if ((sp = memchr(a, ' ', (size_t)(aend - a))) == NULL)
+			sp = aend;
+		if (sp == a || st->nargs == AGE_MAX_ARGS)
+			return -1;
+		for (l = a; l < sp; l++)
+			if (*l < 0x21 || *l > 0x7e)
+				return -1;
+		st->args[st->nargs++] = xstrndup(a, (size_t)(sp - a));
+		a = sp + 1;
+	}
+	buf_init(&b, HEADER_MAX);
+	for (;;) {
+		if (next_line(p, end, &body, &ll) != 0 || ll > 64)
+			goto out;
+		for (i = 0; i < ll; i++)
+			if (!is_b64(body[i]))
+				goto out;
+		buf_append(&b, body, ll);
+		if (ll < 64)
+			break;
+	}
+	st->body = xmalloc(b.len + 1);
+	if (age_b64_decode(b.data, b.len, st->body, b.len + 1, &blen) != 0)
+		goto out;
+	st->bodylen = blen;
+	rc = 0;
+out:
+	buf_free(&b);
+	return rc;
+}
+
+/*
+ * Parse a complete header (ending with the MAC line).  maclen: bytes the
+ * MAC covers.  BK_ECORRUPT on anything malformed.
+ */
+static int
+parse_header(const char *h, size_t len, struct age_stanza **stp, size_t *np,
+    unsigned char mac[32], size_t *maclen, struct bk_err *err)
+{
+	const char *p = h, *end = h + len, *line;
+	struct age_stanza *st = NULL;
+	size_t n = 0, ll, ml;
+
+	if (len < sizeof(AGE_V1) - 1 || memcmp(h, AGE_V1, sizeof(AGE_V1) - 1))
+		return bk_err_set(err, BK_ECORRUPT, "age: unsupported "
+		    "version line");
+	p += sizeof(AGE_V1) - 1;
+	while (next_line(&p, end, &line, &ll) == 0) {
+		if (ll >= 3 && memcmp(line, "---", 3) == 0) {
+			if (ll != 4 + 43 || line[3] != ' ' || p != end ||
+			    n == 0 || age_b64_decode(line + 4, 43, mac, 32,
+			    &ml) != 0 || ml != 32)
+				break;
+			*maclen = (size_t)(line + 3 - h);
+			*stp = st;
+			*np = n;
+			return 0;
+		}
+		if (ll < 2 || memcmp(line, "->", 2) != 0)
+			break;
+		st = xreallocarray(st, n + 1, sizeof(*st));
+		memset(&st[n], 0, sizeof(*st));
+		n++;
+		if (parse_stanza(line, ll, &p, end, &st[n - 1]) != 0)
+			break;
+	}
+	stanzas_free(st, n);
+	return bk_err_set(err, BK_ECORRUPT, "age: malformed header");
+}
+
+struct age_dec *
+age_dec_new(const struct age_identities *ids, age_out_fn *out, void *ctx)
+{
+	struct age_dec *d = xcalloc(1, sizeof(*d));
+
+	d->ids = ids;
+	d->out = out;
+	d->ctx = ctx;
+	buf_init(&d->hdr, HEADER_MAX);
+	return d;
+}
+
+/* The header is complete: find the file key and check the MAC. */
+static int
+dec_header(struct age_dec *d, size_t hlen, struct bk_err *err)
+{
+	struct age_stanza *st = NULL;
+	unsigned char mac[32], want[32];
+	size_t n = 0, maclen = 0;
+	int rc;
+
+	if (parse_header(d->hdr.data, hlen, &st, &n, mac, &maclen, err) != 0)
+		return -1;
+	if ((d->s.file_key = sodium_malloc(AGE_FILE_KEY + 32)) == NULL) {
+		stanzas_free(st, n);
+		return bk_err_set(err, BK_EFAIL, "age: out of locked memory");
+	}
+	d->s.payload_key = d->s.file_key + AGE_FILE_KEY;
+	rc = age_identities_unwrap(d->ids, st, n, d->s.file_key, err);
+	stanzas_free(st, n);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return bk_err_set(err, BK_EAUTH, "age: no identity matched "
+		    "any of the file's recipients");
+	header_mac(d->s.file_key, d->hdr.data, maclen, want);
+	if (sodium_memcmp(mac, want, sizeof(mac)) != 0)
+		return bk_err_set(err, BK_ECORRUPT, "age: header MAC mismatch "
+		    "(the file was modified)");
+	return 0;
+}
+
+static int
+dec_chunk(struct age_dec *d, bool last, struct bk_err *err)
+{
+	unsigned long long plen;
+	unsigned char n[12];
+
+	if (d->clen < TAG)
+		return bk_err_set(err, BK_ECORRUPT, "age: truncated payload "
+		    "chunk");
+	stream_nonce(&d->s, last, n);
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(d->pbuf, &plen, NULL,
+	    d->cbuf, d->clen, NULL, 0, n, d->s.payload_key) != 0)
+		return bk_err_set(err, BK_ECORRUPT, "age: payload chunk %llu "
+		    "failed authentication (damaged or truncated file)",
+		    (unsigned long long)d->s.counter);
+	if (last && plen == 0 && d->s.counter > 0)
+		return bk_err_set(err, BK_ECORRUPT, "age: empty final chunk");
+	d->s.counter++;
+	d->clen = 0;
+	return plen > 0 ? d->out(d->ctx, d->pbuf, (size_t)plen, err) : 0;
+}
+
+/* Bytes of the header once its MAC line is complete, else 0. */
+static size_t
+header_end(struct age_dec *d)
+{
+	const char *p = d->hdr.data + d->scanned, *end = d->hdr.data +
+	    d->hdr.len, *line;
+	size_t ll;
+
+	while (next_line(&p, end, &line, &ll) == 0) {
+		d->scanned = (size_t)(p - d->hdr.data);
+		if (ll >= 3 && memcmp(line, "---", 3) == 0)
+			return d->scanned;
+	}
+	return 0;
+}
+
+static int
+dec_payload(struct age_dec *d, const unsigned char *p, size_t len,
+    struct bk_err *err)
+{
+	size_t n;
+
+	if (d->state == D_NONCE) {
+		n = NONCE - d->nlen < len ? NONCE - d->nlen : len;
+		memcpy(d->nonce + d->nlen, p, n);
+		d->nlen += n;
+		p += n;
+		len -= n;
+		if (d->nlen < NONCE)
+			return 0;
+		stream_keys(&d->s, d->nonce);
+		d->state = D_PAYLOAD;
+	}
+	while (len > 0) {
+		if (d->clen == sizeof(d->cbuf) && dec_chunk(d, false, err) != 0)
+			return -1;
+		n = sizeof(d->cbuf) - d->clen < len ? sizeof(d->cbuf) -
+		    d->clen : len;
+		memcpy(d->cbuf + d->clen, p, n);
+		d->clen += n;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+age_dec_write(struct age_dec *d, const void *data, size_t len,
+    struct bk_err *err)
+{
+	const unsigned char *p = data;
+	size_t hlen, check;
+
+	if (d->state == D_FAILED || d->state == D_DONE)
+		return bk_err_set(err, BK_ECORRUPT, "age: decoder stopped");
+	if (d->state == D_HEADER) {
+		if (buf_append(&d->hdr, p, len) != 0) {
+			bk_err_set(err, BK_ECORRUPT, "age: header too large");
+			goto fail;
+		}
+		check = d->hdr.len < sizeof(AGE_V1) - 1 ? d->hdr.len :
+		    sizeof(AGE_V1) - 1;
+		if (memcmp(d->hdr.data, AGE_V1, check) != 0) {
+			bk_err_set(err, BK_ECORRUPT, "age: not an age v1 file "
+			    "(armored files are not supported)");
+			goto fail;
+		}
+		if ((hlen = header_end(d)) == 0)
+			return 0;
+		if (dec_header(d, hlen, err) != 0)
+			goto fail;
+		d->state = D_NONCE;
+		if (dec_payload(d, (unsigned char *)d->hdr.data + hlen,
+		    d->hdr.len - hlen, err) != 0)
+			goto fail;
+		buf_free(&d->hdr);
+		return 0;
+	}
+	if (dec_payload(d, p, len, err) == 0)
+		return 0;
+fail:
+	d->state = D_FAILED;
+	return -1;
+}
+
+int
+age_dec_finish(struct age_dec *d, struct bk_err *err)
+{
+	switch (d->state) {
+	case D_HEADER:
+		bk_err_set(err, BK_ECORRUPT, d->hdr.len == 0 ? "age: empty "
+		    "input" : "age: truncated header");
+		break;
+	case D_NONCE:
+		bk_err_set(err, BK_ECORRUPT, "age: truncated payload nonce");
+		break;
+	case D_PAYLOAD:
+		if (d->clen == 0 && d->s.counter > 0)
+			bk_err_set(err, BK_ECORRUPT, "age: payload ends "
+			    "without a final chunk (truncated file)");
+		else if (d->clen == 0)
+			bk_err_set(err, BK_ECORRUPT, "age: payload has no "
+			    "chunks (truncated file)");
+		else if (dec_chunk(d, true, err) == 0) {
+			d->state = D_DONE;
+			return 0;
+		}
+		break;
+	case D_DONE:
+	case D_FAILED:
+		bk_err_set(err, BK_ECORRUPT, "age: decoder stopped");
+		break;
+	}
+	d->state = D_FAILED;
+	return -1;
+}
+
+void
+age_dec_free(struct age_dec *d)
+{
+	if (d == NULL)
+		return;
+	if (d->s.file_key != NULL)
+		sodium_free(d->s.file_key);
+	buf_free(&d->hdr);
+	sodium_memzero(d->pbuf, sizeof(d->pbuf));
+	free(d);
+}
