@@ -380,7 +380,8 @@ add_dir(struct tarw *t, int fd, const char *member, struct bk_err *err)
 		names = xreallocarray(names, n + 1, sizeof(*names));
 		names[n++] = xstrdup(de->d_name);
 	}
-	qsort(names, n, sizeof(*names), cmp_names);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n && rc == 0; i++) {
 		t->full.len = fulllen;
 		t->full.data[fulllen] = '\0';
