@@ -20,6 +20,12 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_run,
 	&cmd_config,
 	&cmd_cron,
+	&cmd_enqueue,
+	&cmd_status,
+	&cmd_jobs,
+	&cmd_workers,
+	&cmd_stats,
+	&cmd_metrics,
 	NULL,
 };
 

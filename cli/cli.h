@@ -38,5 +38,11 @@ int	cli_usage(const struct cli_cmd *);
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_config;
 extern const struct cli_cmd cmd_cron;
+extern const struct cli_cmd cmd_enqueue;
+extern const struct cli_cmd cmd_status;
+extern const struct cli_cmd cmd_jobs;
+extern const struct cli_cmd cmd_workers;
+extern const struct cli_cmd cmd_stats;
+extern const struct cli_cmd cmd_metrics;
 
 #endif

@@ -1,0 +1,192 @@
+/*
+ * jobview.c - printing and following queue jobs for backupctl and backup.
+ *
+ * Following a job polls its record (HGETALL) every 200 ms: jobs take
+ * minutes, a poll is one cheap read, and it needs no extra connection or
+ * stream position.  Progress goes to stderr so stdout keeps only the id or
+ * the JSON document.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "jobview.h"
+#include "queue.h"
+#include "secret.h"
+#include "settings.h"
+
+struct queue *
+jobview_open(const struct settings *admin, const char *prog, int *status)
+{
+	struct bk_err err;
+	struct queue *q;
+
+	q = queue_open(admin, prog, &err);
+	if (q == NULL) {
+		secret_redact(err.msg, sizeof(err.msg));
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		*status = bk_err_exit_status(&err);
+	}
+	return q;
+}
+
+int
+jobview_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+	printf("%s\n", s);
+	free(s);
+	return 0;
+}
+
+void
+jobview_bytes(unsigned long long n, char *buf, size_t size)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
+	double v = (double)n;
+	int u = 0;
+
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, size, u == 0 ? "%.0f %s" : "%.1f %s", v, unit[u]);
+}
+
+static const char *
+str(json_t *job, const char *key)
+{
+	const char *s = json_string_value(json_object_get(job, key));
+
+	return s != NULL ? s : "-";
+}
+
+void
+jobview_print(FILE *f, json_t *job)
+{
+	char in[32], out[32];
+	json_t *b = json_object_get(job, "backups");
+	size_t i;
+
+	jobview_bytes((unsigned long long)json_integer_value(json_object_get(
+	    job, "bytes_in")), in, sizeof(in));
+	jobview_bytes((unsigned long long)json_integer_value(json_object_get(
+	    job, "bytes_out")), out, sizeof(out));
+	fprintf(f, "job       %s\nuser      %s\nnode      %s\ntrigger   %s\n"
+	    "state     %s\n", str(job, "id"), str(job, "user"),
+	    str(job, "node"), str(job, "trigger"), str(job, "state"));
+	if (json_is_string(json_object_get(job, "phase")))
+		fprintf(f, "phase     %s\n", str(job, "phase"));
+	if (json_is_string(json_object_get(job, "scheduled_for")))
+		fprintf(f, "scheduled %s\n", str(job, "scheduled_for"));
+	fprintf(f, "attempts  %lld of %lld\ncreated   %s\nstarted   %s\n"
+	    "finished  %s\nbytes     %s read, %s written\n",
+	    json_integer_value(json_object_get(job, "attempts")),
+	    json_integer_value(json_object_get(job, "max_attempts")),
+	    str(job, "created_at"), str(job, "started_at"),
+	    str(job, "finished_at"), in, out);
+	if (json_is_string(json_object_get(job, "next_retry_at")))
+		fprintf(f, "retry at  %s\n", str(job, "next_retry_at"));
+	if (json_is_string(json_object_get(job, "error")))
+		fprintf(f, "error     %s\n", str(job, "error"));
+	for (i = 0; i < json_array_size(b); i++)
+		fprintf(f, "backup    %s\n",
+		    json_string_value(json_array_get(b, i)));
+}
+
+void
+jobview_line(FILE *f, json_t *job)
+{
+	fprintf(f, "%-40s %-12s %-10s %-9s %-20s %s\n", str(job, "id"),
+	    str(job, "user"), str(job, "state"), str(job, "trigger"),
+	    str(job, "created_at"), json_is_string(json_object_get(job,
+	    "error")) ? str(job, "error") : json_is_string(json_object_get(
+	    job, "phase")) ? str(job, "phase") : "");
+}
+
+static void
+progress(json_t *job, bool tty, char *last, size_t lastsz)
+{
+	char in[32], out[32], line[256];
+	const char *state = str(job, "state"), *phase = str(job, "phase");
+
+	jobview_bytes((unsigned long long)json_integer_value(json_object_get(
+	    job, "bytes_in")), in, sizeof(in));
+	jobview_bytes((unsigned long long)json_integer_value(json_object_get(
+	    job, "bytes_out")), out, sizeof(out));
+	if (tty) {
+		static const char spin[] = "|/-\\";
+		static unsigned int k;
+
+		fprintf(stderr, "\r\033[K%c %-9s %-8s %10s read  %10s written",
+		    spin[k++ % 4], state, strcmp(state, "running") == 0 ?
+		    phase : "", in, out);
+		fflush(stderr);
+		return;
+	}
+	/* Plain lines only when something other than bytes changed. */
+	snprintf(line, sizeof(line), "%s %s", state, phase);
+	if (strcmp(line, last) == 0)
+		return;
+	snprintf(last, lastsz, "%s", line);
+	if (strcmp(state, "running") == 0)
+		fprintf(stderr, "%s: %s (%s read, %s written)\n", state, phase,
+		    in, out);
+	else if (strcmp(state, "retrying") == 0)
+		fprintf(stderr, "retrying: %s\n", str(job, "error"));
+	else
+		fprintf(stderr, "%s\n", state);
+}
+
+int
+jobview_wait(struct queue *q, const char *id, const char *prog,
+    json_t **final)
+{
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	bool tty = isatty(2);
+	char last[128] = "";
+	struct bk_err err;
+	json_t *job;
+	const char *state;
+	int misses = 0;
+
+	for (;;) {
+		job = queue_job_get(q, id, &err);
+		if (job == NULL) {
+			if (err.code == BK_EUNREACH && ++misses < 50) {
+				nanosleep(&ts, NULL);
+				continue;
+			}
+			if (tty)
+				fputc('\n', stderr);
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			return bk_err_exit_status(&err);
+		}
+		misses = 0;
+		progress(job, tty, last, sizeof(last));
+		state = str(job, "state");
+		if (strcmp(state, "succeeded") == 0 ||
+		    strcmp(state, "failed") == 0)
+			break;
+		json_decref(job);
+		nanosleep(&ts, NULL);
+	}
+	if (tty)
+		fputc('\n', stderr);
+	if (strcmp(state, "failed") == 0)
+		fprintf(stderr, "%s: job %s failed: %s\n", prog, id,
+		    str(job, "error"));
+	{
+		int rc = strcmp(state, "succeeded") == 0 ? 0 : 1;
+
+		if (final != NULL)
+			*final = job;
+		else
+			json_decref(job);
+		return rc;
+	}
+}
