@@ -1,0 +1,33 @@
+// tests/servers/s3rver.js - start @20minutes/s3rver 4.0.4 for the tests.
+//
+//   node --openssl-legacy-provider s3rver.js PORT DIR BUCKET AK SK [KEY CERT]
+//
+// Path-style only (vhostBuckets: false), signatures verified
+// (allowMismatchedSignatures: false), one extra key pair AK/SK, the bucket
+// created up front; HTTPS when KEY and CERT are given.  Prints "ready"
+// once listening.  SIGTERM stops it.
+'use strict';
+const path = require('path');
+const fs = require('fs');
+const mods = path.join(__dirname, '..', 'node', 'node_modules');
+const S3rver = require(path.join(mods, '@20minutes/s3rver'));
+const account = require(path.join(mods,
+    '@20minutes/s3rver/lib/models/account'));
+
+const [port, dir, bucket, ak, sk, key, cert] = process.argv.slice(2);
+account.DUMMY_ACCOUNT.createKeyPair(ak, sk);
+const opts = {
+  address: '127.0.0.1', port: Number(port), directory: dir, silent: true,
+  vhostBuckets: false, allowMismatchedSignatures: false,
+  configureBuckets: [{ name: bucket }],
+};
+if (key && cert) {
+  opts.key = fs.readFileSync(key);
+  opts.cert = fs.readFileSync(cert);
+}
+const server = new S3rver(opts);
+server.run().then(() => console.log('ready'), (e) => {
+  console.error(e);
+  process.exit(1);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));

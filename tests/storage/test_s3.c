@@ -1,0 +1,447 @@
+/*
+ * test_s3.c - the S3 backend against a real s3rver (it verifies SigV4),
+ * read back with Debian's /usr/bin/aws as the independent client.
+ *
+ * Run without S3_ENDPOINT, it re-runs itself under
+ * tests/servers/with_s3rver.sh, which starts an HTTP and an HTTPS server
+ * (private CA) on free ports and stops them afterwards.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "settings.h"
+#include "storage.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+static const char *tmp;
+
+static void
+user_settings(struct settings *u, const char *endpoint)
+{
+	settings_defaults(u, SET_USER);
+	settings_set(u, "AWS_S3_BUCKET_NAME", getenv("S3_BUCKET"));
+	settings_set(u, "AWS_ENDPOINT", endpoint);
+	settings_set(u, "AWS_ENDPOINT_PROTO", "http");
+	settings_set(u, "AWS_ACCESS_KEY_ID", getenv("S3_AK"));
+	settings_set(u, "AWS_SECRET_ACCESS_KEY", getenv("S3_SK"));
+	settings_set(u, "AWS_S3_PATH", "backups/alice");
+}
+
+static int
+open_s3(struct storage **st, struct settings *u, struct settings *a,
+    struct bk_err *err)
+{
+	struct storage_config cfg = { u, a, "alice", tmp, tmp };
+
+	return storage_open(st, "s3", &cfg, err);
+}
+
+/* Deterministic bytes, different for each offset. */
+static void
+fill(unsigned char *p, size_t n, size_t off)
+{
+	uint32_t x;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x = (uint32_t)(off + i) * 2654435761u;
+		p[i] = (unsigned char)(x >> 24);
+	}
+}
+
+static int
+upload(struct storage *st, const char *name, size_t size, size_t chunk,
+    struct bk_err *err)
+{
+	struct storage_upload *up;
+	unsigned char *b = xmalloc(chunk);
+	size_t off;
+
+	if (storage_begin(st, name, &up, err) == -1) {
+		free(b);
+		return -1;
+	}
+	for (off = 0; off < size; off += chunk) {
+		size_t n = size - off < chunk ? size - off : chunk;
+
+		fill(b, n, off);
+		if (storage_write(up, b, n, err) == -1) {
+			storage_abort(up);
+			free(b);
+			return -1;
+		}
+	}
+	free(b);
+	return storage_commit(up, err);
+}
+
+/* Run the aws CLI; its stdout into out (may be NULL).  Exit status. */
+static int
+aws(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int
+aws(char *out, size_t size, const char *fmt, ...)
+{
+	char *args, *cmd;
+	va_list ap;
+	FILE *p;
+	size_t n = 0;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	xasprintf(&cmd, "AWS_ACCESS_KEY_ID='%s' AWS_SECRET_ACCESS_KEY='%s' "
+	    "AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE='%s' "
+	    "/usr/bin/aws --endpoint-url http://%s %s 2>/dev/null",
+	    getenv("S3_AK"), getenv("S3_SK"), getenv("S3_AWS_CONFIG"),
+	    getenv("S3_ENDPOINT"), args);
+	p = popen(cmd, "r");
+	if (out != NULL) {
+		n = fread(out, 1, size - 1, p);
+		out[n] = '\0';
+	} else {
+		char sink[4096];
+
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	}
+	rc = pclose(p);
+	free(cmd);
+	free(args);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* Does the file aws downloaded hold exactly fill(size)? */
+static int
+file_matches(const char *path, size_t size)
+{
+	unsigned char b[65536], want[65536];
+	size_t off = 0, n;
+	FILE *f = fopen(path, "re");
+	int same = f != NULL;
+
+	while (same && (n = fread(b, 1, sizeof(b), f)) > 0) {
+		fill(want, n, off);
+		same = memcmp(b, want, n) == 0;
+		off += n;
+	}
+	if (f != NULL)
+		fclose(f);
+	return same && off == size;
+}
+
+struct collect {
+	size_t	 n;
+	size_t	 bytes;
+	int	 ok;
+	size_t	 off;
+};
+
+static int
+sink(const void *p, size_t n, void *arg, struct bk_err *err)
+{
+	struct collect *c = arg;
+	unsigned char want[65536];
+	const unsigned char *q = p;
+
+	while (n > 0) {
+		size_t k = n < sizeof(want) ? n : sizeof(want);
+
+		fill(want, k, c->off);
+		if (memcmp(q, want, k) != 0)
+			c->ok = 0;
+		c->off += k;
+		q += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int
+count_obj(const struct storage_obj *o, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n++;
+	c->bytes += o->size;
+	return 0;
+}
+
+static void
+test_roundtrip(struct storage *st)
+{
+	struct bk_err err = { 0 };
+	struct storage_upload *up;
+	struct collect c = { 0, 0, 1, 0 };
+	char out[8192], path[512];
+	unsigned char b[1000];
+
+	ok(upload(st, "small.tar.gz", 1000, 1000, &err) == 0,
+	    "a 1000-byte backup uploads (%s)", err.msg);
+	snprintf(path, sizeof(path), "%s/small.out", tmp);
+	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/small.tar.gz %s",
+	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, 1000),
+	    "aws s3 cp reads it back byte for byte under AWS_S3_PATH");
+
+	/* 2.3 MB with 256 KiB parts: multipart, parts in parallel. */
+	setenv("PB_TEST_S3_PART_BYTES", "262144", 1);
+	{
+		struct settings u, a;
+		struct storage *mp;
+
+		user_settings(&u, getenv("S3_ENDPOINT"));
+		settings_defaults(&a, SET_ADMIN);
+		ok(open_s3(&mp, &u, &a, &err) == 0, "open with small parts");
+		ok(storage_begin(mp, "big.tar.zst", &up, &err) == 0, "begin");
+		for (size_t off = 0; off < 2400000; off += 1000) {
+			fill(b, 1000, off);
+			storage_write(up, b, 1000, &err);
+			if (off == 1200000)
+				ok(aws(out, sizeof(out), "s3 ls s3://%s/backups"
+				    "/alice/", getenv("S3_BUCKET")) == 0 &&
+				    strstr(out, "big.tar.zst") == NULL,
+				    "half-way through a multipart upload, "
+				    "nothing is visible");
+		}
+		ok(storage_commit(up, &err) == 0, "multipart commit (%s)",
+		    err.msg);
+		storage_close(mp);
+		settings_free(&u);
+		settings_free(&a);
+	}
+	unsetenv("PB_TEST_S3_PART_BYTES");
+	snprintf(path, sizeof(path), "%s/big.out", tmp);
+	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/big.tar.zst %s",
+	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, 2400000),
+	    "aws reads the 10-part object back intact");
+	ok(storage_download(st, "big.tar.zst", sink, &c, &err) == 0 &&
+	    c.ok && c.off == 2400000, "our download streams it back intact");
+	c = (struct collect){ 0, 0, 1, 0 };
+	ok(storage_download(st, "nope.tar", sink, &c, &err) == -1 &&
+	    err.code == BK_ENOENT, "download of a missing name: BK_ENOENT");
+
+	/* Aborted upload: nothing under the name. */
+	ok(storage_begin(st, "aborted.tar", &up, &err) == 0, "begin");
+	fill(b, 1000, 0);
+	storage_write(up, b, 1000, &err);
+	storage_abort(up);
+	ok(aws(out, sizeof(out), "s3 ls s3://%s/backups/alice/",
+	    getenv("S3_BUCKET")) == 0 && strstr(out, "aborted.tar") == NULL,
+	    "an aborted upload leaves nothing");
+}
+
+static void
+test_list_delete(struct storage *st)
+{
+	struct bk_err err = { 0 };
+	struct collect c = { 0 };
+	char out[8192];
+	const char *names[] = { "a b+c&d=\xc3\xa9.tar.gz", "x%20y.tar",
+	    "2024-01-01.tar.gz" };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		ok(upload(st, names[i], 10 + i, 64, &err) == 0,
+		    "awkward name uploads: %s (%s)", names[i], err.msg);
+	/* A key in a sub-folder is not part of the folder's listing. */
+	aws(NULL, 0, "s3 cp /etc/hostname s3://%s/backups/alice/sub/x",
+	    getenv("S3_BUCKET"));
+	setenv("PB_TEST_LIST_PAGE", "2", 1);
+	ok(storage_list(st, count_obj, &c, &err) == 0, "list with pages of "
+	    "2 (%s)", err.msg);
+	unsetenv("PB_TEST_LIST_PAGE");
+	ok(c.n == 5, "each of the 5 objects listed exactly once (got %zu)",
+	    c.n);
+	ok(c.bytes == 1000 + 2400000 + 10 + 11 + 12,
+	    "listed sizes add up (%zu)", c.bytes);
+	ok(storage_delete(st, names[0], &err) == 0, "delete (%s)", err.msg);
+	ok(aws(out, sizeof(out), "s3api list-objects-v2 --bucket %s "
+	    "--prefix backups/alice/a", getenv("S3_BUCKET")) == 0 &&
+	    strstr(out, "d=") == NULL, "aws no longer sees the deleted key");
+	ok(storage_delete(st, names[0], &err) == -1 && err.code == BK_ENOENT,
+	    "deleting it again: BK_ENOENT");
+}
+
+static void
+test_errors(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+	int rc;
+
+	settings_defaults(&a, SET_ADMIN);
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "wrongSecretKeyValue12345");
+	open_s3(&st, &u, &a, &err);
+	rc = upload(st, "x.tar", 10, 10, &err);
+	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg,
+	    "AWS_SECRET_ACCESS_KEY") && strstr(err.msg, "127.0.0.1") &&
+	    strstr(err.msg, "wrongSecretKeyValue12345") == NULL,
+	    "wrong secret: auth error naming the setting and host, secret "
+	    "not shown: %s", err.msg);
+	storage_close(st);
+	settings_set(&u, "AWS_SECRET_ACCESS_KEY", getenv("S3_SK"));
+	settings_set(&u, "AWS_S3_BUCKET_NAME", "no-such-bucket");
+	open_s3(&st, &u, &a, &err);
+	rc = upload(st, "x.tar", 10, 10, &err);
+	ok(rc == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AWS_S3_BUCKET_NAME") &&
+	    strstr(err.msg, "no-such-bucket"),
+	    "missing bucket: %s", err.msg);
+	storage_close(st);
+	settings_free(&u);
+
+	user_settings(&u, "127.0.0.1:1");
+	open_s3(&st, &u, &a, &err);
+	rc = upload(st, "x.tar", 10, 10, &err);
+	ok(rc == -1 && err.code == BK_EUNREACH && bk_err_exit_status(&err)
+	    == 3 && strstr(err.msg, "AWS_ENDPOINT") &&
+	    strstr(err.msg, "127.0.0.1:1"),
+	    "unreachable endpoint: exit 3, names host and setting: %s",
+	    err.msg);
+	storage_close(st);
+	settings_free(&u);
+
+	user_settings(&u, "http://x");
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AWS_ENDPOINT"), "scheme in AWS_ENDPOINT: %s",
+	    err.msg);
+	settings_free(&u);
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "");
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AWS_SECRET_ACCESS_KEY"),
+	    "half the static keys: %s", err.msg);
+	settings_free(&u);
+	settings_free(&a);
+}
+
+static void
+test_tls(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+	char *pem = NULL, cmd[1024];
+	FILE *f;
+	long n;
+
+	settings_defaults(&a, SET_ADMIN);
+	user_settings(&u, getenv("S3_TLS_ENDPOINT"));
+	settings_set(&u, "AWS_ENDPOINT_PROTO", "https");
+	open_s3(&st, &u, &a, &err);
+	ok(upload(st, "tls.tar", 100, 100, &err) == -1 &&
+	    err.code == BK_ECONFIG && strstr(err.msg, "AWS_ENDPOINT"),
+	    "https with an unknown CA is refused: %s", err.msg);
+	storage_close(st);
+
+	/* The CA as a path inside the user's files. */
+	snprintf(cmd, sizeof(cmd), "cp %s %s/ca.pem", getenv("S3_CA_PEM"),
+	    tmp);
+	ok(system(cmd) == 0, "CA copied into the files root");
+	settings_set(&u, "AWS_ENDPOINT_CA_CERT", "ca.pem");
+	bk_err_clear(&err);
+	ok(open_s3(&st, &u, &a, &err) == 0 &&
+	    upload(st, "tls.tar", 100, 100, &err) == 0,
+	    "AWS_ENDPOINT_CA_CERT as a path in the user's files (%s)",
+	    err.msg);
+	storage_close(st);
+
+	/* The CA as PEM text. */
+	f = fopen(getenv("S3_CA_PEM"), "re");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	pem = xcalloc(1, (size_t)n + 1);
+	if (fread(pem, 1, (size_t)n, f) != (size_t)n)
+		pem[0] = '\0';
+	fclose(f);
+	settings_set(&u, "AWS_ENDPOINT_CA_CERT", pem);
+	bk_err_clear(&err);
+	ok(open_s3(&st, &u, &a, &err) == 0 &&
+	    upload(st, "tls2.tar", 70000, 4096, &err) == 0,
+	    "AWS_ENDPOINT_CA_CERT as PEM text (%s)", err.msg);
+	storage_close(st);
+	free(pem);
+
+	/* The admin's HTTP_CA_FILE instead. */
+	settings_set(&u, "AWS_ENDPOINT_CA_CERT", "");
+	settings_set(&a, "HTTP_CA_FILE", getenv("S3_CA_PEM"));
+	ok(open_s3(&st, &u, &a, &err) == 0 &&
+	    upload(st, "tls3.tar", 100, 100, &err) == 0,
+	    "the admin's HTTP_CA_FILE is trusted (%s)", err.msg);
+	storage_close(st);
+	settings_set(&a, "HTTP_CA_FILE", "");
+	settings_set(&u, "AWS_ENDPOINT_INSECURE", "true");
+	ok(open_s3(&st, &u, &a, &err) == 0 &&
+	    upload(st, "tls4.tar", 100, 100, &err) == 0,
+	    "AWS_ENDPOINT_INSECURE skips verification (%s)", err.msg);
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+}
+
+static void
+test_storage_class(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+	char out[8192];
+
+	settings_defaults(&a, SET_ADMIN);
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	settings_set(&u, "AWS_STORAGE_CLASS", "STANDARD_IA");
+	ok(open_s3(&st, &u, &a, &err) == 0 &&
+	    upload(st, "ia.tar", 100, 100, &err) == 0, "upload with a "
+	    "storage class (%s)", err.msg);
+	ok(aws(out, sizeof(out), "s3api head-object --bucket %s --key "
+	    "backups/alice/ia.tar", getenv("S3_BUCKET")) == 0 &&
+	    strstr(out, "STANDARD_IA") != NULL,
+	    "aws head-object shows AWS_STORAGE_CLASS");
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings u, a;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+
+	if (getenv("S3_ENDPOINT") == NULL) {
+		const char *root = getenv("PB_ROOT");
+		char *wrap;
+
+		xasprintf(&wrap, "%s/tests/servers/with_s3rver.sh",
+		    root != NULL ? root : ".");
+		execl("/bin/sh", "sh", wrap, argv[0], (char *)NULL);
+		printf("not ok 1 - cannot run %s: %s\n", wrap, strerror(errno));
+		return 1;
+	}
+	tmp = getenv("S3_TMP");
+	settings_defaults(&a, SET_ADMIN);
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	ok(open_s3(&st, &u, &a, &err) == 0, "open s3 (%s)", err.msg);
+	ok(strcmp(storage_location(st), "s3://pb-bucket/backups/alice/") == 0,
+	    "location without secrets: %s", storage_location(st));
+	test_roundtrip(st);
+	test_list_delete(st);
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+	test_errors();
+	test_tls();
+	test_storage_class();
+	return tap_done();
+}
