@@ -76,7 +76,7 @@ compile_verb(struct toks *t, char v)
 	case 'I': case 'U': case 'W':
 		add(t, T_NUM, v, 2, 2);
 		break;
-	case 'e':	/* internal: unpadded day, for %c */
+	case '\001':	/* internal: unpadded day, for %c (not a user verb) */
 		add(t, T_NUM, 'd', 1, 2);
 		break;
 	case 'w':
@@ -95,7 +95,7 @@ compile_verb(struct toks *t, char v)
 		add(t, T_ZONE, v, 0, 0);
 		break;
 	case 'c':
-		compile_verbs(t, "%a %b %e %H:%M:%S %Y");
+		compile_verbs(t, "%a %b %\001 %H:%M:%S %Y");
 		break;
 	case 'x':
 		compile_verbs(t, "%m/%d/%y");
