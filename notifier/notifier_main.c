@@ -1,11 +1,226 @@
 /*
- * notifier_main.c - placeholder until the job system lands.
+ * notifier_main.c - backup-notifier: sends users' notifications for the
+ * events of this node's queue.
+ *
+ *	backup-notifier [--config FILE]
+ *
+ * Reads bk:{NODE}:events through the consumer group "notifier" (any number
+ * of notifiers share the work).  Delivery is at least once: at start it
+ * first re-reads its own entries that were delivered but not acknowledged,
+ * and an event is acknowledged only after it was handled.  Handled event
+ * ids are recorded in Redis (kept 7 days), so an event read again after a
+ * crash between sending and acknowledging is not sent twice.
+ *
+ * Notified: "failed" (for good), "missed" and "succeeded" (sent only at
+ * NOTIFICATION_LEVEL=info, which notify_event decides).  Every event is
+ * logged.  Only the user's notification settings are used.
+ *
+ * Single-threaded.
  */
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "notify.h"
+#include "queue.h"
+#include "settings.h"
+
+static volatile sig_atomic_t	stop;
+static struct settings		admin;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: backup-notifier [--config FILE]\n\n"
+	    "Sends notifications for backup results of this node's queue.\n"
+	    "  --config FILE  admin config (default $PANEL_BACKUP_CONFIG, "
+	    "else %s)\n", CONFIG_DEFAULT_PATH);
+}
+
+static const char *
+get(json_t *f, const char *key)
+{
+	return json_string_value(json_object_get(f, key));
+}
+
+static long long
+num(json_t *f, const char *key)
+{
+	const char *s = get(f, key);
+
+	return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+/* Send what ev asks for; failures of a service are logged by notify. */
+static void
+handle(const struct queue_event *e)
+{
+	const char *kind = get(e->fields, "event"), *user;
+	struct notify_event ev;
+	struct settings us;
+	struct bk_err err;
+	json_t *b;
+	char *names = NULL;
+
+	log_kv(LOG_INFO, "event", "id", e->id, "event", kind, "user",
+	    get(e->fields, "user"), "job", get(e->fields, "job"), "error",
+	    get(e->fields, "error") != NULL ? get(e->fields, "error") : "",
+	    NULL);
+	if (kind == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	if (strcmp(kind, "failed") == 0)
+		ev.kind = NOTIFY_FAILED;
+	else if (strcmp(kind, "missed") == 0)
+		ev.kind = NOTIFY_MISSED;
+	else if (strcmp(kind, "succeeded") == 0)
+		ev.kind = NOTIFY_SUCCEEDED;
+	else
+		return;
+	user = get(e->fields, "user");
+	if (user == NULL || *user == '\0')
+		return;
+	if (config_load_user(&admin, user, NULL, &us, NULL, &err) == -1) {
+		log_kv(LOG_WARN, "cannot notify: user settings unreadable",
+		    "user", user, "error", err.msg, NULL);
+		return;
+	}
+	ev.user = user;
+	ev.job_id = get(e->fields, "job");
+	ev.error = get(e->fields, "error");
+	b = get(e->fields, "backups") != NULL ? json_loads(get(e->fields,
+	    "backups"), 0, NULL) : NULL;
+	if (json_is_array(b) && json_array_size(b) > 0) {
+		ev.backup_name = json_string_value(json_array_get(b, 0));
+		names = json_dumps(b, JSON_COMPACT);
+	}
+	ev.size = (uint64_t)num(e->fields, "bytes_out");
+	ev.started = (time_t)(num(e->fields, "started_at") / 1000);
+	ev.finished = (time_t)(num(e->fields, "finished_at") / 1000);
+	if (ev.started > 0 && ev.finished >= ev.started)
+		ev.seconds = (double)(ev.finished - ev.started);
+	if (ev.kind == NOTIFY_MISSED)
+		ev.started = (time_t)num(e->fields, "scheduled_for");
+	notify_event(&admin, &us, &ev);
+	free(names);
+	json_decref(b);
+	settings_free(&us);
+}
+
+static int
+run(struct queue *q)
+{
+	struct queue_event *evs;
+	struct bk_err err;
+	char consumer[128], host[64];
+	bool pending = true, down = false;
+	unsigned int backoff = 1;
+	size_t n, i;
+	int seen;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strcpy(host, "host");
+	host[sizeof(host) - 1] = '\0';
+	/* Stable across restarts, so a restart re-reads its own pending. */
+	snprintf(consumer, sizeof(consumer), "%s", host);
+	while (!stop) {
+		if (queue_events_read(q, consumer, pending, 2000, &evs, &n,
+		    &err) == -1)
+			goto redis_err;
+		if (pending && n == 0)
+			pending = false;
+		for (i = 0; i < n; i++) {
+			seen = queue_event_seen(q, evs[i].id, &err);
+			if (seen == 0)
+				handle(&evs[i]);
+			if (seen == -1 ||
+			    queue_event_done(q, evs[i].id, &err) == -1) {
+				queue_events_free(evs, n);
+				goto redis_err;
+			}
+		}
+		queue_events_free(evs, n);
+		if (down)
+			log_info("reconnected to Redis at %s", queue_where(q));
+		down = false;
+		backoff = 1;
+		continue;
+redis_err:
+		if (!down)
+			log_warn("%s", err.msg);
+		down = true;
+		pending = true;
+		sleep(backoff);
+		backoff = backoff * 2 > 20 ? 20 : backoff * 2;
+	}
+	return 0;
+}
 
 int
-main(void)
+main(int argc, char **argv)
 {
-	fprintf(stderr, "not implemented yet\n");
-	return 1;
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cfg = NULL;
+	struct sigaction sa;
+	struct bk_err err;
+	struct queue *q;
+	int ch, rc;
+
+	log_init("backup-notifier");
+	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cfg = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (config_load_admin(config_path(cfg), &admin, NULL, &err) == -1) {
+		fprintf(stderr, "backup-notifier: %s\n", err.msg);
+		return bk_err_exit_status(&err);
+	}
+	if ((q = queue_open(&admin, "backup-notifier", &err)) == NULL) {
+		fprintf(stderr, "backup-notifier: %s\n", err.msg);
+		settings_free(&admin);
+		return bk_err_exit_status(&err);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	log_kv(LOG_INFO, "notifier started", "node", queue_node(q), "redis",
+	    queue_where(q), NULL);
+	rc = run(q);
+	log_info("stopped");
+	queue_close(q);
+	settings_free(&admin);
+	return rc;
 }
