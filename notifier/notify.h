@@ -8,6 +8,8 @@
 #ifndef BK_NOTIFY_H
 #define BK_NOTIFY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -44,5 +46,50 @@ struct notify_event {
  */
 int	notify_event(const struct settings *admin, const struct settings *user,
 	    const struct notify_event *ev);
+
+struct diag;
+
+/* The outcome for one URL, in NOTIFICATION_URLS order. */
+struct notify_result {
+	char	*url;		/* redacted */
+	char	*service;	/* "slack", or "" if the URL was not understood */
+	bool	 ok;
+	char	 error[512];	/* redacted */
+};
+
+/*
+ * Send ev to every URL whatever the level (backupctl notify test).
+ * *res gets one result per URL (free with notify_results_free); returns
+ * the number of URLs that failed.  Logs nothing.
+ */
+int	notify_send(const struct settings *admin, const struct settings *user,
+	    const struct notify_event *ev, struct notify_result **res,
+	    size_t *nres);
+void	notify_results_free(struct notify_result *, size_t);
+/* Does the user's NOTIFICATION_LEVEL want this kind of event? */
+bool	notify_wanted(const struct settings *user, enum notify_kind);
+
+/* Validate NOTIFICATION_URLS without sending: one diag error per bad URL
+ * (named redacted, with what is wrong).  Returns the number of bad URLs. */
+int	notify_check_urls(const struct settings *user, struct diag *diag);
+/* One URL: 0, or -1 with the reason in why (the fuzz harness's entry). */
+int	notify_check_url(const char *url, char *why, size_t size);
+/* NOTIFICATION_URLS split into URLs (commas inside a URL's query kept);
+ * NULL-terminated, free with strv_free(). */
+char	**notify_split_urls(const char *value);
+
+/*
+ * The title and body for ev: the admin's NOTIFICATION_TEMPLATE_DIR
+ * files (title_success, body_success, title_failure, body_failure, and
+ * optionally title_missed, body_missed, title_test, body_test) or the
+ * defaults.  Fields: see docs/notifications.md.  A broken template falls
+ * back to the default (and its error goes to *warn when not NULL).
+ * Allocated strings.
+ */
+void	notify_render(const struct settings *admin,
+	    const struct notify_event *ev, char **title, char **body);
+int	notify_render_warn(const struct settings *admin,
+	    const struct notify_event *ev, char **title, char **body,
+	    struct bk_err *warn);
 
 #endif
