@@ -12,6 +12,7 @@
  */
 #include <libdeflate.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@ struct gz {
 	size_t			 fill;		/* protected by mtx */
 	size_t			 next_job;	/* protected by mtx */
 	size_t			 pending;	/* slots READY/BUSY/DONE */
+	uint64_t		 blocks;	/* blocks submitted */
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 work;		/* a slot became READY */
 	pthread_cond_t		 done;		/* a slot became DONE */
@@ -159,6 +161,7 @@ gz_submit(struct stage *st, struct gz *g, struct bk_err *err)
 {
 	struct slot *s = &g->slots[g->fill % g->nslots];
 
+	g->blocks++;
 	if (g->threads == 1) {
 		s->out_len = libdeflate_gzip_compress(g->inline_c, s->in,
 		    s->in_len, s->out, g->bound);
@@ -212,8 +215,7 @@ gz_finish(struct stage *st, struct bk_err *err)
 
 	/* The last partial block; an empty input still makes one member,
 	 * so the result is a valid gzip file. */
-	if (s->in_len > 0 || (g->head == 0 && g->fill == 0 &&
-	    g->pending == 0))
+	if (s->in_len > 0 || g->blocks == 0)
 		if (gz_submit(st, g, err) == -1)
 			return -1;
 	while (g->pending > 0)
