@@ -26,6 +26,7 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_workers,
 	&cmd_stats,
 	&cmd_metrics,
+	&cmd_notify,
 	NULL,
 };
 

@@ -44,5 +44,6 @@ extern const struct cli_cmd cmd_jobs;
 extern const struct cli_cmd cmd_workers;
 extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_metrics;
+extern const struct cli_cmd cmd_notify;
 
 #endif
