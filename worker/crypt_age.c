@@ -455,25 +455,51 @@ dec_header(struct age_dec *d, size_t hlen, struct bk_err *err)
 }
 
 static int
-dec_chunk(struct age_dec *d, bool last, struct bk_err *err)
+open_chunk(struct age_dec *d, bool last, unsigned long long *plen)
+{
+	unsigned char n[12];
+
+	stream_nonce(&d->s, last, n);
+	return crypto_aead_chacha20poly1305_ietf_decrypt(d->pbuf, plen, NULL,
+	    d->cbuf, d->clen, NULL, 0, n, d->s.payload_key);
+}
+
+/*
+ * Decrypt the buffered chunk.  more: bytes follow it.  A full chunk is
+ * tried as the flag says first and then the other way round, as the
+ * reference does, so the error names what is wrong (data after the final
+ * chunk, or no final chunk) after releasing what did authenticate.
+ */
+static int
+dec_chunk(struct age_dec *d, bool more, struct bk_err *err)
 {
 	unsigned long long plen;
-	unsigned char n[12];
+	bool last = !more, full = d->clen == sizeof(d->cbuf);
+	int rc;
 
 	if (d->clen < TAG)
 		return bk_err_set(err, BK_ECORRUPT, "age: truncated payload "
 		    "chunk");
-	stream_nonce(&d->s, last, n);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt(d->pbuf, &plen, NULL,
-	    d->cbuf, d->clen, NULL, 0, n, d->s.payload_key) != 0)
-		return bk_err_set(err, BK_ECORRUPT, "age: payload chunk %llu "
-		    "failed authentication (damaged or truncated file)",
-		    (unsigned long long)d->s.counter);
+	if (open_chunk(d, last, &plen) != 0) {
+		if (!full || open_chunk(d, !last, &plen) != 0)
+			return bk_err_set(err, BK_ECORRUPT, "age: payload "
+			    "chunk %llu failed authentication (damaged or "
+			    "truncated file)", (unsigned long long)d->s.counter);
+		last = !last;
+	}
 	if (last && plen == 0 && d->s.counter > 0)
 		return bk_err_set(err, BK_ECORRUPT, "age: empty final chunk");
 	d->s.counter++;
 	d->clen = 0;
-	return plen > 0 ? d->out(d->ctx, d->pbuf, (size_t)plen, err) : 0;
+	if (plen > 0 && (rc = d->out(d->ctx, d->pbuf, (size_t)plen, err)) != 0)
+		return rc;
+	if (last && more)
+		return bk_err_set(err, BK_ECORRUPT, "age: data after the final "
+		    "chunk");
+	if (!last && !more)
+		return bk_err_set(err, BK_ECORRUPT, "age: payload ends "
+		    "without a final chunk (truncated file)");
+	return 0;
 }
 
 /* Bytes of the header once its MAC line is complete, else 0. */
@@ -510,7 +536,7 @@ dec_payload(struct age_dec *d, const unsigned char *p, size_t len,
 		d->state = D_PAYLOAD;
 	}
 	while (len > 0) {
-		if (d->clen == sizeof(d->cbuf) && dec_chunk(d, false, err) != 0)
+		if (d->clen == sizeof(d->cbuf) && dec_chunk(d, true, err) != 0)
 			return -1;
 		n = sizeof(d->cbuf) - d->clen < len ? sizeof(d->cbuf) -
 		    d->clen : len;
@@ -527,15 +553,20 @@ age_dec_write(struct age_dec *d, const void *data, size_t len,
     struct bk_err *err)
 {
 	const unsigned char *p = data;
-	size_t hlen, check;
+	size_t hlen, check, piece;
 
 	if (d->state == D_FAILED || d->state == D_DONE)
 		return bk_err_set(err, BK_ECORRUPT, "age: decoder stopped");
-	if (d->state == D_HEADER) {
-		if (buf_append(&d->hdr, p, len) != 0) {
+	while (d->state == D_HEADER && len > 0) {
+		/* Look at the header in small pieces so a large write does
+		 * not count payload against the header limit. */
+		piece = len < 4096 ? len : 4096;
+		if (buf_append(&d->hdr, p, piece) != 0) {
 			bk_err_set(err, BK_ECORRUPT, "age: header too large");
 			goto fail;
 		}
+		p += piece;
+		len -= piece;
 		check = d->hdr.len < sizeof(AGE_V1) - 1 ? d->hdr.len :
 		    sizeof(AGE_V1) - 1;
 		if (memcmp(d->hdr.data, AGE_V1, check) != 0) {
@@ -544,7 +575,7 @@ age_dec_write(struct age_dec *d, const void *data, size_t len,
 			goto fail;
 		}
 		if ((hlen = header_end(d)) == 0)
-			return 0;
+			continue;
 		if (dec_header(d, hlen, err) != 0)
 			goto fail;
 		d->state = D_NONCE;
@@ -552,8 +583,9 @@ age_dec_write(struct age_dec *d, const void *data, size_t len,
 		    d->hdr.len - hlen, err) != 0)
 			goto fail;
 		buf_free(&d->hdr);
-		return 0;
 	}
+	if (len == 0)
+		return 0;
 	if (dec_payload(d, p, len, err) == 0)
 		return 0;
 fail:
@@ -579,7 +611,7 @@ age_dec_finish(struct age_dec *d, struct bk_err *err)
 		else if (d->clen == 0)
 			bk_err_set(err, BK_ECORRUPT, "age: payload has no "
 			    "chunks (truncated file)");
-		else if (dec_chunk(d, true, err) == 0) {
+		else if (dec_chunk(d, false, err) == 0) {
 			d->state = D_DONE;
 			return 0;
 		}
