@@ -20,6 +20,7 @@
 static const struct storage_backend *const backends[] = {
 	&storage_backend_local,
 	&storage_backend_s3,
+	&storage_backend_azure,
 	&storage_backend_sftp,
 	&storage_backend_dropbox,
 	NULL,

@@ -55,6 +55,7 @@ void	storage_set_location(struct storage *, const char *, ...)
 
 extern const struct storage_backend storage_backend_local;
 extern const struct storage_backend storage_backend_s3;
+extern const struct storage_backend storage_backend_azure;
 extern const struct storage_backend storage_backend_sftp;
 extern const struct storage_backend storage_backend_dropbox;
 

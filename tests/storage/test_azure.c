@@ -1,0 +1,338 @@
+/*
+ * test_azure.c - the Azure backend against a real Azurite (it checks
+ * SharedKey signatures and Content-MD5), read back with Microsoft's
+ * @azure/storage-blob SDK as the independent client.
+ *
+ * Run without AZ_ENDPOINT, it re-runs itself under
+ * tests/servers/with_azurite.sh, which starts Azurite on a free port and
+ * stops it afterwards.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "settings.h"
+#include "storage.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+static void
+user_settings(struct settings *u)
+{
+	char *ep;
+
+	settings_defaults(u, SET_USER);
+	settings_set(u, "AZURE_STORAGE_ACCOUNT_NAME", getenv("AZ_ACCOUNT"));
+	settings_set(u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", getenv("AZ_KEY"));
+	settings_set(u, "AZURE_STORAGE_CONTAINER_NAME", getenv("AZ_CONTAINER"));
+	settings_set(u, "AZURE_STORAGE_PATH", "backups/alice/");
+	xasprintf(&ep, "http://127.0.0.1:%s/{{ .AccountName }}",
+	    getenv("AZ_PORT"));
+	settings_set(u, "AZURE_STORAGE_ENDPOINT", ep);
+	free(ep);
+}
+
+static int
+open_az(struct storage **st, struct settings *u, struct settings *a,
+    struct bk_err *err)
+{
+	struct storage_config cfg = { u, a, "alice", getenv("AZ_TMP"),
+	    getenv("AZ_TMP") };
+
+	return storage_open(st, "azure", &cfg, err);
+}
+
+static void
+fill(unsigned char *p, size_t n, size_t off)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (unsigned char)(((uint32_t)(off + i) * 2654435761u) >> 24);
+}
+
+static int
+upload(struct storage *st, const char *name, size_t size, size_t chunk,
+    struct bk_err *err)
+{
+	struct storage_upload *up;
+	unsigned char *b = xmalloc(chunk);
+	size_t off;
+
+	if (storage_begin(st, name, &up, err) == -1) {
+		free(b);
+		return -1;
+	}
+	for (off = 0; off < size; off += chunk) {
+		size_t n = size - off < chunk ? size - off : chunk;
+
+		fill(b, n, off);
+		if (storage_write(up, b, n, err) == -1) {
+			storage_abort(up);
+			free(b);
+			return -1;
+		}
+	}
+	free(b);
+	return storage_commit(up, err);
+}
+
+/* The SDK: its stdout into out (may be NULL); exit status. */
+static int
+sdk(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int
+sdk(char *out, size_t size, const char *fmt, ...)
+{
+	char *args, *cmd, sink[4096];
+	va_list ap;
+	FILE *p;
+	size_t n;
+	int rc;
+
+	va_start(ap, fmt);
+	if (vasprintf(&args, fmt, ap) == -1)
+		abort();
+	va_end(ap);
+	xasprintf(&cmd, "node %s/tests/servers/azure_sdk.js %s 2>/dev/null",
+	    getenv("PB_ROOT") ? getenv("PB_ROOT") : ".", args);
+	p = popen(cmd, "r");
+	if (out != NULL) {
+		n = fread(out, 1, size - 1, p);
+		out[n] = '\0';
+	} else
+		while (fread(sink, 1, sizeof(sink), p) > 0)
+			;
+	rc = pclose(p);
+	free(cmd);
+	free(args);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int
+sdk_matches(const char *blob, size_t size)
+{
+	char *cmd;
+	unsigned char b[65536], want[65536];
+	size_t off = 0, n;
+	FILE *p;
+	int same = 1;
+
+	xasprintf(&cmd, "node %s/tests/servers/azure_sdk.js get %s '%s' "
+	    "2>/dev/null", getenv("PB_ROOT") ? getenv("PB_ROOT") : ".",
+	    getenv("AZ_CONTAINER"), blob);
+	p = popen(cmd, "r");
+	while ((n = fread(b, 1, sizeof(b), p)) > 0) {
+		fill(want, n, off);
+		if (memcmp(b, want, n) != 0)
+			same = 0;
+		off += n;
+	}
+	same = pclose(p) == 0 && same && off == size;
+	free(cmd);
+	return same;
+}
+
+struct collect {
+	size_t	 n, bytes, off;
+	int	 ok;
+};
+
+static int
+sink(const void *p, size_t n, void *arg, struct bk_err *err)
+{
+	struct collect *c = arg;
+	unsigned char want[65536];
+	const unsigned char *q = p;
+
+	while (n > 0) {
+		size_t k = n < sizeof(want) ? n : sizeof(want);
+
+		fill(want, k, c->off);
+		c->ok &= memcmp(q, want, k) == 0;
+		c->off += k;
+		q += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int
+count_obj(const struct storage_obj *o, void *arg)
+{
+	struct collect *c = arg;
+
+	c->n++;
+	c->bytes += o->size;
+	return 0;
+}
+
+static void
+test_main(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct storage_upload *up;
+	struct bk_err err = { 0 };
+	struct collect c = { 0, 0, 0, 1 };
+	unsigned char b[1000];
+	char out[8192];
+
+	settings_defaults(&a, SET_ADMIN);
+	user_settings(&u);
+	ok(open_az(&st, &u, &a, &err) == 0, "open azure (%s)", err.msg);
+	ok(strcmp(storage_location(st), "azure://devstoreaccount1/"
+	    "pb-container/backups/alice/") == 0, "location: %s",
+	    storage_location(st));
+	ok(upload(st, "small.tar.gz", 1000, 1000, &err) == 0,
+	    "a 1000-byte backup uploads as one Put Blob (%s)", err.msg);
+	ok(sdk_matches("backups/alice/small.tar.gz", 1000),
+	    "the SDK reads it back byte for byte under AZURE_STORAGE_PATH");
+
+	/* 2.4 MB in 256 KiB blocks, several in flight. */
+	setenv("PB_TEST_AZ_BLOCK_BYTES", "262144", 1);
+	{
+		struct storage *bl;
+
+		ok(open_az(&bl, &u, &a, &err) == 0 &&
+		    storage_begin(bl, "big.tar.zst", &up, &err) == 0,
+		    "begin a block upload");
+		for (size_t off = 0; off < 2400000; off += 1000) {
+			fill(b, 1000, off);
+			storage_write(up, b, 1000, &err);
+			if (off == 1200000)
+				ok(sdk(out, sizeof(out), "ls %s backups/",
+				    getenv("AZ_CONTAINER")) == 0 &&
+				    strstr(out, "big.tar.zst") == NULL,
+				    "half-way through, nothing is visible");
+		}
+		ok(storage_commit(up, &err) == 0, "Put Block List commits "
+		    "(%s)", err.msg);
+		storage_close(bl);
+	}
+	unsetenv("PB_TEST_AZ_BLOCK_BYTES");
+	ok(sdk_matches("backups/alice/big.tar.zst", 2400000),
+	    "the SDK reads the 10-block blob back intact");
+	ok(storage_download(st, "big.tar.zst", sink, &c, &err) == 0 &&
+	    c.ok && c.off == 2400000, "our download streams it back intact");
+	ok(storage_download(st, "nope", sink, &c, &err) == -1 &&
+	    err.code == BK_ENOENT, "download of a missing blob: BK_ENOENT");
+
+	ok(storage_begin(st, "aborted.tar", &up, &err) == 0, "begin");
+	storage_write(up, b, 1000, &err);
+	storage_abort(up);
+	ok(sdk(out, sizeof(out), "ls %s", getenv("AZ_CONTAINER")) == 0 &&
+	    strstr(out, "aborted.tar") == NULL, "an aborted upload leaves "
+	    "nothing");
+
+	bk_err_clear(&err);
+	ok(upload(st, "a b+c&d=\xc3\xa9.tar.gz", 12, 64, &err) == 0,
+	    "awkward name uploads (%s)", err.msg);
+	ok(upload(st, "x%20y.tar", 13, 64, &err) == 0, "x%%20y.tar uploads");
+	setenv("PB_TEST_LIST_PAGE", "2", 1);
+	ok(storage_list(st, count_obj, &c, &err) == 0 && (c.n = 0,
+	    c.bytes = 0, storage_list(st, count_obj, &c, &err) == 0),
+	    "list in pages of 2 (%s)", err.msg);
+	unsetenv("PB_TEST_LIST_PAGE");
+	ok(c.n == 4 && c.bytes == 1000 + 2400000 + 12 + 13,
+	    "each of the 4 blobs listed once with its size (%zu, %zu)", c.n,
+	    c.bytes);
+	ok(storage_delete(st, "a b+c&d=\xc3\xa9.tar.gz", &err) == 0,
+	    "delete (%s)", err.msg);
+	ok(sdk(out, sizeof(out), "ls %s", getenv("AZ_CONTAINER")) == 0 &&
+	    strstr(out, "d=") == NULL, "the SDK no longer sees it");
+	ok(storage_delete(st, "a b+c&d=\xc3\xa9.tar.gz", &err) == -1 &&
+	    err.code == BK_ENOENT, "deleting it again: BK_ENOENT");
+	storage_close(st);
+
+	settings_set(&u, "AZURE_STORAGE_ACCESS_TIER", "Cool");
+	ok(open_az(&st, &u, &a, &err) == 0 &&
+	    upload(st, "cool.tar", 10, 10, &err) == 0 &&
+	    sdk(out, sizeof(out), "tier %s backups/alice/cool.tar",
+	    getenv("AZ_CONTAINER")) == 0 && strncmp(out, "Cool", 4) == 0,
+	    "AZURE_STORAGE_ACCESS_TIER=Cool is applied (%s)", out);
+	storage_close(st);
+	settings_free(&u);
+
+	/* A connection string instead of the key. */
+	{
+		char *cs;
+
+		user_settings(&u);
+		settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", "");
+		xasprintf(&cs, "DefaultEndpointsProtocol=http;AccountName=%s;"
+		    "AccountKey=%s;BlobEndpoint=%s;", getenv("AZ_ACCOUNT"),
+		    getenv("AZ_KEY"), getenv("AZ_ENDPOINT"));
+		settings_set(&u, "AZURE_STORAGE_CONNECTION_STRING", cs);
+		ok(open_az(&st, &u, &a, &err) == 0 &&
+		    upload(st, "cs.tar", 10, 10, &err) == 0,
+		    "AZURE_STORAGE_CONNECTION_STRING works (%s)", err.msg);
+		storage_close(st);
+		settings_free(&u);
+		free(cs);
+	}
+	settings_free(&a);
+}
+
+static void
+test_errors(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+	const char *badkey = "d3JvbmdrZXl3cm9uZ2tleXdyb25na2V5d3Jvbmc=";
+
+	settings_defaults(&a, SET_ADMIN);
+	user_settings(&u);
+	settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", badkey);
+	open_az(&st, &u, &a, &err);
+	ok(upload(st, "x.tar", 10, 10, &err) == -1 && err.code == BK_EAUTH &&
+	    strstr(err.msg, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY") &&
+	    strstr(err.msg, "127.0.0.1") && strstr(err.msg, badkey) == NULL,
+	    "wrong key: auth error naming setting and host, key hidden: %s",
+	    err.msg);
+	storage_close(st);
+	settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", getenv("AZ_KEY"));
+	settings_set(&u, "AZURE_STORAGE_CONTAINER_NAME", "missing");
+	open_az(&st, &u, &a, &err);
+	ok(upload(st, "x.tar", 10, 10, &err) == -1 &&
+	    err.code == BK_ECONFIG && strstr(err.msg,
+	    "AZURE_STORAGE_CONTAINER_NAME") && strstr(err.msg, "missing"),
+	    "missing container: %s", err.msg);
+	storage_close(st);
+	settings_set(&u, "AZURE_STORAGE_CONTAINER_NAME", getenv("AZ_CONTAINER"));
+	settings_set(&u, "AZURE_STORAGE_ENDPOINT", "http://127.0.0.1:1/x/");
+	open_az(&st, &u, &a, &err);
+	ok(upload(st, "x.tar", 10, 10, &err) == -1 &&
+	    err.code == BK_EUNREACH && bk_err_exit_status(&err) == 3 &&
+	    strstr(err.msg, "AZURE_STORAGE_ENDPOINT") &&
+	    strstr(err.msg, "127.0.0.1:1"), "unreachable: exit 3: %s",
+	    err.msg);
+	storage_close(st);
+	settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", "not base64!");
+	ok(open_az(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY"),
+	    "a key that is not base64: %s", err.msg);
+	settings_free(&u);
+	settings_free(&a);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (getenv("AZ_ENDPOINT") == NULL) {
+		const char *root = getenv("PB_ROOT");
+		char *wrap;
+
+		xasprintf(&wrap, "%s/tests/servers/with_azurite.sh",
+		    root != NULL ? root : ".");
+		execl("/bin/sh", "sh", wrap, argv[0], (char *)NULL);
+		printf("not ok 1 - cannot run %s: %s\n", wrap, strerror(errno));
+		return 1;
+	}
+	test_main();
+	test_errors();
+	return tap_done();
+}
