@@ -22,6 +22,7 @@ static const struct storage_backend *const backends[] = {
 	&storage_backend_s3,
 	&storage_backend_azure,
 	&storage_backend_sftp,
+	&storage_backend_webdav,
 	&storage_backend_dropbox,
 	NULL,
 };

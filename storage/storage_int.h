@@ -57,6 +57,7 @@ extern const struct storage_backend storage_backend_local;
 extern const struct storage_backend storage_backend_s3;
 extern const struct storage_backend storage_backend_azure;
 extern const struct storage_backend storage_backend_sftp;
+extern const struct storage_backend storage_backend_webdav;
 extern const struct storage_backend storage_backend_dropbox;
 
 #endif

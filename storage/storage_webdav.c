@@ -1,0 +1,1007 @@
+/*
+ * storage_webdav.c - the WebDAV destination (WEBDAV_*), over libcurl.
+ *
+ * Invariants:
+ *  - An upload is a PUT to "NAME.partial" in the collection, then a MOVE
+ *    (Overwrite: T) onto NAME: a final name only ever holds a whole
+ *    backup.  list() hides ".partial" names; cleanup() deletes those not
+ *    being written through this handle (one job per user at a time).
+ *  - The PUT streams with Transfer-Encoding: chunked, driven through the
+ *    multi interface: write() hands its bytes to the read callback and
+ *    pumps the transfer until they are taken, pausing it in between, so
+ *    memory stays one curl buffer whatever the backup's size.  A server
+ *    that refuses chunked bodies (411, found by an empty probe PUT at the
+ *    first upload) gets a spooled upload instead: a 0600 unlinked file in
+ *    the admin's TEMP_DIR, then a PUT with a known length.
+ *  - WEBDAV_PATH is created with MKCOL one level at a time.  Apache
+ *    mod_dav and rclone disagree on several status codes (405 vs 201 for
+ *    an existing collection, 409 vs 404 for a missing parent, 204 vs 201
+ *    for an overwrite): every one of them is accepted here.
+ *  - Requests other than the streaming PUT are retried with backoff on
+ *    connection failures, timeouts, 5xx and 429.
+ *  - Credentials go to libcurl only; messages name the URL without them.
+ *
+ * Threads: one struct storage per thread; curl_global_init() is main's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "buf.h"
+#include "err.h"
+#include "http.h"
+#include "path.h"
+#include "secret.h"
+#include "settings.h"
+#include "storage_int.h"
+#include "xml.h"
+#include "xmalloc.h"
+
+#define PARTIAL_SUFFIX	".partial"
+#define ATTEMPTS	3
+#define RESP_MAX	(16u << 20)
+
+struct webdav {
+	const struct settings	*admin;
+	struct http_tls		 tls;
+	char			*base;		/* WEBDAV_URL, no trailing / */
+	char			*coll;		/* collection URL, ends in / */
+	char			*where;		/* coll without credentials */
+	char			**segs;		/* encoded WEBDAV_PATH parts */
+	size_t			 nsegs;
+	const char		*user;
+	const char		*pass;
+	char			*tempdir;
+	long			 auth;		/* CURLAUTH_* the server takes */
+	bool			 coll_ready;
+	int			 chunked;	/* -1 unknown, 0 refused, 1 ok */
+	char			*active;	/* partial name being written */
+};
+
+struct webdav_upload {
+	char			*tmpurl;
+	char			*dsturl;
+	/* streaming */
+	CURLM			*m;
+	CURL			*h;
+	struct curl_slist	*hdrs;
+	const unsigned char	*cur;
+	size_t			 curlen;
+	bool			 eof, paused, done, started;
+	CURLcode		 res;
+	/* spooled */
+	int			 spool;
+};
+
+static void
+backoff(int attempt)
+{
+	struct timespec ts;
+	long ms = 250L << attempt;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static size_t
+to_buf(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	if (b != NULL && buf_append(b, p, size * n) == -1)
+		return 0;
+	return size * n;
+}
+
+/* A handle with the shared set-up and our credentials. */
+static CURL *
+dav_easy(struct webdav *w, const char *url, struct bk_err *err)
+{
+	CURL *h;
+
+	if ((h = http_easy(w->admin, &w->tls, err)) == NULL)
+		return NULL;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_USERNAME, w->user);
+	curl_easy_setopt(h, CURLOPT_PASSWORD, w->pass);
+	curl_easy_setopt(h, CURLOPT_HTTPAUTH, w->auth);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	return h;
+}
+
+/*
+ * Stick to the method the server offered (Basic preferred, as curl's
+ * own choice would be) once a request met a challenge: a body we stream
+ * cannot be sent twice, so later uploads must not negotiate again.
+ */
+static void
+learn_auth(struct webdav *w, CURL *h)
+{
+	long avail = 0;
+
+	curl_easy_getinfo(h, CURLINFO_HTTPAUTH_AVAIL, &avail);
+	if (avail & CURLAUTH_BASIC)
+		w->auth = CURLAUTH_BASIC;
+	else if (avail & CURLAUTH_DIGEST)
+		w->auth = CURLAUTH_DIGEST;
+}
+
+/* Turn an HTTP status into err, naming where and what. */
+static int
+status_err(struct webdav *w, long status, const char *what,
+    struct bk_err *err)
+{
+	switch (status) {
+	case 401:
+		bk_err_set(err, BK_EAUTH, "%s: %s: login refused (401): check "
+		    "WEBDAV_USERNAME and WEBDAV_PASSWORD", w->where, what);
+		break;
+	case 403:
+		bk_err_set(err, BK_EFAIL, "%s: %s: permission denied (403)",
+		    w->where, what);
+		break;
+	case 404:
+	case 409:
+		return bk_err_set(err, BK_ENOENT, "%s: %s: not found (%ld)",
+		    w->where, what, status);
+	case 507:
+		bk_err_set(err, BK_EFAIL, "%s: %s: the server is out of "
+		    "space (507)", w->where, what);
+		break;
+	case 408:
+	case 429:
+		return bk_err_set(err, BK_EIO, "%s: %s: HTTP %ld", w->where,
+		    what, status);
+	default:
+		if (status >= 500)
+			return bk_err_set(err, BK_EIO, "%s: %s: server error "
+			    "(HTTP %ld)", w->where, what, status);
+		bk_err_set(err, BK_EPROTO, "%s: %s: unexpected HTTP status "
+		    "%ld", w->where, what, status);
+	}
+	err->retryable = false;
+	return -1;
+}
+
+/*
+ * One request without a streamed body, retried with backoff.  Returns
+ * the HTTP status (the caller judges it), or -1 with err.
+ */
+static long
+dav_req(struct webdav *w, const char *method, const char *url,
+    struct curl_slist *hdrs, const char *body, struct buf *resp,
+    const char *what, struct bk_err *err)
+{
+	CURLcode rc;
+	long status = -1;
+	int i;
+	CURL *h;
+
+	for (i = 0; i < ATTEMPTS; i++) {
+		if (i > 0)
+			backoff(i);
+		if (resp != NULL)
+			buf_reset(resp);
+		if ((h = dav_easy(w, url, err)) == NULL)
+			return -1;
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+		if (body != NULL)
+			curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+		if (strcmp(method, "HEAD") == 0)
+			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		rc = curl_easy_perform(h);
+		if (rc == CURLE_OK)
+			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		learn_auth(w, h);
+		http_easy_free(h);
+		if (rc != CURLE_OK) {
+			char desc[600];
+
+			snprintf(desc, sizeof(desc), "%s: %s", w->where, what);
+			http_curl_err(err, rc, desc);
+			if (!err->retryable)
+				return -1;
+			continue;
+		}
+		if (status >= 500 || status == 429 || status == 408)
+			continue;
+		return status;
+	}
+	if (status > 0)
+		status_err(w, status, what, err);
+	return -1;
+}
+
+/* Make sure the collection exists: PROPFIND it, else MKCOL level by
+ * level from the top (both servers answer 409 to a missing parent). */
+static int
+ensure_coll(struct webdav *w, struct bk_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	struct buf url;
+	long st;
+	size_t i;
+	int rc = -1;
+
+	if (w->coll_ready)
+		return 0;
+	hdrs = curl_slist_append(hdrs, "Depth: 0");
+	st = dav_req(w, "PROPFIND", w->coll, hdrs, NULL, NULL,
+	    "cannot look up the folder", err);
+	curl_slist_free_all(hdrs);
+	if (st == 207 || st == 200)
+		return w->coll_ready = true, 0;
+	if (st == -1)
+		return -1;
+	if (st != 404 && st != 409)
+		return status_err(w, st, "cannot look up the folder", err);
+	buf_init(&url, 64 * 1024);
+	buf_puts(&url, w->base);
+	for (i = 0; i < w->nsegs; i++) {
+		buf_printf(&url, "/%s", w->segs[i]);
+		buf_puts(&url, "/");
+		st = dav_req(w, "MKCOL", url.data, NULL, NULL, NULL,
+		    "cannot create the folder (WEBDAV_PATH)", err);
+		url.len--;		/* drop the "/" again */
+		url.data[url.len] = '\0';
+		if (st == -1)
+			goto out;
+		/* 201 created (rclone: also when it existed), 405 exists. */
+		if (st != 201 && st != 405 && st != 200 && st != 204) {
+			status_err(w, st, "cannot create the folder "
+			    "(WEBDAV_PATH)", err);
+			err->retryable = false;
+			goto out;
+		}
+	}
+	w->coll_ready = true;
+	rc = 0;
+out:
+	buf_free(&url);
+	return rc;
+}
+
+static int
+split_path(struct webdav *w, const char *path)
+{
+	char *copy = xstrdup(path), *tok, *save = NULL, *e;
+	CURL *h = curl_easy_init();
+
+	if (h == NULL) {
+		free(copy);
+		return -1;
+	}
+	for (tok = strtok_r(copy, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save)) {
+		if (strcmp(tok, ".") == 0)
+			continue;
+		if (strcmp(tok, "..") == 0) {
+			free(copy);
+			curl_easy_cleanup(h);
+			return -1;
+		}
+		e = curl_easy_escape(h, tok, 0);
+		w->segs = xreallocarray(w->segs, w->nsegs + 1, sizeof(char *));
+		w->segs[w->nsegs++] = xstrdup(e);
+		curl_free(e);
+	}
+	free(copy);
+	curl_easy_cleanup(h);
+	return 0;
+}
+
+static char *
+object_url(struct webdav *w, const char *name)
+{
+	char *e, *url;
+	CURL *h = curl_easy_init();
+
+	e = h != NULL ? curl_easy_escape(h, name, 0) : NULL;
+	xasprintf(&url, "%s%s", w->coll, e != NULL ? e : name);
+	curl_free(e);
+	curl_easy_cleanup(h);
+	return url;
+}
+
+static int
+webdav_open(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	struct webdav *w = st->priv;
+	const struct settings *u = cfg->user;
+	const char *url, *path, *td;
+	char red[2048];
+	struct buf b;
+	size_t i, n;
+
+	w->admin = cfg->admin;
+	w->chunked = -1;
+	w->auth = CURLAUTH_BASIC | CURLAUTH_DIGEST;
+	url = settings_get(u, "WEBDAV_URL");
+	if (url == NULL || *url == '\0')
+		return bk_err_set(err, BK_ECONFIG, "WEBDAV_URL: not set");
+	if (strncasecmp(url, "http://", 7) != 0 &&
+	    strncasecmp(url, "https://", 8) != 0)
+		return bk_err_set(err, BK_ECONFIG, "WEBDAV_URL: %s: must "
+		    "start with http:// or https://", url);
+	w->user = settings_get(u, "WEBDAV_USERNAME");
+	w->pass = settings_get(u, "WEBDAV_PASSWORD");
+	if (w->user == NULL || *w->user == '\0' || w->pass == NULL ||
+	    *w->pass == '\0')
+		return bk_err_set(err, BK_ECONFIG, "WEBDAV_USERNAME and "
+		    "WEBDAV_PASSWORD: both are needed");
+	w->tls.insecure = settings_bool(u, "WEBDAV_URL_INSECURE");
+	w->base = xstrdup(url);
+	n = strlen(w->base);
+	while (n > 0 && w->base[n - 1] == '/')
+		w->base[--n] = '\0';
+	path = settings_get(u, "WEBDAV_PATH");
+	if (split_path(w, path != NULL ? path : "/") == -1)
+		return bk_err_set(err, BK_ECONFIG, "WEBDAV_PATH: %s: \"..\" "
+		    "is not allowed", path);
+	buf_init(&b, 64 * 1024);
+	buf_puts(&b, w->base);
+	for (i = 0; i < w->nsegs; i++)
+		buf_printf(&b, "/%s", w->segs[i]);
+	buf_puts(&b, "/");
+	w->coll = buf_take(&b);
+	secret_redact_url(w->coll, red, sizeof(red));
+	w->where = xstrdup(red);
+	td = cfg->admin != NULL ? settings_get(cfg->admin, "TEMP_DIR") : NULL;
+	w->tempdir = xstrdup(td != NULL && *td != '\0' ? td :
+	    "/var/tmp/panel-backup");
+	storage_set_location(st, "%s", w->where);
+	return 0;
+}
+
+static void
+webdav_close(struct storage *st)
+{
+	struct webdav *w = st->priv;
+	size_t i;
+
+	for (i = 0; i < w->nsegs; i++)
+		free(w->segs[i]);
+	free(w->segs);
+	free(w->base);
+	free(w->coll);
+	free(w->where);
+	free(w->tempdir);
+	free(w->active);
+}
+
+static size_t
+read_stream(char *p, size_t size, size_t n, void *arg)
+{
+	struct webdav_upload *u = arg;
+	size_t k = size * n;
+
+	if (u->curlen == 0) {
+		if (u->eof)
+			return 0;
+		u->paused = true;
+		return CURL_READFUNC_PAUSE;
+	}
+	if (k > u->curlen)
+		k = u->curlen;
+	u->started = true;
+	memcpy(p, u->cur, k);
+	u->cur += k;
+	u->curlen -= k;
+	return k;
+}
+
+/* Digest makes curl send the request once without a body, then ask to
+ * rewind: fine as long as nothing was read. */
+static int
+seek_stream(void *arg, curl_off_t off, int origin)
+{
+	struct webdav_upload *u = arg;
+
+	return off == 0 && origin == SEEK_SET && !u->started ?
+	    CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
+}
+
+/* Drive the transfer until the current bytes are taken (or, at eof,
+ * until it ends).  Returns false once the transfer is over. */
+static bool
+pump(struct webdav_upload *u)
+{
+	CURLMsg *msg;
+	int running, left;
+
+	if (u->done)
+		return false;
+	if (u->paused) {
+		u->paused = false;
+		curl_easy_pause(u->h, CURLPAUSE_CONT);
+	}
+	for (;;) {
+		curl_multi_perform(u->m, &running);
+		while ((msg = curl_multi_info_read(u->m, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE) {
+				u->done = true;
+				u->res = msg->data.result;
+			}
+		if (u->done || running == 0) {
+			u->done = true;
+			return false;
+		}
+		if (!u->eof && u->curlen == 0 && u->paused)
+			return true;
+		curl_multi_poll(u->m, NULL, 0, 1000, NULL);
+	}
+}
+
+/* Start the chunked PUT to the partial name; no body has gone yet. */
+static int
+stream_start(struct webdav *w, struct webdav_upload *u, struct bk_err *err)
+{
+	if ((u->h = dav_easy(w, u->tmpurl, err)) == NULL)
+		return -1;
+	/* Unknown size: chunked on HTTP/1.1, plain DATA frames on h2. */
+	u->hdrs = curl_slist_append(NULL, "Expect:");
+	curl_easy_setopt(u->h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, u->hdrs);
+	curl_easy_setopt(u->h, CURLOPT_READFUNCTION, read_stream);
+	curl_easy_setopt(u->h, CURLOPT_READDATA, u);
+	curl_easy_setopt(u->h, CURLOPT_SEEKFUNCTION, seek_stream);
+	curl_easy_setopt(u->h, CURLOPT_SEEKDATA, u);
+	curl_easy_setopt(u->h, CURLOPT_WRITEFUNCTION, to_buf);
+	curl_easy_setopt(u->h, CURLOPT_WRITEDATA, NULL);
+	u->m = curl_multi_init();
+	curl_multi_add_handle(u->m, u->h);
+	return 0;
+}
+
+static void
+stream_free(struct webdav_upload *u)
+{
+	if (u->m != NULL) {
+		curl_multi_remove_handle(u->m, u->h);
+		curl_multi_cleanup(u->m);
+	}
+	http_easy_free(u->h);
+	curl_slist_free_all(u->hdrs);
+	u->m = NULL;
+	u->h = NULL;
+	u->hdrs = NULL;
+}
+
+/* The outcome of a finished PUT: 0, or -1 with err. */
+static int
+put_result(struct webdav *w, CURL *h, CURLcode res, struct bk_err *err)
+{
+	long status = 0;
+
+	if (res != CURLE_OK) {
+		char desc[600];
+
+		snprintf(desc, sizeof(desc), "%s: upload", w->where);
+		return http_curl_err(err, res, desc);
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 200 || status == 201 || status == 204)
+		return 0;
+	if (status == 411)
+		return bk_err_set(err, BK_EIO, "%s: the server refused a "
+		    "chunked upload (411)", w->where);
+	return status_err(w, status, "upload", err);
+}
+
+/*
+ * Learn once whether the server takes chunked bodies: an empty chunked
+ * PUT to the partial name.  It also surfaces a wrong password or a
+ * missing folder before any backup byte is produced.
+ */
+static int
+probe_chunked(struct webdav *w, struct webdav_upload *u, struct bk_err *err)
+{
+	long status = 0;
+	int rc;
+
+	u->eof = true;
+	if (stream_start(w, u, err) == -1)
+		return -1;
+	while (pump(u))
+		;
+	if (u->res == CURLE_OK)
+		curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 411) {
+		w->chunked = 0;
+		rc = 0;
+	} else if ((rc = put_result(w, u->h, u->res, err)) == 0)
+		w->chunked = 1;
+	stream_free(u);
+	u->eof = u->done = u->paused = u->started = false;
+	return rc;
+}
+
+static int
+spool_open(struct webdav *w, struct webdav_upload *u, struct bk_err *err)
+{
+	char *tmpl;
+
+	if (path_mkdirs(w->tempdir, 0700, err) == -1) {
+		bk_err_prefix(err, "TEMP_DIR");
+		return -1;
+	}
+	xasprintf(&tmpl, "%s/webdav-spool.XXXXXX", w->tempdir);
+	u->spool = mkostemp(tmpl, O_CLOEXEC);
+	if (u->spool == -1) {
+		bk_err_sys(err, BK_EIO, "TEMP_DIR: %s", w->tempdir);
+		free(tmpl);
+		return -1;
+	}
+	(void)fchmod(u->spool, 0600);
+	unlink(tmpl);		/* gone with the process, whatever happens */
+	free(tmpl);
+	return 0;
+}
+
+static int
+webdav_begin(struct storage *st, struct storage_upload *up,
+    struct bk_err *err)
+{
+	struct webdav *w = st->priv;
+	struct webdav_upload *u = up->priv;
+	char *tmpname;
+	int tries;
+
+	u->spool = -1;
+	xasprintf(&tmpname, "%s" PARTIAL_SUFFIX, up->name);
+	u->tmpurl = object_url(w, tmpname);
+	u->dsturl = object_url(w, up->name);
+	if (ensure_coll(w, err) == -1)
+		goto fail;
+	for (tries = 0; w->chunked == -1; tries++) {
+		if (probe_chunked(w, u, err) == 0)
+			break;
+		if (err->code == BK_ENOENT && tries == 0) {
+			w->coll_ready = false;	/* removed meanwhile? */
+			if (ensure_coll(w, err) == -1)
+				goto fail;
+			continue;
+		}
+		if (!err->retryable || tries + 1 >= ATTEMPTS)
+			goto fail;
+		backoff(tries + 1);
+	}
+	if (w->chunked == 0 ? spool_open(w, u, err) == -1 :
+	    stream_start(w, u, err) == -1)
+		goto fail;
+	free(w->active);
+	w->active = tmpname;
+	return 0;
+fail:
+	stream_free(u);
+	free(tmpname);
+	free(u->tmpurl);
+	free(u->dsturl);
+	return -1;
+}
+
+static int
+webdav_write(struct storage_upload *up, const void *p, size_t n,
+    struct bk_err *err)
+{
+	struct webdav_upload *u = up->priv;
+	struct webdav *w = up->st->priv;
+	const char *c = p;
+	ssize_t k;
+
+	if (u->spool != -1) {
+		while (n > 0) {
+			k = write(u->spool, c, n);
+			if (k == -1 && errno == EINTR)
+				continue;
+			if (k == -1)
+				return bk_err_sys(err, BK_EIO, "TEMP_DIR: "
+				    "spool for %s", w->where);
+			c += k;
+			n -= (size_t)k;
+		}
+		return 0;
+	}
+	u->cur = p;
+	u->curlen = n;
+	(void)pump(u);
+	if (u->curlen > 0 || u->done) {
+		/* The server ended the request before taking the body. */
+		if (put_result(w, u->h, u->res, err) == 0)
+			bk_err_set(err, BK_EPROTO, "%s: upload: the server "
+			    "answered before the end of the body", w->where);
+		return -1;
+	}
+	return 0;
+}
+
+static size_t
+read_spool(char *p, size_t size, size_t n, void *arg)
+{
+	ssize_t k;
+
+	do
+		k = read(*(int *)arg, p, size * n);
+	while (k == -1 && errno == EINTR);
+	return k < 0 ? CURL_READFUNC_ABORT : (size_t)k;
+}
+
+/* PUT the spool with its length; retried, since it can be re-read. */
+static int
+spool_put(struct webdav *w, struct webdav_upload *u, uint64_t len,
+    struct bk_err *err)
+{
+	CURLcode res;
+	CURL *h;
+	int i, rc = -1;
+
+	for (i = 0; i < ATTEMPTS; i++) {
+		if (i > 0)
+			backoff(i);
+		if (lseek(u->spool, 0, SEEK_SET) == -1)
+			return bk_err_sys(err, BK_EIO, "TEMP_DIR: spool");
+		if ((h = dav_easy(w, u->tmpurl, err)) == NULL)
+			return -1;
+		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
+		    (curl_off_t)len);
+		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_spool);
+		curl_easy_setopt(h, CURLOPT_READDATA, &u->spool);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
+		res = curl_easy_perform(h);
+		rc = put_result(w, h, res, err);
+		http_easy_free(h);
+		if (rc == 0 || !err->retryable)
+			break;
+	}
+	return rc;
+}
+
+static void
+upload_free(struct storage_upload *up)
+{
+	struct webdav_upload *u = up->priv;
+	struct webdav *w = up->st->priv;
+
+	stream_free(u);
+	if (u->spool != -1)
+		close(u->spool);
+	u->spool = -1;
+	free(u->tmpurl);
+	free(u->dsturl);
+	free(w->active);
+	w->active = NULL;
+}
+
+static void
+webdav_abort(struct storage_upload *up)
+{
+	struct webdav_upload *u = up->priv;
+	struct webdav *w = up->st->priv;
+	struct bk_err err;
+
+	/*
+	 * End a PUT in progress properly rather than dropping the
+	 * connection: a server may still be writing the partial file when
+	 * our DELETE arrives and leave it behind (rclone does).
+	 */
+	if (u->m != NULL && !u->done) {
+		u->eof = true;
+		u->curlen = 0;
+		while (pump(u))
+			;
+	}
+	stream_free(u);
+	(void)dav_req(w, "DELETE", u->tmpurl, NULL, NULL, NULL,
+	    "cannot remove the partial upload", &err);
+	upload_free(up);
+}
+
+static int
+webdav_commit(struct storage_upload *up, struct bk_err *err)
+{
+	struct webdav_upload *u = up->priv;
+	struct webdav *w = up->st->priv;
+	struct curl_slist *hdrs = NULL;
+	char *dst;
+	long st;
+
+	if (u->spool != -1) {
+		if (spool_put(w, u, up->bytes, err) == -1)
+			goto fail;
+	} else {
+		u->eof = true;
+		while (pump(u))
+			;
+		if (put_result(w, u->h, u->res, err) == -1)
+			goto fail;
+		stream_free(u);
+	}
+	xasprintf(&dst, "Destination: %s", u->dsturl);
+	hdrs = curl_slist_append(hdrs, dst);
+	hdrs = curl_slist_append(hdrs, "Overwrite: T");
+	free(dst);
+	st = dav_req(w, "MOVE", u->tmpurl, hdrs, NULL, NULL,
+	    "cannot move the upload into place", err);
+	curl_slist_free_all(hdrs);
+	if (st == -1)
+		goto fail;
+	if (st != 201 && st != 204 && st != 200) {
+		status_err(w, st, "cannot move the upload into place", err);
+		goto fail;
+	}
+	upload_free(up);
+	return 0;
+fail:
+	webdav_abort(up);
+	return -1;
+}
+
+static const char propfind_body[] =
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<D:propfind xmlns:D=\"DAV:\"><D:prop><D:resourcetype/>"
+    "<D:getcontentlength/><D:getlastmodified/></D:prop></D:propfind>\n";
+
+static bool
+has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a > b && strcmp(s + a - b, suf) == 0;
+}
+
+/* One <response>: a file directly in the collection, or skipped. */
+static int
+list_one(const struct xml_node *r, bool partials, storage_list_fn *fn,
+    void *arg)
+{
+	const struct xml_node *ps, *prop = NULL, *rt;
+	const char *href = xml_text(r, "href"), *s, *len, *mod;
+	struct storage_obj obj;
+	char *copy, *name;
+	size_t n;
+	int rc;
+
+	if (href == NULL)
+		return 0;
+	for (ps = r->child; ps != NULL; ps = ps->next)
+		if (strcmp(ps->name, "propstat") == 0 &&
+		    (s = xml_text(ps, "status")) != NULL &&
+		    strstr(s, " 200") != NULL)
+			prop = xml_child(ps, "prop");
+	if (prop == NULL)
+		return 0;
+	if ((rt = xml_child(prop, "resourcetype")) != NULL &&
+	    xml_child(rt, "collection") != NULL)
+		return 0;
+	copy = xstrdup(href);
+	n = strlen(copy);
+	while (n > 0 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	s = strrchr(copy, '/');
+	name = curl_easy_unescape(NULL, s != NULL ? s + 1 : copy, 0, NULL);
+	free(copy);
+	if (name == NULL || *name == '\0' ||
+	    has_suffix(name, PARTIAL_SUFFIX) != partials) {
+		curl_free(name);
+		return 0;
+	}
+	len = xml_text(prop, "getcontentlength");
+	mod = xml_text(prop, "getlastmodified");
+	obj.name = name;
+	obj.size = len != NULL ? strtoull(len, NULL, 10) : 0;
+	obj.mtime = mod != NULL ? curl_getdate(mod, NULL) : 0;
+	if (obj.mtime < 0)
+		obj.mtime = 0;
+	rc = fn(&obj, arg);
+	curl_free(name);
+	return rc;
+}
+
+static int
+walk(struct webdav *w, bool partials, storage_list_fn *fn, void *arg,
+    struct bk_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	const struct xml_node *r;
+	struct xml_node *root = NULL;
+	struct buf resp;
+	long st;
+	int rc = -1;
+
+	buf_init(&resp, RESP_MAX);
+	hdrs = curl_slist_append(hdrs, "Depth: 1");
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/xml");
+	st = dav_req(w, "PROPFIND", w->coll, hdrs, propfind_body, &resp,
+	    "cannot list", err);
+	curl_slist_free_all(hdrs);
+	if (st == 404 || st == 409) {
+		rc = 0;			/* no folder yet: nothing in it */
+		goto out;
+	}
+	if (st == -1)
+		goto out;
+	if (st != 207) {
+		status_err(w, st, "cannot list", err);
+		goto out;
+	}
+	if ((root = xml_parse(resp.data, resp.len, err)) == NULL) {
+		bk_err_prefix(err, "%s: listing", w->where);
+		goto out;
+	}
+	rc = 0;
+	for (r = root->child; r != NULL && rc == 0; r = r->next)
+		if (strcmp(r->name, "response") == 0)
+			rc = list_one(r, partials, fn, arg);
+out:
+	xml_free(root);
+	buf_free(&resp);
+	return rc;
+}
+
+static int
+webdav_list(struct storage *st, storage_list_fn *fn, void *arg,
+    struct bk_err *err)
+{
+	return walk(st->priv, false, fn, arg, err);
+}
+
+static int
+webdav_remove(struct storage *st, const char *name, struct bk_err *err)
+{
+	struct webdav *w = st->priv;
+	char *url = object_url(w, name), what[300];
+	long s;
+
+	snprintf(what, sizeof(what), "cannot delete %s", name);
+	s = dav_req(w, "DELETE", url, NULL, NULL, NULL, what, err);
+	free(url);
+	if (s == -1)
+		return -1;
+	if (s == 200 || s == 204)
+		return 0;
+	return status_err(w, s, what, err);
+}
+
+struct dl {
+	storage_sink_fn	*fn;
+	void		*arg;
+	struct bk_err	*err;
+	CURL		*h;
+	long		 status;
+	uint64_t	 got;
+	bool		 sink_failed;
+};
+
+static size_t
+dl_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct dl *d = arg;
+
+	if (d->status == 0)
+		curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->status);
+	if (d->status != 200)
+		return size * n;	/* an error page: ignored */
+	if (d->fn(p, size * n, d->arg, d->err) == -1) {
+		d->sink_failed = true;
+		return 0;
+	}
+	d->got += size * n;
+	return size * n;
+}
+
+static int
+webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
+    void *arg, struct bk_err *err)
+{
+	struct webdav *w = st->priv;
+	struct dl d = { .fn = fn, .arg = arg, .err = err };
+	char *url = object_url(w, name), what[300];
+	CURLcode res;
+	int i, rc = -1;
+
+	snprintf(what, sizeof(what), "cannot download %s", name);
+	for (i = 0; i < ATTEMPTS; i++) {
+		if (i > 0)
+			backoff(i);
+		if ((d.h = dav_easy(w, url, err)) == NULL)
+			break;
+		d.status = 0;
+		curl_easy_setopt(d.h, CURLOPT_WRITEFUNCTION, dl_write);
+		curl_easy_setopt(d.h, CURLOPT_WRITEDATA, &d);
+		curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+		curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_TIME, 120L);
+		res = curl_easy_perform(d.h);
+		if (res == CURLE_OK)
+			curl_easy_getinfo(d.h, CURLINFO_RESPONSE_CODE,
+			    &d.status);
+		http_easy_free(d.h);
+		if (d.sink_failed)
+			break;
+		if (res != CURLE_OK) {
+			char desc[600];
+
+			snprintf(desc, sizeof(desc), "%s: %s", w->where, what);
+			http_curl_err(err, res, desc);
+		} else if (d.status == 200) {
+			rc = 0;
+			break;
+		} else
+			status_err(w, d.status, what, err);
+		/* Once bytes went to the sink, a retry would repeat them. */
+		if (!err->retryable || d.got > 0)
+			break;
+	}
+	free(url);
+	return rc;
+}
+
+struct sweep {
+	struct webdav	*w;
+	char		**names;
+	size_t		 n;
+};
+
+static int
+collect_partial(const struct storage_obj *o, void *arg)
+{
+	struct sweep *s = arg;
+
+	if (s->w->active != NULL && strcmp(o->name, s->w->active) == 0)
+		return 0;
+	s->names = xreallocarray(s->names, s->n + 1, sizeof(char *));
+	s->names[s->n++] = xstrdup(o->name);
+	return 0;
+}
+
+/* Delete ".partial" files no upload of this handle is writing. */
+static int
+webdav_cleanup(struct storage *st, struct bk_err *err)
+{
+	struct sweep s = { .w = st->priv };
+	struct bk_err ignored;
+	size_t i;
+	int rc;
+
+	rc = walk(s.w, true, collect_partial, &s, err);
+	for (i = 0; i < s.n; i++) {
+		if (rc == 0)
+			(void)webdav_remove(st, s.names[i], &ignored);
+		free(s.names[i]);
+	}
+	free(s.names);
+	return rc;
+}
+
+const struct storage_backend storage_backend_webdav = {
+	.name = "webdav",
+	.enable_key = "WEBDAV_URL",
+	.priv_size = sizeof(struct webdav),
+	.upload_size = sizeof(struct webdav_upload),
+	.open = webdav_open,
+	.close = webdav_close,
+	.begin = webdav_begin,
+	.write = webdav_write,
+	.commit = webdav_commit,
+	.abort = webdav_abort,
+	.list = webdav_list,
+	.remove = webdav_remove,
+	.download = webdav_download,
+	.cleanup = webdav_cleanup,
+};

@@ -1,0 +1,326 @@
+/*
+ * test_webdav.c - the WebDAV destination against Apache mod_dav and
+ * `rclone serve webdav`, over HTTP and over HTTPS with a private CA given
+ * through HTTP_CA_FILE.
+ *
+ * Run without arguments, it re-executes itself under
+ * tests/servers/apache.sh, which starts both servers on free loopback
+ * ports.  For each server it checks what a user would notice: the backup
+ * arrives whole under its name only after commit, the missing WEBDAV_PATH
+ * is created, list shows size and time, download gives the bytes back,
+ * abort and dead uploads leave nothing, a wrong password is one clear
+ * error without the password.  Apache's /nochunk answers 411 to chunked
+ * bodies: the spooled fallback must still deliver.  The served folders
+ * are read directly from disk as the independent reader.
+ *
+ * (The command-line driver of the black-box tests is test_sftp's "drive"
+ * mode; it serves every backend.)
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+#include "settings.h"
+#include "storage.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+struct cmpsink {
+	const unsigned char	*want;
+	size_t			 len, off;
+	int			 bad;
+};
+
+static int
+sink_cmp(const void *p, size_t n, void *arg, struct bk_err *err)
+{
+	struct cmpsink *c = arg;
+
+	if (c->off + n > c->len || memcmp(c->want + c->off, p, n) != 0)
+		c->bad = 1;
+	c->off += n;
+	return 0;
+}
+
+struct found {
+	const char	*name;
+	int		 seen, partials;
+	uint64_t	 size;
+	time_t		 mtime;
+};
+
+static int
+find_obj(const struct storage_obj *o, void *arg)
+{
+	struct found *f = arg;
+	size_t l = strlen(o->name);
+
+	if (l > 8 && strcmp(o->name + l - 8, ".partial") == 0)
+		f->partials++;
+	if (strcmp(o->name, f->name) == 0) {
+		f->seen++;
+		f->size = o->size;
+		f->mtime = o->mtime;
+	}
+	return 0;
+}
+
+static struct found
+lookup(struct storage *st, const char *name)
+{
+	struct found f = { .name = name };
+	struct bk_err err;
+
+	if (storage_list(st, find_obj, &f, &err) == -1)
+		f.seen = -1;
+	return f;
+}
+
+static int
+on_disk(const char *dir, const char *name)
+{
+	char p[4096];
+	struct stat sb;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return stat(p, &sb) == 0;
+}
+
+static int
+file_equals(const char *dir, const char *name, const unsigned char *d,
+    size_t len)
+{
+	char p[4096];
+	unsigned char *b;
+	size_t n;
+	FILE *f;
+	int eq;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if ((f = fopen(p, "rb")) == NULL)
+		return 0;
+	b = xmalloc(len + 1);
+	n = fread(b, 1, len + 1, f);
+	fclose(f);
+	eq = n == len && memcmp(b, d, len) == 0;
+	free(b);
+	return eq;
+}
+
+static size_t
+count_entries(const char *dir)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static unsigned char *data;
+static size_t datalen = (1u << 20) + 4321;
+
+/* One server: url is the WEBDAV_URL, root the folder it serves. */
+static void
+check_server(const char *label, const char *url, const char *root,
+    struct settings *admin)
+{
+	struct settings user;
+	struct storage_config cfg = { 0 };
+	struct storage_upload *up;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	struct cmpsink cs;
+	struct found f;
+	char dir[4096], host[512];
+	size_t off, k;
+	int rc;
+
+	settings_defaults(&user, SET_USER);
+	settings_set(&user, "WEBDAV_URL", url);
+	settings_set(&user, "WEBDAV_PATH", "/backups/alice/daily");
+	settings_set(&user, "WEBDAV_USERNAME", getenv("DAV_USER"));
+	settings_set(&user, "WEBDAV_PASSWORD", getenv("DAV_PASSWORD"));
+	cfg.user = &user;
+	cfg.admin = admin;
+	cfg.user_name = "alice";
+	snprintf(dir, sizeof(dir), "%s/backups/alice/daily", root);
+
+	rc = storage_open(&st, "webdav", &cfg, &err);
+	ok(rc == 0, "%s: opens (%s)", label, rc ? err.msg : "");
+	if (rc != 0)
+		goto out;
+	f = lookup(st, "x");
+	ok(f.seen == 0, "%s: a missing folder lists as empty", label);
+	rc = storage_begin(st, "backup-1.tar.zst", &up, &err);
+	ok(rc == 0, "%s: upload starts (%s)", label, rc ? err.msg : "");
+	if (rc != 0)
+		goto out;
+	ok(count_entries(root) > 0 && access(dir, F_OK) == 0,
+	    "%s: WEBDAV_PATH was created level by level", label);
+	for (off = 0, k = 1; off < datalen; off += k, k = k * 5 + 3) {
+		if (k > datalen - off)
+			k = datalen - off;
+		if (storage_write(up, data + off, k, &err) == -1)
+			break;
+	}
+	ok(off >= datalen, "%s: 1 MiB streamed in odd-sized writes (%s)",
+	    label, off >= datalen ? "" : err.msg);
+	f = lookup(st, "backup-1.tar.zst");
+	ok(f.seen == 0 && !on_disk(dir, "backup-1.tar.zst"),
+	    "%s: nothing under the final name before commit", label);
+	ok(f.partials == 0, "%s: list never shows .partial files", label);
+	rc = storage_commit(up, &err);
+	ok(rc == 0, "%s: commit succeeds (%s)", label, rc ? err.msg : "");
+	ok(file_equals(dir, "backup-1.tar.zst", data, datalen),
+	    "%s: the served file holds exactly the bytes sent", label);
+	ok(!on_disk(dir, "backup-1.tar.zst.partial"),
+	    "%s: no .partial left after commit", label);
+	f = lookup(st, "backup-1.tar.zst");
+	ok(f.seen == 1 && f.size == datalen && llabs((long long)(f.mtime -
+	    time(NULL))) < 300, "%s: list shows it once with size %llu and "
+	    "its time", label, (unsigned long long)f.size);
+
+	memset(&cs, 0, sizeof(cs));
+	cs.want = data;
+	cs.len = datalen;
+	rc = storage_download(st, "backup-1.tar.zst", sink_cmp, &cs, &err);
+	ok(rc == 0 && !cs.bad && cs.off == datalen,
+	    "%s: download gives back the same bytes", label);
+
+	/* Same name again: the new upload replaces it whole. */
+	rc = storage_begin(st, "backup-1.tar.zst", &up, &err);
+	if (rc == 0 && storage_write(up, data, 1000, &err) == 0)
+		rc = storage_commit(up, &err);
+	else if (rc == 0) {
+		storage_abort(up);
+		rc = -1;
+	}
+	ok(rc == 0 && file_equals(dir, "backup-1.tar.zst", data, 1000),
+	    "%s: uploading an existing name replaces it (%s)", label,
+	    rc ? err.msg : "");
+
+	rc = storage_begin(st, "backup-2.tar.zst", &up, &err);
+	if (rc == 0) {
+		(void)storage_write(up, data, 70000, &err);
+		storage_abort(up);
+	}
+	ok(rc == 0 && !on_disk(dir, "backup-2.tar.zst") &&
+	    !on_disk(dir, "backup-2.tar.zst.partial"),
+	    "%s: an aborted upload leaves nothing behind", label);
+
+	/* A partial left by a worker that died, put there through the
+	 * server (rclone caches listings and would not see a file made
+	 * behind its back). */
+	rc = storage_begin(st, "backup-0.tar.zst.partial", &up, &err);
+	if (rc == 0 && storage_write(up, data, 5000, &err) == 0)
+		rc = storage_commit(up, &err);
+	rc = rc == 0 ? storage_cleanup(st, &err) : -1;
+	ok(rc == 0 && !on_disk(dir, "backup-0.tar.zst.partial") &&
+	    on_disk(dir, "backup-1.tar.zst"),
+	    "%s: cleanup removes a dead upload's .partial, keeps backups",
+	    label);
+
+	rc = storage_delete(st, "backup-1.tar.zst", &err);
+	ok(rc == 0 && !on_disk(dir, "backup-1.tar.zst"),
+	    "%s: delete removes the backup", label);
+	rc = storage_delete(st, "backup-1.tar.zst", &err);
+	ok(rc == -1 && err.code == BK_ENOENT, "%s: deleting it again is "
+	    "ENOENT", label);
+	rc = storage_download(st, "backup-1.tar.zst", sink_cmp, &cs, &err);
+	ok(rc == -1 && err.code == BK_ENOENT, "%s: downloading a missing "
+	    "backup is ENOENT", label);
+	storage_close(st);
+	st = NULL;
+
+	/* A wrong password: one clear error, without the password. */
+	settings_set(&user, "WEBDAV_PASSWORD", "Wrong-Secret-123");
+	rc = storage_open(&st, "webdav", &cfg, &err);
+	if (rc == 0)
+		rc = storage_begin(st, "backup-3.tar.zst", &up, &err);
+	if (rc == 0)
+		storage_abort(up);
+	snprintf(host, sizeof(host), "%s", url);
+	host[strcspn(host + 8, "/") + 8] = '\0';	/* scheme://host:port */
+	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg, host)
+	    != NULL && strstr(err.msg, "WEBDAV_PASSWORD") != NULL,
+	    "%s: a wrong password fails as refused credentials naming host "
+	    "and setting: %s", label, err.msg);
+	ok(strstr(err.msg, "Wrong-Secret-123") == NULL,
+	    "%s: the password is not in the message", label);
+out:
+	storage_close(st);
+	settings_free(&user);
+}
+
+static int
+self_test(void)
+{
+	const char *tmp = getenv("PB_TMP");
+	struct settings admin;
+	char url[512], ca[1024], spool[1024];
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	data = xmalloc(datalen);
+	for (size_t i = 0; i < datalen; i++)
+		data[i] = (unsigned char)((i * 2654435761u) >> 13);
+	settings_defaults(&admin, SET_ADMIN);
+	snprintf(ca, sizeof(ca), "%s/certs/ca.pem", tmp);
+	snprintf(spool, sizeof(spool), "%s/spool", tmp);
+	settings_set(&admin, "HTTP_CA_FILE", ca);
+	settings_set(&admin, "TEMP_DIR", spool);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s/dav",
+	    getenv("APACHE_HTTP"));
+	check_server("apache http", url, getenv("APACHE_DATA"), &admin);
+	snprintf(url, sizeof(url), "https://localhost:%s/dav/",
+	    getenv("APACHE_HTTPS"));
+	check_server("apache https", url, getenv("APACHE_DATA"), &admin);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s",
+	    getenv("RCLONE_HTTP"));
+	check_server("rclone http", url, getenv("RCLONE_DATA"), &admin);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%s/",
+	    getenv("RCLONE_HTTPS"));
+	check_server("rclone https", url, getenv("RCLONE_DATA"), &admin);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s/nochunk",
+	    getenv("APACHE_HTTP"));
+	check_server("apache refusing chunked bodies (411)", url,
+	    getenv("APACHE_NOCHUNK"), &admin);
+	ok(count_entries(spool) == 0, "the 411 fallback's spool file is "
+	    "gone from TEMP_DIR");
+	free(data);
+	settings_free(&admin);
+	curl_global_cleanup();
+	return tap_done();
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *root = getenv("PB_ROOT");
+	char script[4096];
+
+	if (getenv("APACHE_HTTP") == NULL) {
+		snprintf(script, sizeof(script), "%s/tests/servers/apache.sh",
+		    root != NULL ? root : ".");
+		execl("/bin/sh", "sh", script, "run", argv[0], (char *)NULL);
+		printf("not ok 1 - cannot run %s: %s\n", script,
+		    strerror(errno));
+		return 1;
+	}
+	return self_test();
+}
