@@ -27,6 +27,7 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_stats,
 	&cmd_metrics,
 	&cmd_notify,
+	&cmd_decrypt,
 	NULL,
 };
 

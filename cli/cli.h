@@ -45,5 +45,6 @@ extern const struct cli_cmd cmd_workers;
 extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_metrics;
 extern const struct cli_cmd cmd_notify;
+extern const struct cli_cmd cmd_decrypt;
 
 #endif

@@ -296,9 +296,8 @@ gpg_is_pgp(const void *p, size_t n)
 	return ((b[0] >> 2) & 0x0f) == 1 || ((b[0] >> 2) & 0x0f) == 3;
 }
 
-struct gpg_stream *
-gpg_stream_new(bool decrypt, const struct gpg_keys *keys, gpg_out_fn *out,
-    void *octx, struct bk_err *err)
+static struct gpg_stream *
+stream_setup(bool decrypt, const struct gpg_keys *keys, struct bk_err *err)
 {
 	struct gpg_stream *s;
 	gpgme_error_t e;
@@ -307,12 +306,8 @@ gpg_stream_new(bool decrypt, const struct gpg_keys *keys, gpg_out_fn *out,
 	s = xcalloc(1, sizeof(*s));
 	s->decrypt = decrypt;
 	s->keys = keys;
-	s->out = out;
-	s->octx = octx;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	s->obuf = xmalloc(OUTCAP);
-	s->spare = xmalloc(OUTCAP);
 	snprintf(s->home, sizeof(s->home), "%s/pb-gnupg.XXXXXX",
 	    getenv("TMPDIR") != NULL && strlen(getenv("TMPDIR")) < 30 ?
 	    getenv("TMPDIR") : "/tmp");
@@ -346,6 +341,36 @@ gpg_stream_new(bool decrypt, const struct gpg_keys *keys, gpg_out_fn *out,
 		bk_err_set(err, BK_ECONFIG, "gpg: no passphrase and no keys");
 		goto fail;
 	}
+	return s;
+fail:
+	gpg_stream_free(s);
+	return NULL;
+}
+
+int
+gpg_keys_check(const struct gpg_keys *keys, struct bk_err *err)
+{
+	struct gpg_stream *s;
+
+	if ((s = stream_setup(false, keys, err)) == NULL)
+		return -1;
+	gpg_stream_free(s);
+	return 0;
+}
+
+struct gpg_stream *
+gpg_stream_new(bool decrypt, const struct gpg_keys *keys, gpg_out_fn *out,
+    void *octx, struct bk_err *err)
+{
+	struct gpg_stream *s;
+	gpgme_error_t e;
+
+	if ((s = stream_setup(decrypt, keys, err)) == NULL)
+		return NULL;
+	s->out = out;
+	s->octx = octx;
+	s->obuf = xmalloc(OUTCAP);
+	s->spare = xmalloc(OUTCAP);
 	if ((e = gpgme_data_new_from_cbs(&s->din, &in_cbs, s)) != 0 ||
 	    (e = gpgme_data_new_from_cbs(&s->dout, &out_cbs, s)) != 0) {
 		gpg_fail(err, BK_EFAIL, "data buffers", e);

@@ -33,6 +33,8 @@ typedef int	gpg_out_fn(void *ctx, const void *, size_t, struct bk_err *);
 /* Starts gpg.  BK_ECONFIG for unusable keys, BK_EFAIL if gpg is missing. */
 struct gpg_stream *gpg_stream_new(bool decrypt, const struct gpg_keys *,
 	    gpg_out_fn *, void *, struct bk_err *);
+/* Import and check keys->ring (encryption) without running anything. */
+int	gpg_keys_check(const struct gpg_keys *, struct bk_err *);
 int	gpg_stream_write(struct gpg_stream *, const void *, size_t,
 	    struct bk_err *);
 /* End of input: waits for gpg; 0 only if the operation succeeded (for
