@@ -36,6 +36,7 @@
 
 #include <libssh2.h>
 #include <libssh2_sftp.h>
+#include <openssl/evp.h>
 
 #include "err.h"
 #include "path.h"
@@ -205,6 +206,43 @@ check_hostkey(struct sftp *s, struct bk_err *err)
 	    hostkey_type(type), fp, s->pin, err);
 }
 
+/*
+ * libssh2 1.10 signs with RSA only as "ssh-rsa" (SHA-1), which current
+ * OpenSSH refuses; say so instead of a bare "login refused".  PEM keys
+ * say RSA in their armour, OpenSSH-format keys in their base64 body.
+ */
+static bool
+key_is_rsa(const struct sftp *s)
+{
+	const char *b, *e;
+	unsigned char *bin;
+	char *b64;
+	size_t i, n = 0;
+	bool rsa = false;
+	int len;
+
+	if (s->key == NULL)
+		return false;
+	if (strstr(s->key, "BEGIN RSA PRIVATE KEY") != NULL)
+		return true;
+	if ((b = strstr(s->key, "PRIVATE KEY-----")) == NULL ||
+	    (e = strstr(b + 16, "-----END")) == NULL)
+		return false;
+	b64 = xmalloc((size_t)(e - b));
+	for (i = 16; b + i < e; i++)
+		if (b[i] != '\n' && b[i] != '\r')
+			b64[n++] = b[i];
+	n -= n % 4;
+	bin = xmalloc(n + 1);
+	len = EVP_DecodeBlock(bin, (unsigned char *)b64, (int)n);
+	if (len > 0 && memmem(bin, (size_t)len, "ssh-rsa", 7) != NULL)
+		rsa = true;
+	explicit_bzero(bin, n + 1);
+	free(bin);
+	free(b64);
+	return rsa;
+}
+
 static int
 authenticate(struct sftp *s, struct bk_err *err)
 {
@@ -226,6 +264,7 @@ authenticate(struct sftp *s, struct bk_err *err)
 		if (rc == 0)
 			return 0;
 		if (rc == LIBSSH2_ERROR_FILE ||
+		    rc == LIBSSH2_ERROR_KEYFILE_AUTH_FAILED ||
 		    rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED) {
 			bk_err_set(err, BK_ECONFIG, "SSH_IDENTITY_FILE: %s: "
 			    "cannot use the key (%s): wrong or missing "
@@ -251,10 +290,12 @@ authenticate(struct sftp *s, struct bk_err *err)
 	}
 	bk_err_set(err, BK_EAUTH, "%s@%s:%d: login refused (tried:%s%s; "
 	    "server accepts: %s): check SSH_USER, SSH_PASSWORD, "
-	    "SSH_IDENTITY_FILE", s->user, s->host, s->port,
+	    "SSH_IDENTITY_FILE%s", s->user, s->host, s->port,
 	    s->key != NULL ? " publickey" : "",
 	    s->password != NULL && *s->password != '\0' ? " password" : "",
-	    methods);
+	    methods, key_is_rsa(s) ? " (an RSA key is signed with SHA-1 "
+	    "\"ssh-rsa\" by this libssh2, which OpenSSH 8.8 and later "
+	    "refuse: use an ed25519 or ECDSA key)" : "");
 	err->retryable = false;
 	return -1;
 }
