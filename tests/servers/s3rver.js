@@ -10,6 +10,20 @@
 const path = require('path');
 const fs = require('fs');
 const mods = path.join(__dirname, '..', 'node', 'node_modules');
+// s3rver 4.0.4 escapes element text itself (he.escape) and lets
+// fast-xml-parser escape it again, so a key holding '&' or '\'' comes out
+// as "&amp;amp;" / "&amp;#x27;" in listings, which real S3 never sends.
+// Turn the builder's own pass off before s3rver loads it.
+const fxpPath = require.resolve('fast-xml-parser',
+    { paths: [path.join(mods, '@20minutes/s3rver')] });
+const fxp = require(fxpPath);
+const Builder = fxp.XMLBuilder;
+require.cache[fxpPath].exports = {
+  ...fxp,
+  XMLBuilder: class extends Builder {
+    constructor(o) { super({ ...o, processEntities: false }); }
+  },
+};
 const S3rver = require(path.join(mods, '@20minutes/s3rver'));
 const account = require(path.join(mods,
     '@20minutes/s3rver/lib/models/account'));

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conformance.h"
 #include "err.h"
 #include "settings.h"
 #include "storage.h"
@@ -334,5 +335,24 @@ main(int argc, char **argv)
 	}
 	test_main();
 	test_errors();
+
+	/* The shared suite in its own folder: 1 MiB blocks so the large
+	 * case is a block upload, pages of 10 so listing pages. */
+	setenv("PB_TEST_AZ_BLOCK_BYTES", "1048576", 1);
+	setenv("PB_TEST_LIST_PAGE", "10", 1);
+	{
+		struct settings u, a;
+		struct storage_config cfg = { &u, &a, "alice",
+		    getenv("AZ_TMP"), getenv("AZ_TMP") };
+		struct conformance_opts o = { .large = (3 << 20) + 3,
+		    .many = 25 };
+
+		user_settings(&u);
+		settings_set(&u, "AZURE_STORAGE_PATH", "conformance");
+		settings_defaults(&a, SET_ADMIN);
+		conformance_run("azure", &cfg, &o);
+		settings_free(&u);
+		settings_free(&a);
+	}
 	return tap_done();
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conformance.h"
 #include "err.h"
 #include "settings.h"
 #include "storage.h"
@@ -443,5 +444,22 @@ main(int argc, char **argv)
 	test_errors();
 	test_tls();
 	test_storage_class();
+
+	/* The shared suite in its own folder: 1 MiB parts so the large
+	 * case is a multipart upload, pages of 10 so listing pages. */
+	setenv("PB_TEST_S3_PART_BYTES", "1048576", 1);
+	setenv("PB_TEST_LIST_PAGE", "10", 1);
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	settings_set(&u, "AWS_S3_PATH", "conformance");
+	settings_defaults(&a, SET_ADMIN);
+	{
+		struct storage_config cfg = { &u, &a, "alice", tmp, tmp };
+		struct conformance_opts o = { .large = (3 << 20) + 3,
+		    .many = 25 };
+
+		conformance_run("s3", &cfg, &o);
+	}
+	settings_free(&u);
+	settings_free(&a);
 	return tap_done();
 }
