@@ -7,10 +7,17 @@
  * order, so the output never depends on timing.  Memory: 2N x (block +
  * bound), about 4 MiB per thread.
  *
+ * A block that looks incompressible (order-0 entropy above 7.6 bits per
+ * byte: media, archives, encrypted files) is stored rather than searched:
+ * deflate cannot shrink it, and searching costs as much as compressing
+ * text.  The decision depends only on the block, so it keeps the output
+ * independent of the thread count.
+ *
  * Threads: the stage thread (fills slots, emits) and N workers (compress
  * slots).  g->mtx guards every slot's state and the ring indices.
  */
 #include <libdeflate.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,6 +44,7 @@ struct gz {
 	int			 threads;
 	size_t			 bound;
 	struct libdeflate_compressor *inline_c;
+	struct libdeflate_compressor *inline_store;
 	/* The ring: slots[head] is the next to emit, slots[fill] the next
 	 * to fill; both only move forward modulo nslots. */
 	struct slot		*slots;
@@ -54,6 +62,39 @@ struct gz {
 	int			 nworkers;
 };
 
+#define STORE_ENTROPY	7.6	/* bits per byte */
+
+/* Order-0 entropy of a block, sampled every 4th byte (cheap, and plenty
+ * to tell random data from text). */
+static double
+entropy(const unsigned char *p, size_t n)
+{
+	size_t hist[256] = { 0 }, i, total = 0;
+	double h = 0, q;
+
+	for (i = 0; i < n; i += 4) {
+		hist[p[i]]++;
+		total++;
+	}
+	for (i = 0; i < 256; i++)
+		if (hist[i] != 0) {
+			q = (double)hist[i] / (double)total;
+			h -= q * log2(q);
+		}
+	return h;
+}
+
+/* One gzip member for in; 0 on failure. */
+static size_t
+gz_member(struct libdeflate_compressor *c, struct libdeflate_compressor *store,
+    const char *in, size_t len, char *out, size_t bound)
+{
+	if (len >= 65536 && entropy((const unsigned char *)in, len) >
+	    STORE_ENTROPY)
+		c = store;
+	return libdeflate_gzip_compress(c, in, len, out, bound);
+}
+
 int
 compress_threads(long long setting)
 {
@@ -69,10 +110,11 @@ static void *
 gz_worker(void *arg)
 {
 	struct gz *g = arg;
-	struct libdeflate_compressor *c;
+	struct libdeflate_compressor *c, *store;
 	struct slot *s;
 
 	c = libdeflate_alloc_compressor(g->level);
+	store = libdeflate_alloc_compressor(0);
 	pthread_mutex_lock(&g->mtx);
 	for (;;) {
 		while (!g->stop && (g->next_job == g->fill ||
@@ -84,14 +126,15 @@ gz_worker(void *arg)
 		g->next_job++;
 		s->state = SLOT_BUSY;
 		pthread_mutex_unlock(&g->mtx);
-		s->out_len = libdeflate_gzip_compress(c, s->in, s->in_len,
-		    s->out, g->bound);
+		s->out_len = gz_member(c, store, s->in, s->in_len, s->out,
+		    g->bound);
 		pthread_mutex_lock(&g->mtx);
 		s->state = SLOT_DONE;
 		pthread_cond_broadcast(&g->done);
 	}
 	pthread_mutex_unlock(&g->mtx);
 	libdeflate_free_compressor(c);
+	libdeflate_free_compressor(store);
 	return NULL;
 }
 
@@ -105,7 +148,8 @@ gz_open(struct stage *st, struct bk_err *err)
 	g->level = cfg->level;
 	g->threads = cfg->threads < 1 ? 1 : cfg->threads;
 	g->inline_c = libdeflate_alloc_compressor(g->level);
-	if (g->inline_c == NULL)
+	g->inline_store = libdeflate_alloc_compressor(0);
+	if (g->inline_c == NULL || g->inline_store == NULL)
 		return bk_err_set(err, BK_ECONFIG, "gzip: level %d is not "
 		    "supported", g->level);
 	g->bound = libdeflate_gzip_compress_bound(g->inline_c,
@@ -163,7 +207,7 @@ gz_submit(struct stage *st, struct gz *g, struct bk_err *err)
 
 	g->blocks++;
 	if (g->threads == 1) {
-		s->out_len = libdeflate_gzip_compress(g->inline_c, s->in,
+		s->out_len = gz_member(g->inline_c, g->inline_store, s->in,
 		    s->in_len, s->out, g->bound);
 		if (s->out_len == 0)
 			return bk_err_set(err, BK_EFAIL, "gzip: compression "
@@ -233,6 +277,7 @@ gz_close(struct stage *st)
 
 	if (g->slots == NULL) {
 		libdeflate_free_compressor(g->inline_c);
+		libdeflate_free_compressor(g->inline_store);
 		return;
 	}
 	pthread_mutex_lock(&g->mtx);
@@ -251,6 +296,7 @@ gz_close(struct stage *st)
 	pthread_cond_destroy(&g->work);
 	pthread_cond_destroy(&g->done);
 	libdeflate_free_compressor(g->inline_c);
+	libdeflate_free_compressor(g->inline_store);
 }
 
 const struct stage_type stage_gzip = {

@@ -19,6 +19,7 @@
 #include "xmalloc.h"
 
 #define OUTBUF	(256 * 1024)
+#define ZSTD_JOB	(2 * 1024 * 1024)
 
 struct zs {
 	ZSTD_CCtx	*c;
@@ -44,6 +45,11 @@ zs_open(struct stage *st, struct bk_err *err)
 	if (!ZSTD_isError(rc) && cfg->threads > 1)
 		rc = ZSTD_CCtx_setParameter(z->c, ZSTD_c_nbWorkers,
 		    cfg->threads);
+	/* Jobs of ZSTD_JOB bytes instead of libzstd's 4 x window: the
+	 * workers' buffers are most of the memory of a backup, and the
+	 * ratio barely moves (measured in make bench). */
+	if (!ZSTD_isError(rc) && cfg->threads > 1)
+		rc = ZSTD_CCtx_setParameter(z->c, ZSTD_c_jobSize, ZSTD_JOB);
 	if (ZSTD_isError(rc))
 		return bk_err_set(err, BK_ECONFIG, "zstd: %s",
 		    ZSTD_getErrorName(rc));

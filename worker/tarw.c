@@ -18,6 +18,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +56,11 @@ struct tarw {
 	volatile int		*cancel;
 	struct exclude		*ex;
 	struct buf		 full;		/* full source path, for ex */
+	bool			 have_uid, have_gid;
+	uid_t			 uid;
+	gid_t			 gid;
+	char			 uname[64];
+	char			 gname[64];
 };
 
 static la_ssize_t
@@ -137,30 +144,61 @@ check_cancel(struct tarw *t, struct bk_err *err)
 	return 0;
 }
 
+/* Owner names, looked up once per id: a tree has few owners, and NSS
+ * lookups per file would cost more than reading small files. */
 static void
-set_owner(struct archive_entry *e, const struct stat *sb)
+set_owner(struct tarw *t, struct archive_entry *e, const struct stat *sb)
 {
 	struct passwd *pw;
 	struct group *gr;
 
 	archive_entry_set_uid(e, sb->st_uid);
 	archive_entry_set_gid(e, sb->st_gid);
-	if ((pw = getpwuid(sb->st_uid)) != NULL)
-		archive_entry_set_uname(e, pw->pw_name);
-	if ((gr = getgrgid(sb->st_gid)) != NULL)
-		archive_entry_set_gname(e, gr->gr_name);
+	if (!t->have_uid || t->uid != sb->st_uid) {
+		t->have_uid = true;
+		t->uid = sb->st_uid;
+		pw = getpwuid(sb->st_uid);
+		snprintf(t->uname, sizeof(t->uname), "%s",
+		    pw != NULL ? pw->pw_name : "");
+	}
+	if (!t->have_gid || t->gid != sb->st_gid) {
+		t->have_gid = true;
+		t->gid = sb->st_gid;
+		gr = getgrgid(sb->st_gid);
+		snprintf(t->gname, sizeof(t->gname), "%s",
+		    gr != NULL ? gr->gr_name : "");
+	}
+	if (t->uname[0] != '\0')
+		archive_entry_set_uname(e, t->uname);
+	if (t->gname[0] != '\0')
+		archive_entry_set_gname(e, t->gname);
 }
 
+/* Whole-second mtimes, as GNU tar stores them: sub-second times would
+ * cost a pax extended header (1 KiB) per file. */
 static struct archive_entry *
-entry_for(const char *member, const struct stat *sb)
+entry_for(struct tarw *t, const char *member, const struct stat *sb)
 {
 	struct archive_entry *e = archive_entry_new();
 
 	archive_entry_set_pathname(e, member);
 	archive_entry_set_mode(e, sb->st_mode);
-	archive_entry_set_mtime(e, sb->st_mtim.tv_sec, sb->st_mtim.tv_nsec);
-	set_owner(e, sb);
+	archive_entry_set_mtime(e, sb->st_mtim.tv_sec, 0);
+	set_owner(t, e, sb);
 	return e;
+}
+
+/*
+ * A name that cannot be converted to UTF-8 (invalid bytes on disk) makes
+ * libarchive store that entry's name as raw bytes with a pax
+ * hdrcharset=BINARY header and return ARCHIVE_WARN: the file is archived,
+ * so that is success.  (Setting hdrcharset=BINARY for the whole archive
+ * would cost a pax header on every entry.)
+ */
+static int
+write_header(struct tarw *t, struct archive_entry *e)
+{
+	return archive_write_header(t->a, e) < ARCHIVE_WARN ? -1 : 0;
 }
 
 /* Copy exactly size bytes of fd into the open entry. */
@@ -214,7 +252,7 @@ tarw_add_fd(struct tarw *t, const char *member, int fd, uint64_t size,
 	archive_entry_set_perm(e, mode & 07777);
 	archive_entry_set_mtime(e, mtime, 0);
 	archive_entry_set_size(e, (la_int64_t)size);
-	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+	if (write_header(t, e) == -1) {
 		arch_err(t, err, member);
 		goto out;
 	}
@@ -284,8 +322,8 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			    t->full.data);
 			return 0;
 		}
-		e = entry_for(member, &sb);
-		if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+		e = entry_for(t, member, &sb);
+		if (write_header(t, e) == -1) {
 			arch_err(t, err, member);
 			goto out;
 		}
@@ -301,7 +339,7 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			return 0;
 		}
 		lnk[n] = '\0';
-		e = entry_for(member, &sb);
+		e = entry_for(t, member, &sb);
 		archive_entry_set_symlink(e, lnk);
 		archive_entry_set_size(e, 0);
 	} else if (S_ISREG(sb.st_mode)) {
@@ -320,7 +358,7 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			rc = 0;
 			goto out;
 		}
-		e = entry_for(member, &sb);
+		e = entry_for(t, member, &sb);
 		if ((target = link_target(t, &sb, member)) != NULL) {
 			archive_entry_set_hardlink(e, target);
 			archive_entry_set_size(e, 0);
@@ -330,12 +368,12 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			archive_entry_set_size(e, sb.st_size);
 	} else if (S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode) ||
 	    S_ISBLK(sb.st_mode)) {
-		e = entry_for(member, &sb);
+		e = entry_for(t, member, &sb);
 		archive_entry_set_rdev(e, sb.st_rdev);
 		archive_entry_set_size(e, 0);
 	} else
 		return 0;	/* sockets cannot be archived */
-	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+	if (write_header(t, e) == -1) {
 		arch_err(t, err, member);
 		goto out;
 	}
@@ -424,8 +462,8 @@ tarw_add_tree(struct tarw *t, const char *root, const char *prefix,
 	buf_puts(&t->full, root);
 	while (t->full.len > 1 && t->full.data[t->full.len - 1] == '/')
 		t->full.data[--t->full.len] = '\0';
-	e = entry_for(prefix, &sb);
-	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+	e = entry_for(t, prefix, &sb);
+	if (write_header(t, e) == -1) {
 		archive_entry_free(e);
 		close(fd);
 		return arch_err(t, err, prefix);
