@@ -33,6 +33,7 @@ cmd_enqueue_exec(struct cli_ctx *ctx, int argc, char **argv)
 	char *id;
 	int ch, rc;
 
+	optind = 0;	/* reinitialise getopt: backupctl parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "wjh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'w':

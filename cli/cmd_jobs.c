@@ -36,6 +36,7 @@ cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	size_t i;
 	int ch, rc;
 
+	optind = 0;	/* reinitialise getopt: backupctl parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "u:s:n:jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':

@@ -26,6 +26,7 @@ cmd_stats_exec(struct cli_ctx *ctx, int argc, char **argv)
 	size_t i;
 	int ch, rc;
 
+	optind = 0;	/* reinitialise getopt: backupctl parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':

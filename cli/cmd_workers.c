@@ -25,6 +25,7 @@ cmd_workers_exec(struct cli_ctx *ctx, int argc, char **argv)
 	size_t i, k;
 	int ch, rc;
 
+	optind = 0;	/* reinitialise getopt: backupctl parsed with "+" */
 	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':

@@ -650,8 +650,8 @@ queue_sched_due(struct queue *q, time_t now, size_t max, char ***users,
 {
 	redisReply *r;
 
-	r = q_cmd(q, err, "ZRANGEBYSCORE %ssched 0 %lld WITHSCORES LIMIT 0 %zu",
-	    q->prefix, (long long)now, max);
+	r = q_cmd(q, err, "ZRANGEBYSCORE %ssched 0 %lld WITHSCORES LIMIT 0 %lld",
+	    q->prefix, (long long)now, (long long)max);
 	if (r == NULL)
 		return -1;
 	str_array(r, 2, users, due, n);

@@ -206,8 +206,8 @@ collect(struct queue *q, const char *node, const char *index, size_t limit,
 	json_t *o;
 	const char *s, *u;
 
-	r = q_cmd(q, err, "ZREVRANGE bk:{%s}:%s 0 %zu", node, index,
-	    limit - 1);
+	r = q_cmd(q, err, "ZREVRANGE bk:{%s}:%s 0 %lld", node, index,
+	    (long long)limit - 1);
 	if (r == NULL)
 		return -1;
 	for (i = 0; i < r->elements; i++)
