@@ -87,7 +87,7 @@ cron_next_cmd(int argc, char **argv)
 	const char *from_s = NULL, *a;
 	char *expr = NULL, *end;
 	struct bk_err err;
-	struct cron *c;
+	struct cron *c = NULL;
 	size_t elen = 0, l;
 	time_t from;
 	long n = 5;
@@ -106,30 +106,35 @@ cron_next_cmd(int argc, char **argv)
 			if (v != NULL && *v == '=')
 				v++;
 			if (v == NULL || *v == '\0') {
-				if (++i == argc)
-					return cli_fail(2, "cron next: -n needs "
+				if (++i == argc) {
+					rc = cli_fail(2, "cron next: -n needs "
 					    "a number");
+					goto out;
+				}
 				v = argv[i];
 			}
 			n = strtol(v, &end, 10);
-			if (*v == '\0' || *end != '\0' || n < 1 || n > MAX_N)
-				return cli_fail(2, "cron next: -n \"%s\": not a "
+			if (*v == '\0' || *end != '\0' || n < 1 || n > MAX_N) {
+				rc = cli_fail(2, "cron next: -n \"%s\": not a "
 				    "whole number from 1 to %d", v, MAX_N);
+				goto out;
+			}
 		} else if (opts && strncmp(a, "--from", 6) == 0 &&
 		    (a[6] == '\0' || a[6] == '=')) {
 			if (a[6] == '=')
 				from_s = a + 7;
-			else if (++i == argc)
-				return cli_fail(2, "cron next: --from needs an "
+			else if (++i == argc) {
+				rc = cli_fail(2, "cron next: --from needs an "
 				    "RFC 3339 time");
-			else
+				goto out;
+			} else
 				from_s = argv[i];
 		} else if (opts && strcmp(a, "--stdin") == 0) {
 			batch = true;
 		} else if (opts && a[0] == '-' && a[1] != '\0') {
-			free(expr);
-			return cli_fail(2, "cron next: unknown option \"%s\" "
+			rc = cli_fail(2, "cron next: unknown option \"%s\" "
 			    "(usage: backupctl %s)", a, cmd_cron.usage);
+			goto out;
 		} else {
 			l = strlen(a);
 			expr = xrealloc(expr, elen + l + 2);
@@ -140,15 +145,16 @@ cron_next_cmd(int argc, char **argv)
 		}
 	}
 	if (batch) {
-		free(expr);
-		return cron_batch((int)n);
+		rc = cron_batch((int)n);
+		goto out;
 	}
-	if (expr == NULL)
-		return cli_usage(&cmd_cron);
+	if (expr == NULL) {
+		rc = cli_usage(&cmd_cron);
+		goto out;
+	}
 	if ((c = cron_parse(expr, NULL, &err)) == NULL) {
 		rc = cli_fail(2, "cron expression \"%s\": %s", expr, err.msg);
-		free(expr);
-		return rc;
+		goto out;
 	}
 	from = time(NULL);
 	if (from_s != NULL && cron_parse_time(c, from_s, &from, &err) == -1) {
