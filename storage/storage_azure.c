@@ -167,7 +167,7 @@ parse_connstr(struct az *a, const char *cs, char **endpoint,
 }
 
 static int
-az_open(struct storage *st, const struct storage_config *cfg,
+az_open_settings(struct storage *st, const struct storage_config *cfg,
     struct bk_err *err)
 {
 	struct az *a = st->priv;
@@ -725,6 +725,17 @@ az_download(struct storage *st, const char *name, storage_sink_fn *sink,
 	objstore_resp_free(&r);
 	free(blob);
 	return rc;
+}
+
+/* storage.c frees only priv when open fails: free what it points to. */
+static int
+az_open(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	if (az_open_settings(st, cfg, err) == 0)
+		return 0;
+	az_close(st);
+	return -1;
 }
 
 const struct storage_backend storage_backend_azure = {

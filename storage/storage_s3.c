@@ -126,7 +126,7 @@ read_ca(struct s3 *s, const struct storage_config *cfg, const char *v,
 }
 
 static int
-s3_open(struct storage *st, const struct storage_config *cfg,
+s3_open_settings(struct storage *st, const struct storage_config *cfg,
     struct bk_err *err)
 {
 	struct s3 *s = st->priv;
@@ -921,6 +921,17 @@ out:
 	objstore_resp_free(&r);
 	buf_free(&qs);
 	return rc;
+}
+
+/* storage.c frees only priv when open fails: free what it points to. */
+static int
+s3_open(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	if (s3_open_settings(st, cfg, err) == 0)
+		return 0;
+	s3_close(st);
+	return -1;
 }
 
 const struct storage_backend storage_backend_s3 = {
