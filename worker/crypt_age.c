@@ -68,9 +68,15 @@ void
 age_hkdf(const unsigned char *ikm, size_t ikmlen, const unsigned char *salt,
     size_t saltlen, const char *info, unsigned char out[32])
 {
+	static const unsigned char empty[1];
 	crypto_auth_hmacsha256_state st;
 	unsigned char prk[32], one = 1;
 
+	/* Empty salt or ikm: never hand libsodium a NULL pointer. */
+	if (salt == NULL)
+		salt = empty;
+	if (ikm == NULL)
+		ikm = empty;
 	crypto_auth_hmacsha256_init(&st, salt, saltlen);
 	crypto_auth_hmacsha256_update(&st, ikm, ikmlen);
 	crypto_auth_hmacsha256_final(&st, prk);

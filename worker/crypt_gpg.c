@@ -18,9 +18,9 @@
  * state is guarded by one mutex.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +34,6 @@
 #include "xmalloc.h"
 
 #define OUTCAP	(256 * 1024)
-
-extern char **environ;
 
 struct gpg_stream {
 	bool			 decrypt;
@@ -110,11 +108,22 @@ home_remove(const char *home)
 	char *argv[] = { "gpgconf", "--homedir", (char *)home, "--kill",
 	    "all", NULL };
 	pid_t pid;
-	int st;
+	int st, fd;
 
 	if (home[0] == '\0')
 		return;
-	if (posix_spawnp(&pid, "gpgconf", NULL, NULL, argv, environ) == 0)
+	/* fork+exec rather than <spawn.h>: worker/spawn.h shadows it. */
+	if ((pid = fork()) == 0) {
+		/* Never onto our stdout, which may carry plaintext. */
+		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (pid > 0)
 		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
 			;
 	nftw(home, rm_one, 8, FTW_DEPTH | FTW_PHYS);
@@ -151,8 +160,8 @@ read_cb(void *h, void *buf, size_t size)
 		errno = ECANCELED;
 		return -1;
 	}
-	n = size < s->inlen ? size : s->inlen;
-	memcpy(buf, s->in, n);
+	if ((n = size < s->inlen ? size : s->inlen) > 0)
+		memcpy(buf, s->in, n);
 	s->in += n;
 	s->inlen -= n;
 	if (s->inlen == 0)

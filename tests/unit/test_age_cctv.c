@@ -161,8 +161,8 @@ run_vector(const char *dir, const char *name, int *skipped)
 			    err.msg);
 	} else if (strcmp(v.expect, "success") == 0) {
 		ok(rc == 0 && strcmp(hash, v.payload) == 0,
-			    "%s: decrypts to the expected payload%s%s", name,
-			    rc ? ": " : "", rc ? err.msg : "");
+		    "%s: decrypts to the expected payload%s%s", name,
+		    rc ? ": " : "", rc ? err.msg : "");
 	} else if (strcmp(v.expect, "payload failure") == 0) {
 		ok(rc == -1 && strcmp(hash, v.payload) == 0 &&
 		    err.code == BK_ECORRUPT,
