@@ -59,6 +59,7 @@ struct cron {
 	bool		 dom_star, dow_star;
 	bool		 fixed;		/* fixed-hour DST policy */
 	int64_t		 every;		/* @every period, or 0 */
+	int64_t		 min_gap;	/* no two wall times closer, or 0 */
 	const struct tz *zone;
 	char		 zname[64];
 };
@@ -335,6 +336,29 @@ parse_descriptor(struct cron *c, const char *s, struct bk_err *err)
 	    "@hourly or @every <duration>; lower case)", s);
 }
 
+/* The smallest distance between two values of a field of n values,
+ * counting the wrap to the next minute, hour or day; 0 for one value.
+ * Two firings can be no closer (in wall time) than this of the finest
+ * field with several values. */
+static int64_t
+cyclic_gap(uint64_t bits, int n)
+{
+	int v, prev = -1, first = -1, gap = n;
+
+	for (v = 0; v < n; v++) {
+		if (!(bits >> v & 1))
+			continue;
+		if (prev >= 0 && v - prev < gap)
+			gap = v - prev;
+		if (first < 0)
+			first = v;
+		prev = v;
+	}
+	if (prev == first)
+		return 0;
+	return n - prev + first < gap ? n - prev + first : gap;
+}
+
 static int
 parse_fields(struct cron *c, const char *s, struct bk_err *err)
 {
@@ -372,6 +396,11 @@ parse_fields(struct cron *c, const char *s, struct bk_err *err)
 		    err) == -1)
 			return -1;
 	}
+	c->min_gap = cyclic_gap(c->sec, 60);
+	if (c->min_gap == 0)
+		c->min_gap = 60 * cyclic_gap(c->min, 60);
+	if (c->min_gap == 0)
+		c->min_gap = 3600 * cyclic_gap(c->hour, 24);
 	c->dom_star = star[3];
 	c->dow_star = star[5];
 	/* Vixie's HR_STAR: the hour field starts with '*' or '?'. */
@@ -604,12 +633,15 @@ cron_min_interval(const struct cron *c, time_t t)
 	if ((prev = cron_next(c, t)) == -1)
 		return -1;
 	/* A year of firings, up to 200,000 of them: a schedule that fires
-	 * that often has shown gaps of at most 158 s by then. */
+	 * that often has shown gaps of at most 158 s by then.  Wildcard-hour
+	 * schedules follow real time, so once a gap equals the smallest the
+	 * fields allow, none will be smaller; fixed-hour ones can fire
+	 * closer where a DST gap moves a time to its end. */
 	while ((next = cron_next(c, prev)) != -1 && next <= end &&
 	    n++ < 200000) {
 		if (best == -1 || next - prev < best)
 			best = next - prev;
-		if (best <= 1)
+		if (best <= 1 || (!c->fixed && best <= c->min_gap))
 			break;
 		prev = next;
 	}

@@ -428,6 +428,12 @@ test_min_interval(void)
 		{ "0 0 30 2 *", "UTC", -1 },
 		{ "0 0 29 2 *", "UTC", -1 },
 		{ "@yearly", "UTC", -1 },	/* once within the sample */
+		{ "0,59 * * * * *", "UTC", 1 },
+		{ "0 0,45 * * * *", "Europe/Berlin", 900 },
+		{ "0 5,55 */3 * * *", "UTC", 3000 },	/* 55 -> 05 never wraps */
+		/* fixed hours: the DST gap moves 02:50 to 03:00 */
+		{ "10,50 2,3 * * *", "Europe/Berlin", 600 },
+		{ "10,50 2,3 * * *", "UTC", 1200 },
 	};
 	struct bk_err err;
 	struct cron *c;
@@ -532,6 +538,20 @@ measure(void)
 	t1 = now_s();
 	printf("# cron_next: 100000 calls in %.1f ms (%.0f ns each; %lld)\n",
 	    (t1 - t0) * 1e3, (t1 - t0) * 1e9 / 100000, (long long)(x & 1));
+	for (i = 0; i < 3; i++) {
+		static const char *const mi[] = { "@daily", "*/5 * * * *",
+		    "* 1-22 * * *" };
+		struct cron *m = cron_parse(mi[i], "Europe/Berlin", &err);
+
+		if (m == NULL)
+			continue;
+		t0 = now_s();
+		x += cron_min_interval(m, t);
+		t1 = now_s();
+		printf("# cron_min_interval(\"%s\"): %.2f ms\n", mi[i],
+		    (t1 - t0) * 1e3);
+		cron_free(m);
+	}
 	for (i = 0; i < ncron; i++)
 		cron_free(c[i]);
 	if ((c[0] = cron_parse("0 0 30 2 *", "Europe/Berlin", &err)) == NULL)
