@@ -7,6 +7,10 @@
  * CRON_TZ= / TZ= prefixes with IANA zones.  When both day fields are
  * restricted a day matching either fires.  DST: a time skipped by the
  * spring-forward jump fires once just after it; a repeated time fires once.
+ * That is for fixed hours; when the hour field starts with '*' or '?'
+ * (hourly, every 15 minutes) the schedule follows real time, as ISC cron
+ * does: no firing for wall times that do not exist, and the repeated hour
+ * runs again (details in cron.c).
  *
  * Thread-safe: a parsed struct cron is immutable.
  */
