@@ -11,7 +11,7 @@
  *
  * URL list: NOTIFICATION_URLS is comma-separated, but a URL's own query
  * may hold commas (smtp to=a,b; join devices=x,y): an item that does not
- * begin with "scheme:" continues the previous URL.
+ * begin with "scheme://" continues the previous URL.
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -75,7 +75,7 @@ has_scheme(const char *s)
 	while (isalnum((unsigned char)*s) || *s == '+' || *s == '-' ||
 	    *s == '.')
 		s++;
-	return *s == ':';
+	return strncmp(s, "://", 3) == 0;
 }
 
 char **
@@ -200,6 +200,9 @@ target_run(void *arg)
 		return NULL;
 	}
 	t->rc = t->svc->send(t->priv, t->msg, &ctx, &t->err);
+	if (t->rc != 0 && strncmp(t->err.msg, t->svc->name,
+	    strlen(t->svc->name)) != 0)
+		bk_err_prefix(&t->err, "%s", t->svc->name);
 	http_easy_free(ctx.h);
 	return NULL;
 }

@@ -114,7 +114,7 @@ room_url(const char *base, const char *what, const char *room,
 
 	buf_init(&b, 1 << 16);
 	buf_printf(&b, "%s/%s/", base, what);
-	nq_escape(&b, room, false);
+	nq_escape(&b, room, true);
 	buf_puts(&b, tail);
 	return buf_take(&b);
 }

@@ -325,7 +325,7 @@ one(struct smtp *s, struct nctx *ctx, const char *to, const char *msg,
 		return bk_err_set(err, BK_ECONFIG, "smtp: %s does not offer "
 		    "STARTTLS, and the password or requirestarttls needs it",
 		    s->host);
-	http_curl_err(err, rc, "smtp");
+	http_curl_err(err, rc, "SMTP session");
 	bk_err_prefix(err, "to %s", to);
 	return -1;
 }

@@ -288,7 +288,7 @@ nq_escape(struct buf *b, const char *s, bool path)
 		unsigned char c = (unsigned char)*s;
 
 		if (isalnum(c) || c == '-' || c == '_' || c == '.' ||
-		    c == '~' || (path && strchr("$&+,:;=@", c) != NULL))
+		    c == '~' || (path && strchr("$&+:=@", c) != NULL))
 			buf_append(b, s, 1);
 		else if (c == ' ' && !path)
 			buf_puts(b, "+");
