@@ -59,7 +59,7 @@ struct cron {
 	bool		 dom_star, dow_star;
 	bool		 fixed;		/* fixed-hour DST policy */
 	int64_t		 every;		/* @every period, or 0 */
-	int64_t		 min_gap;	/* no two wall times closer, or 0 */
+	int64_t		 min_gap;	/* no two wall times closer */
 	const struct tz *zone;
 	char		 zname[64];
 };
@@ -401,6 +401,8 @@ parse_fields(struct cron *c, const char *s, struct bk_err *err)
 		c->min_gap = 60 * cyclic_gap(c->min, 60);
 	if (c->min_gap == 0)
 		c->min_gap = 3600 * cyclic_gap(c->hour, 24);
+	if (c->min_gap == 0)
+		c->min_gap = DAY;	/* one time a day: days apart */
 	c->dom_star = star[3];
 	c->dow_star = star[5];
 	/* Vixie's HR_STAR: the hour field starts with '*' or '?'. */
@@ -621,29 +623,57 @@ cron_next_anchored(const struct cron *c, time_t anchor, time_t t)
 	return anchor + k * c->every;
 }
 
+/* Consecutive firings in (from, to]: the smallest gap into *best. */
+static void
+scan_gaps(const struct cron *c, time_t from, time_t to, int64_t *best,
+    int *budget)
+{
+	time_t p, q;
+
+	if ((p = cron_next(c, from)) == -1)
+		return;
+	while (*best != 1 && (q = cron_next(c, p)) != -1 && q <= to &&
+	    (*budget)-- > 0) {
+		if (*best == -1 || q - p < *best)
+			*best = q - p;
+		p = q;
+	}
+}
+
 int64_t
 cron_min_interval(const struct cron *c, time_t t)
 {
-	int64_t best = -1, end = (int64_t)t + 366 * DAY;
-	time_t prev, next;
-	int n = 0;
+	int64_t best = -1, end = (int64_t)t + 366 * DAY, to;
+	int budget = 200000;	/* firings: by then gaps of <= 158 s seen */
+	time_t p, q;
+	struct tz_seg s;
 
 	if (c->every > 0)
 		return c->every;
-	if ((prev = cron_next(c, t)) == -1)
+	if ((p = cron_next(c, t)) == -1)
 		return -1;
-	/* A year of firings, up to 200,000 of them: a schedule that fires
-	 * that often has shown gaps of at most 158 s by then.  Wildcard-hour
-	 * schedules follow real time, so once a gap equals the smallest the
-	 * fields allow, none will be smaller; fixed-hour ones can fire
-	 * closer where a DST gap moves a time to its end. */
-	while ((next = cron_next(c, prev)) != -1 && next <= end &&
-	    n++ < 200000) {
-		if (best == -1 || next - prev < best)
-			best = next - prev;
-		if (best <= 1 || (!c->fixed && best <= c->min_gap))
+	while (best != 1 && (q = cron_next(c, p)) != -1 && q <= end &&
+	    budget-- > 0) {
+		if (best == -1 || q - p < best)
+			best = q - p;
+		p = q;
+		if (best <= c->min_gap)
 			break;
-		prev = next;
+	}
+	if (best != c->min_gap || best <= 1)
+		return best;
+	/* As small as the fields allow in wall time: only a DST change can
+	 * bring two firings closer, so look near each of the year's
+	 * transitions (a gap moved to its end, a repeated hour) and skip
+	 * the rest. */
+	for (;;) {
+		tz_segment(c->zone, p, &s);
+		if (s.end > end)
+			break;
+		to = s.end + 2 * DAY < end ? s.end + 2 * DAY : end;
+		scan_gaps(c, (time_t)(s.end - 2 * DAY), (time_t)to, &best,
+		    &budget);
+		p = (time_t)s.end;
 	}
 	return best;
 }

@@ -434,6 +434,10 @@ test_min_interval(void)
 		/* fixed hours: the DST gap moves 02:50 to 03:00 */
 		{ "10,50 2,3 * * *", "Europe/Berlin", 600 },
 		{ "10,50 2,3 * * *", "UTC", 1200 },
+		/* wildcard hours follow real time through the repeated hour */
+		{ "0 */2 * * *", "Europe/Berlin", 3600 },	/* 02:00 twice */
+		{ "0 */2 * * *", "UTC", 7200 },
+		{ "31,59 * * * *", "Australia/Lord_Howe", 120 },  /* 30 min */
 	};
 	struct bk_err err;
 	struct cron *c;
