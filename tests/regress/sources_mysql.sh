@@ -29,12 +29,11 @@ INSERT INTO alice_shop.items (name, price, photo)
     UNHEX(MD5(seq)) FROM seq_1_to_2000;
 CREATE TABLE alice_shop.log (id INT PRIMARY KEY AUTO_INCREMENT,
     item INT, at TIMESTAMP DEFAULT '2026-01-01 00:00:00');
-CREATE TRIGGER alice_shop.items_log AFTER INSERT ON alice_shop.items
-    FOR EACH ROW INSERT INTO alice_shop.log (item) VALUES (NEW.id);
-CREATE PROCEDURE alice_shop.cheap() SELECT COUNT(*) FROM items
-    WHERE price < 10;
-CREATE EVENT alice_shop.nightly ON SCHEDULE EVERY 1 DAY DISABLE
-    DO DELETE FROM alice_shop.log;
+USE alice_shop;
+CREATE TRIGGER items_log AFTER INSERT ON items
+    FOR EACH ROW INSERT INTO log (item) VALUES (NEW.id);
+CREATE PROCEDURE cheap() SELECT COUNT(*) FROM items WHERE price < 10;
+CREATE EVENT nightly ON SCHEDULE EVERY 1 DAY DISABLE DO DELETE FROM log;
 CREATE TABLE alice_blog.posts (id INT PRIMARY KEY, body TEXT);
 INSERT INTO alice_blog.posts SELECT seq, REPEAT('Lorem ipsum ', seq % 50)
     FROM seq_1_to_300;
@@ -125,7 +124,7 @@ user_env BACKUP_SOURCES=All BACKUP_COMPRESSION=none
 backupctl run alice >/dev/null 2>"$T/run.err"
 ok $? "BACKUP_SOURCES=All succeeds (missing Emails, VirtualHosts, Minecraft skipped)"
 tar -tf "$T/out"/*.tar | sort >"$T/list"
-printf 'files/a.txt\nmysql/alice_blog.sql\nmysql/alice_shop.sql\n' |
+printf 'files/\nfiles/a.txt\nmysql/alice_blog.sql\nmysql/alice_shop.sql\n' |
     diff - "$T/list" >"$T/diff"
 ok $? "All gives files/ and mysql/ (Postgres and MsSQL are not configured)"
 
@@ -149,7 +148,7 @@ rm -f "$T/out"/*
 user_env 'BACKUP_SOURCES=MySQL Databases'
 printf '[client]\nuser=backup\npassword=%s-wrong\n' "$PW" >"$T/my-bad.cnf"
 sed "s|my-backup.cnf|my-bad.cnf|" "$T/pb.conf" >"$T/pb-bad.conf"
-backupctl run --config "$T/pb-bad.conf" alice >/dev/null 2>"$T/run.err"
+PANEL_BACKUP_CONFIG=$T/pb-bad.conf backupctl run alice >/dev/null 2>"$T/run.err"
 rc=$?
 [ $rc -eq 1 ] && grep -q "Access denied for user 'backup'" "$T/run.err"
 ok $? "refused credentials: exit 1 with the server's message (rc=$rc)"
@@ -159,7 +158,7 @@ ok $? "... no password in the message, nothing at the destination"
 # A dump program that is not there names the setting.
 echo 'MYSQL_DUMP_COMMAND=/nonexistent/mariadb-dump' >"$T/pb-nodump.conf"
 cat "$T/pb.conf" >>"$T/pb-nodump.conf"
-backupctl run --config "$T/pb-nodump.conf" alice >/dev/null 2>"$T/run.err"
+PANEL_BACKUP_CONFIG=$T/pb-nodump.conf backupctl run alice >/dev/null 2>"$T/run.err"
 [ $? -ne 0 ] && grep -q MYSQL_DUMP_COMMAND "$T/run.err"
 ok $? "a missing dump program fails naming MYSQL_DUMP_COMMAND"
 
