@@ -80,6 +80,8 @@ start_recorder(void)
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	for (i = 5; i < n; i += 2)
+		free(argv[i]);
 	snprintf(pf, sizeof(pf), "%s/port", dir);
 	for (w = 0; w < 600; w++) {	/* readiness: the port file */
 		if ((f = fopen(pf, "r")) != NULL) {
