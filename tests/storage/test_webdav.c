@@ -17,6 +17,7 @@
  * mode; it serves every backend.)
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 
 #include <curl/curl.h>
 
+#include "conformance.h"
 #include "err.h"
 #include "settings.h"
 #include "storage.h"
@@ -137,7 +139,7 @@ static size_t datalen = (1u << 20) + 4321;
 /* One server: url is the WEBDAV_URL, root the folder it serves. */
 static void
 check_server(const char *label, const char *url, const char *root,
-    struct settings *admin)
+    struct settings *admin, bool conformance)
 {
 	struct settings user;
 	struct storage_config cfg = { 0 };
@@ -247,6 +249,20 @@ check_server(const char *label, const char *url, const char *root,
 	storage_close(st);
 	st = NULL;
 
+	/*
+	 * The suite every backend passes, in a folder of its own.  Not on
+	 * rclone 1.60: it intermittently breaks off a listing of a folder
+	 * where a file is being written (500 after a truncated document),
+	 * which the suite's "in progress is invisible" case provokes; the
+	 * backend retries such listings, and the rclone cases above cover
+	 * the rest.
+	 */
+	if (conformance) {
+		settings_set(&user, "WEBDAV_PATH", "/conformance");
+		conformance_run("webdav", &cfg, NULL);
+		settings_set(&user, "WEBDAV_PATH", "/backups/alice/daily");
+	}
+
 	/* A wrong password: one clear error, without the password. */
 	settings_set(&user, "WEBDAV_PASSWORD", "Wrong-Secret-123");
 	rc = storage_open(&st, "webdav", &cfg, &err);
@@ -286,20 +302,23 @@ self_test(void)
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%s/dav",
 	    getenv("APACHE_HTTP"));
-	check_server("apache http", url, getenv("APACHE_DATA"), &admin);
+	check_server("apache http", url, getenv("APACHE_DATA"), &admin, true);
 	snprintf(url, sizeof(url), "https://localhost:%s/dav/",
 	    getenv("APACHE_HTTPS"));
-	check_server("apache https", url, getenv("APACHE_DATA"), &admin);
+	check_server("apache https", url, getenv("APACHE_DATA"), &admin,
+	    true);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%s",
 	    getenv("RCLONE_HTTP"));
-	check_server("rclone http", url, getenv("RCLONE_DATA"), &admin);
+	check_server("rclone http", url, getenv("RCLONE_DATA"), &admin,
+	    false);
 	snprintf(url, sizeof(url), "https://127.0.0.1:%s/",
 	    getenv("RCLONE_HTTPS"));
-	check_server("rclone https", url, getenv("RCLONE_DATA"), &admin);
+	check_server("rclone https", url, getenv("RCLONE_DATA"), &admin,
+	    false);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%s/nochunk",
 	    getenv("APACHE_HTTP"));
 	check_server("apache refusing chunked bodies (411)", url,
-	    getenv("APACHE_NOCHUNK"), &admin);
+	    getenv("APACHE_NOCHUNK"), &admin, false);
 	ok(count_entries(spool) == 0, "the 411 fallback's spool file is "
 	    "gone from TEMP_DIR");
 	free(data);
