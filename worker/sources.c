@@ -3,14 +3,21 @@
  *
  * Which folders and databases are a user's is decided by admin settings
  * only (SOURCE_* templates with {user}); a user's settings pick among
- * them and can never name a path.
+ * them and can never name a path.  Every template but SOURCE_FILES may be
+ * a comma-separated list of folders and files (a vhost's config files,
+ * say); with one path, a folder's contents go right under the archive
+ * folder, with several each keeps its last name component.  Paths of a
+ * list that do not exist are skipped with a note; a source none of whose
+ * paths exists is skipped under "All" and fails the job when named.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "err.h"
@@ -18,6 +25,7 @@
 #include "settings.h"
 #include "sources.h"
 #include "tarw.h"
+#include "xmalloc.h"
 
 const struct source_desc source_table[SRC_COUNT] = {
 	[SRC_FILES] = { SRC_FILES, "Files", "files", "SOURCE_FILES" },
@@ -70,14 +78,68 @@ sources_selected(const struct settings *user, unsigned int *mask,
 	return rc;
 }
 
+/* One regular file (a vhost's config, say) as folder/<name>. */
+static int
+add_file(struct tarw *t, const char *path, const char *member,
+    struct bk_err *err)
+{
+	struct stat sb;
+	int fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return bk_err_sys(err, BK_EIO, "open %s", path);
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = errno != 0 ? errno : EINVAL;
+		return bk_err_sys(err, BK_EIO, "%s: not a regular file", path);
+	}
+	rc = tarw_add_fd(t, member, fd, (uint64_t)sb.st_size, sb.st_mode,
+	    sb.st_mtime, err);
+	close(fd);
+	return rc;
+}
+
+/*
+ * One path of a source.  The only path of a source: a folder's contents
+ * go right under the archive folder (emails/cur/...).  One of a list: it
+ * keeps its last name component (vhosts/alice.conf, vhosts/sites/...), so
+ * paths of a list must differ in their last component.  Returns 1 when
+ * the path does not exist.
+ */
+static int
+add_path(const struct source_desc *sd, const char *path, bool only,
+    struct tarw *t, struct exclude *ex, struct bk_err *err)
+{
+	const char *base = strrchr(path, '/');
+	char *member;
+	struct stat sb;
+	int rc;
+
+	if (lstat(path, &sb) == -1 || !(S_ISDIR(sb.st_mode) ||
+	    S_ISREG(sb.st_mode)))
+		return 1;
+	base = base != NULL ? base + 1 : path;
+	if (only && S_ISDIR(sb.st_mode))
+		return tarw_add_tree(t, path, sd->folder, ex, err);
+	xasprintf(&member, "%s/%s", sd->folder, base);
+	if (S_ISDIR(sb.st_mode))
+		rc = tarw_add_tree(t, path, member, ex, err);
+	else
+		rc = add_file(t, path, member, err);
+	free(member);
+	return rc;
+}
+
 static int
 archive_path_source(const struct source_desc *sd, const struct settings *admin,
     const char *user_name, bool all, struct tarw *t, struct exclude *ex,
     struct bk_err *err)
 {
 	char *root = config_source_path(admin, sd->admin_key, user_name);
-	struct stat sb;
-	int rc = -1;
+	char **paths = NULL;
+	size_t i, j, n = 0, found = 0;
+	const char *bi, *bj;
+	int rc = -1, r;
 
 	if (root == NULL || *root == '\0') {
 		if (all) {
@@ -88,22 +150,47 @@ archive_path_source(const struct source_desc *sd, const struct settings *admin,
 		    "configured on this server (%s)", sd->name, sd->admin_key);
 		goto out;
 	}
-	if (stat(root, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		if (all) {
-			log_kv(LOG_INFO, "source not present; skipped",
-			    "source", sd->name, "path", root, (char *)NULL);
-			rc = 0;
-			goto out;
+	/* SOURCE_FILES is one folder (user paths resolve inside it); the
+	 * other templates may list several paths. */
+	if (sd->kind == SRC_FILES) {
+		paths = xcalloc(2, sizeof(*paths));
+		paths[0] = xstrdup(root);
+		n = 1;
+	} else
+		paths = split_list(root, &n);
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++) {
+			bi = strrchr(paths[i], '/');
+			bj = strrchr(paths[j], '/');
+			if (strcmp(bi != NULL ? bi : paths[i],
+			    bj != NULL ? bj : paths[j]) == 0) {
+				bk_err_set(err, BK_ECONFIG, "%s: %s and %s "
+				    "would share one name in the archive",
+				    sd->admin_key, paths[i], paths[j]);
+				err->retryable = false;
+				goto out;
+			}
 		}
-		if (errno == 0)
-			errno = ENOTDIR;
+	for (i = 0; i < n; i++) {
+		if ((r = add_path(sd, paths[i], n == 1, t, ex, err)) == -1)
+			goto out;
+		if (r == 1) {
+			log_kv(LOG_INFO, "source path not present; skipped",
+			    "source", sd->name, "path", paths[i], (char *)NULL);
+			continue;
+		}
+		found++;
+	}
+	if (found == 0 && !all) {
+		errno = ENOENT;
 		bk_err_sys(err, BK_ENOENT, "%s source folder %s", sd->name,
 		    root);
 		err->retryable = false;
 		goto out;
 	}
-	rc = tarw_add_tree(t, root, sd->folder, ex, err);
+	rc = 0;
 out:
+	strv_free(paths);
 	free(root);
 	return rc;
 }
