@@ -137,8 +137,8 @@ split_host(struct nurl *u, const char *h, size_t n, struct bk_err *err)
 	return 0;
 }
 
-int
-nurl_parse(const char *s, struct nurl *u, struct bk_err *err)
+static int
+parse_into(const char *s, struct nurl *u, struct bk_err *err)
 {
 	const char *p, *rest, *end, *auth, *authend, *at, *c;
 	size_t i;
@@ -212,6 +212,16 @@ nurl_parse(const char *s, struct nurl *u, struct bk_err *err)
 		return bk_err_set(err, BK_ECONFIG, "invalid escape in path");
 	nq_parse(u->rawquery, &u->q, &u->nq);
 	return 0;
+}
+
+/* On failure nothing stays allocated (nurl_free is then a no-op). */
+int
+nurl_parse(const char *s, struct nurl *u, struct bk_err *err)
+{
+	if (parse_into(s, u, err) == 0)
+		return 0;
+	nurl_free(u);
+	return -1;
 }
 
 void
