@@ -502,7 +502,7 @@ read_key(struct sftp *s, const struct storage_config *cfg,
 }
 
 static int
-sftp_open(struct storage *st, const struct storage_config *cfg,
+sftp_open_settings(struct storage *st, const struct storage_config *cfg,
     struct bk_err *err)
 {
 	struct sftp *s = st->priv;
@@ -926,6 +926,17 @@ sftp_cleanup(struct storage *st, struct bk_err *err)
 	}
 	free(w.names);
 	return rc;
+}
+
+/* storage.c frees only priv when open fails: release the rest here. */
+static int
+sftp_open(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	if (sftp_open_settings(st, cfg, err) == 0)
+		return 0;
+	sftp_close(st);
+	return -1;
 }
 
 const struct storage_backend storage_backend_sftp = {

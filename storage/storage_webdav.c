@@ -318,7 +318,7 @@ object_url(struct webdav *w, const char *name)
 }
 
 static int
-webdav_open(struct storage *st, const struct storage_config *cfg,
+webdav_open_settings(struct storage *st, const struct storage_config *cfg,
     struct bk_err *err)
 {
 	struct webdav *w = st->priv;
@@ -993,6 +993,17 @@ webdav_cleanup(struct storage *st, struct bk_err *err)
 	}
 	free(s.names);
 	return rc;
+}
+
+/* storage.c frees only priv when open fails: release the rest here. */
+static int
+webdav_open(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	if (webdav_open_settings(st, cfg, err) == 0)
+		return 0;
+	webdav_close(st);
+	return -1;
 }
 
 const struct storage_backend storage_backend_webdav = {
