@@ -222,16 +222,24 @@ out:
 	return rc;
 }
 
+/* Encrypt len bytes at p (the buffered chunk, or input in place). */
 static int
-enc_chunk(struct age_enc *e, bool last, struct bk_err *err)
+enc_chunk_from(struct age_enc *e, const unsigned char *p, size_t len,
+    bool last, struct bk_err *err)
 {
 	unsigned char n[12];
 
 	stream_nonce(&e->s, last, n);
-	crypto_aead_chacha20poly1305_ietf_encrypt(e->cbuf, NULL, e->pbuf,
-	    e->plen, NULL, 0, NULL, n, e->s.payload_key);
+	crypto_aead_chacha20poly1305_ietf_encrypt(e->cbuf, NULL, p, len, NULL,
+	    0, NULL, n, e->s.payload_key);
 	e->s.counter++;
-	if (e->out(e->ctx, e->cbuf, e->plen + TAG, err) != 0)
+	return e->out(e->ctx, e->cbuf, len + TAG, err);
+}
+
+static int
+enc_chunk(struct age_enc *e, bool last, struct bk_err *err)
+{
+	if (enc_chunk_from(e, e->pbuf, e->plen, last, err) != 0)
 		return -1;
 	e->plen = 0;
 	return 0;
@@ -253,6 +261,14 @@ age_enc_write(struct age_enc *e, const void *data, size_t len,
 		 * not the last one. */
 		if (e->plen == CHUNK && enc_chunk(e, false, err) != 0)
 			goto fail;
+		/* Whole chunks with more input behind them: no copy. */
+		if (e->plen == 0 && len > CHUNK) {
+			if (enc_chunk_from(e, p, CHUNK, false, err) != 0)
+				goto fail;
+			p += CHUNK;
+			len -= CHUNK;
+			continue;
+		}
 		n = CHUNK - e->plen < len ? CHUNK - e->plen : len;
 		memcpy(e->pbuf + e->plen, p, n);
 		e->plen += n;

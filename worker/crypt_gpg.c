@@ -74,6 +74,7 @@ static const char gpg_conf[] =
     "no-symkey-cache\n"
     "s2k-cipher-algo AES256\n"
     "s2k-digest-algo SHA512\n"
+    "s2k-count 65011712\n"
     "personal-cipher-preferences AES256 AES192 AES\n"
     "compress-algo none\n"
     "no-greeting\n";
@@ -187,7 +188,10 @@ write_cb(void *h, const void *buf, size_t size)
 	n = size < OUTCAP - s->olen ? size : OUTCAP - s->olen;
 	memcpy(s->obuf + s->olen, buf, n);
 	s->olen += n;
-	pthread_cond_broadcast(&s->cv);
+	/* gpgme writes 4 KiB at a time: wake the caller for half a buffer,
+	 * not for every piece. */
+	if (s->olen >= OUTCAP / 2)
+		pthread_cond_broadcast(&s->cv);
 	pthread_mutex_unlock(&s->mu);
 	return (ssize_t)n;
 }
@@ -385,6 +389,11 @@ gpg_stream_new(bool decrypt, const struct gpg_keys *keys, gpg_out_fn *out,
 		gpg_fail(err, BK_EFAIL, "data buffers", e);
 		goto fail;
 	}
+	/* gpgme copies 4 KiB at a time by default: one wake-up of gpg per
+	 * 4 KiB is what made a gpgme stream slower than `gpg -c`. */
+	gpgme_data_set_flag(s->din, "io-buffer-size", "262144");
+	gpgme_data_set_flag(s->dout, "io-buffer-size", "262144");
+	gpgme_data_set_flag(decrypt ? s->dout : s->din, "sensitive", "1");
 	if (pthread_create(&s->thread, NULL, run_op, s) != 0) {
 		bk_err_set(err, BK_EFAIL, "gpg: cannot start a thread");
 		goto fail;
@@ -445,7 +454,7 @@ gpg_stream_write(struct gpg_stream *s, const void *p, size_t n,
 	s->inlen = n;
 	pthread_cond_broadcast(&s->cv);
 	while (s->inlen > 0 && !s->done && !s->cancel) {
-		if (s->olen > 0) {
+		if (s->olen >= OUTCAP / 2) {
 			if ((rc = drain(s, err)) != 0)
 				break;
 		} else
@@ -471,7 +480,7 @@ gpg_stream_finish(struct gpg_stream *s, struct bk_err *err)
 	s->eof = true;
 	pthread_cond_broadcast(&s->cv);
 	while ((!s->done || s->olen > 0) && !s->cancel) {
-		if (s->olen > 0) {
+		if (s->olen >= OUTCAP / 2 || (s->done && s->olen > 0)) {
 			if ((rc = drain(s, err)) != 0)
 				break;
 		} else
