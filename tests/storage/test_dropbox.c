@@ -1,0 +1,691 @@
+/*
+ * test_dropbox.c - the Dropbox destination against tests/servers/
+ * dropbox_double.py, reached through the production path: HTTPS to
+ * api.dropboxapi.com and content.dropboxapi.com, redirected with
+ * HTTP_CONNECT_TO, trusted through HTTP_CA_FILE.
+ *
+ * Run without arguments (as tests/run.sh does) it starts the double on a
+ * kernel-chosen port, runs the storage conformance suite, then what a
+ * Dropbox user would notice: the bytes arrive whole (the double's SHA-256
+ * and Dropbox content_hash), appends really overlap above level 1, 429,
+ * 5xx, lost answers (incorrect_offset) and tokens that die early are
+ * survived, and wrong credentials, conflicts and a full Dropbox are one
+ * clear line without a secret in it.  The double's state is read through
+ * its control endpoint, as the independent view.
+ *
+ * "test_dropbox drive ADMIN ENV USER ACTION [NAME]" is the command-line
+ * driver of tests/regress/dropbox_*.sh and bench/dropbox.sh: put|abort
+ * read stdin, get writes stdout, ls, rm.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "config.h"
+#include "conformance.h"
+#include "err.h"
+#include "http.h"
+#include "settings.h"
+#include "storage.h"
+#include "tap.h"
+#include "xmalloc.h"
+
+#define MiB	(1024u * 1024u)
+
+/* ---- the command-line driver ---- */
+
+static int
+sink_stdout(const void *p, size_t n, void *arg, struct bk_err *err)
+{
+	if (fwrite(p, 1, n, stdout) != n)
+		return bk_err_sys(err, BK_EIO, "stdout");
+	return 0;
+}
+
+static int
+print_obj(const struct storage_obj *o, void *arg)
+{
+	printf("%s %llu %lld\n", o->name, (unsigned long long)o->size,
+	    (long long)o->mtime);
+	return 0;
+}
+
+static int
+drive(int argc, char **argv)
+{
+	struct settings admin, user;
+	struct storage_config cfg = { 0 };
+	struct storage_upload *up = NULL;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	static char buf[256 * 1024];
+	const char *act, *name;
+	size_t n;
+	int rc = -1;
+
+	if (argc < 4) {
+		fprintf(stderr, "usage: drive ADMIN ENV USER ACTION [NAME]\n");
+		return 2;
+	}
+	act = argv[3];
+	name = argc > 4 ? argv[4] : "";
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (config_load_admin(argv[0], &admin, NULL, &err) == -1)
+		goto done;
+	if (config_load_user(&admin, argv[2], argv[1], &user, NULL,
+	    &err) == -1) {
+		settings_free(&admin);
+		goto done;
+	}
+	cfg.user = &user;
+	cfg.admin = &admin;
+	cfg.user_name = argv[2];
+	if (storage_open(&st, "dropbox", &cfg, &err) == -1)
+		goto out;
+	if (strcmp(act, "put") == 0 || strcmp(act, "abort") == 0) {
+		if (storage_begin(st, name, &up, &err) == -1)
+			goto out;
+		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+			if (storage_write(up, buf, n, &err) == -1) {
+				storage_abort(up);
+				goto out;
+			}
+		if (strcmp(act, "abort") == 0) {
+			storage_abort(up);
+			rc = 0;
+		} else
+			rc = storage_commit(up, &err);
+		if (rc == 0)
+			printf("%s/%s\n", storage_location(st), name);
+	} else if (strcmp(act, "get") == 0)
+		rc = storage_download(st, name, sink_stdout, NULL, &err);
+	else if (strcmp(act, "ls") == 0)
+		rc = storage_list(st, print_obj, NULL, &err);
+	else if (strcmp(act, "rm") == 0)
+		rc = storage_delete(st, name, &err);
+	else
+		bk_err_set(&err, BK_ECONFIG, "unknown action %s", act);
+out:
+	storage_close(st);
+	settings_free(&user);
+	settings_free(&admin);
+done:
+	fflush(stdout);
+	if (rc == 0)
+		return 0;
+	fprintf(stderr, "error: %s\n", err.msg);
+	return bk_err_exit_status(&err);
+}
+
+/* ---- the double and its control endpoint ---- */
+
+static char	 tmpdir[] = "/tmp/pb-dropbox.XXXXXX";
+static pid_t	 double_pid = -1;
+static struct settings admin;
+
+static void
+stop_double(void)
+{
+	char cmd[64];
+
+	if (double_pid > 0) {
+		kill(double_pid, SIGTERM);
+		waitpid(double_pid, NULL, 0);
+		double_pid = -1;
+	}
+	if (getenv("KEEP_TMP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		(void)!system(cmd);
+	}
+}
+
+static int
+start_double(void)
+{
+	const char *root = getenv("PB_ROOT");
+	char script[4096], dir[64], portf[96], spec[256], ca[96];
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	unsigned int port = 0;
+	FILE *f;
+	int i;
+
+	snprintf(script, sizeof(script), "%s/tests/servers/dropbox_double.py",
+	    root != NULL ? root : ".");
+	snprintf(dir, sizeof(dir), "%s/double", tmpdir);
+	if ((double_pid = fork()) == 0) {
+		execl("/usr/bin/python3", "python3", script, "--dir", dir,
+		    "--page-size", "10", "--append-delay", "0.05",
+		    (char *)NULL);
+		_exit(127);
+	}
+	snprintf(portf, sizeof(portf), "%s/port", dir);
+	for (i = 0; i < 400 && port == 0; i++) {	/* 20 s: makes a CA */
+		if ((f = fopen(portf, "r")) != NULL) {
+			if (fscanf(f, "%u", &port) != 1)
+				port = 0;
+			fclose(f);
+		}
+		if (port == 0)
+			nanosleep(&ts, NULL);
+	}
+	if (port == 0)
+		return -1;
+	snprintf(spec, sizeof(spec), "api.dropboxapi.com:443:127.0.0.1:%u,"
+	    "content.dropboxapi.com:443:127.0.0.1:%u", port, port);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "HTTP_CONNECT_TO", spec);
+	settings_set(&admin, "HTTP_CA_FILE", ca);
+	return 0;
+}
+
+static size_t
+collect(char *p, size_t sz, size_t n, void *arg)
+{
+	return buf_append(arg, p, sz * n) == -1 ? 0 : sz * n;
+}
+
+/* POST body (or GET when NULL) to the control endpoint; its JSON. */
+static json_t *
+control(const char *body)
+{
+	struct curl_slist *h = NULL;
+	struct bk_err err;
+	json_t *j = NULL;
+	struct buf b;
+	CURL *c;
+
+	if ((c = http_easy(&admin, NULL, &err)) == NULL)
+		return NULL;
+	buf_init(&b, 16 * MiB);
+	curl_easy_setopt(c, CURLOPT_URL, "https://api.dropboxapi.com/__control");
+	if (body != NULL) {
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	}
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (curl_easy_perform(c) == CURLE_OK)
+		j = json_loadb(b.data, b.len, 0, NULL);
+	curl_slist_free_all(h);
+	http_easy_free(c);
+	buf_free(&b);
+	return j;
+}
+
+/* A control change; its answer is not needed. */
+static void
+ctl(const char *body)
+{
+	json_decref(control(body));
+}
+
+static long long
+state_int(const char *key)
+{
+	json_t *j = control(NULL);
+	long long v = json_integer_value(json_object_get(j, key));
+
+	json_decref(j);
+	return v;
+}
+
+static long long
+route_count(const char *route)
+{
+	json_t *j = control(NULL);
+	long long v = json_integer_value(json_object_get(json_object_get(j,
+	    "counts"), route));
+
+	json_decref(j);
+	return v;
+}
+
+/* The double's record of path: size, sha256; 0 if it has no such file. */
+static int
+stored(const char *path, long long *size, char *sha, size_t shalen)
+{
+	json_t *j = control(NULL), *f;
+	int found = 0;
+
+	f = json_object_get(json_object_get(j, "files"), path);
+	if (f != NULL) {
+		found = 1;
+		*size = json_integer_value(json_object_get(f, "size"));
+		snprintf(sha, shalen, "%s", json_string_value(
+		    json_object_get(f, "sha256")));
+	}
+	json_decref(j);
+	return found;
+}
+
+/* ---- helpers ---- */
+
+static void
+sha256_hex(const void *p, size_t n, char out[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0, i;
+
+	EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static unsigned char *
+pattern(size_t n, unsigned int seed)
+{
+	unsigned char *d = xmalloc(n > 0 ? n : 1);
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		d[i] = (unsigned char)x;
+	}
+	return d;
+}
+
+static void
+user_settings(struct settings *u, const char *remote, const char *level)
+{
+	settings_defaults(u, SET_USER);
+	settings_set(u, "DROPBOX_APP_KEY", "testkey");
+	settings_set(u, "DROPBOX_APP_SECRET", "testsecret");
+	settings_set(u, "DROPBOX_REFRESH_TOKEN", "test-refresh-token");
+	settings_set(u, "DROPBOX_REMOTE_PATH", remote);
+	settings_set(u, "DROPBOX_CONCURRENCY_LEVEL", level);
+}
+
+static int
+open_with(struct storage **st, struct settings *u, struct bk_err *err)
+{
+	struct storage_config cfg = { .user = u, .admin = &admin,
+	    .user_name = "alice" };
+
+	return storage_open(st, "dropbox", &cfg, err);
+}
+
+/* Upload n bytes of data in 100000-byte writes; 0 or -1 with err. */
+static int
+put(struct storage *st, const char *name, const unsigned char *d, size_t n,
+    struct bk_err *err)
+{
+	struct storage_upload *up;
+	size_t off, k;
+
+	if (storage_begin(st, name, &up, err) == -1)
+		return -1;
+	for (off = 0; off < n; off += k) {
+		k = n - off < 100000 ? n - off : 100000;
+		if (storage_write(up, d + off, k, err) == -1) {
+			storage_abort(up);
+			return -1;
+		}
+	}
+	return storage_commit(up, err);
+}
+
+struct cmp {
+	const unsigned char	*want;
+	size_t			 len, off;
+	int			 bad;
+};
+
+static int
+sink_cmp(const void *p, size_t n, void *arg, struct bk_err *err)
+{
+	struct cmp *c = arg;
+
+	if (c->off + n > c->len || memcmp(c->want + c->off, p, n) != 0)
+		c->bad = 1;
+	c->off += n;
+	return 0;
+}
+
+/* Uploaded, and the double holds exactly these bytes at path. */
+static int
+arrived(const char *path, const unsigned char *d, size_t n)
+{
+	char want[65], got[80];
+	long long size = -1;
+
+	sha256_hex(d, n, want);
+	return stored(path, &size, got, sizeof(got)) && size == (long long)n &&
+	    strcmp(want, got) == 0;
+}
+
+static int
+no_secret(const char *msg)
+{
+	return strstr(msg, "test-refresh-token") == NULL &&
+	    strstr(msg, "testsecret") == NULL && strstr(msg, "sl.") == NULL;
+}
+
+/* ---- the cases ---- */
+
+static void
+concurrency(void)
+{
+	size_t n = 5 * 8 * MiB + 12345;
+	unsigned char *d = pattern(n, 7);
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	struct cmp c = { d, n, 0, 0 };
+	int rc;
+
+	user_settings(&u, "/Conc", "4");
+	if (open_with(&st, &u, &err) == -1) {
+		ok(0, "open at level 4 (%s)", err.msg);
+		goto out;
+	}
+	ctl("{\"faults\": []}");
+	rc = put(st, "big.tar.zst", d, n, &err);
+	ok(rc == 0 && arrived("/Conc/big.tar.zst", d, n), "level 4: %zu bytes "
+	    "arrive whole (%s)", n, rc == 0 ? "sha256 checked" : err.msg);
+	ok(state_int("max_inflight") >= 3, "level 4: appends overlap (%lld in "
+	    "flight at once)", state_int("max_inflight"));
+	rc = storage_download(st, "big.tar.zst", sink_cmp, &c, &err);
+	ok(rc == 0 && !c.bad && c.off == n, "download returns the same bytes");
+	storage_close(st);
+out:
+	settings_free(&u);
+	free(d);
+}
+
+/* Faults on every route of an upload; the result must be intact. */
+static void
+faults(const char *level, const char *fault_json, const char *what)
+{
+	size_t n = 3 * 8 * MiB + 777;
+	unsigned char *d = pattern(n, 11);
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	char name[64], path[80];
+	long long left;
+	int rc;
+
+	user_settings(&u, "/Faults", level);
+	snprintf(name, sizeof(name), "f-%s-%ld.tar", level, (long)random());
+	snprintf(path, sizeof(path), "/Faults/%s", name);
+	if (open_with(&st, &u, &err) == -1) {
+		ok(0, "open (%s)", err.msg);
+		goto out;
+	}
+	ctl(fault_json);
+	rc = put(st, name, d, n, &err);
+	left = state_int("faults_left");
+	ok(rc == 0 && arrived(path, d, n) && left == 0, "level %s, %s: the "
+	    "backup arrives whole (%s; %lld faults unused)", level, what,
+	    rc == 0 ? "ok" : err.msg, left);
+	storage_close(st);
+out:
+	ctl("{\"faults\": []}");
+	settings_free(&u);
+	free(d);
+}
+
+static void
+visibility(void)
+{
+	unsigned char *d = pattern(9 * MiB, 3);
+	struct storage_upload *up = NULL;
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	long long size;
+	char sha[80];
+
+	user_settings(&u, "/Vis", "2");
+	if (open_with(&st, &u, &err) == -1 ||
+	    storage_begin(st, "v.tar", &up, &err) == -1 ||
+	    storage_write(up, d, 9 * MiB, &err) == -1) {
+		ok(0, "upload started (%s)", err.msg);
+		goto out;
+	}
+	ok(!stored("/Vis/v.tar", &size, sha, sizeof(sha)) &&
+	    state_int("sessions") >= 1, "mid-upload: an open session, no file "
+	    "under the name");
+	storage_abort(up);
+	ok(!stored("/Vis/v.tar", &size, sha, sizeof(sha)), "after abort: no "
+	    "file under the name");
+	ok(storage_begin(st, "v.tar", &up, &err) == 0 &&
+	    storage_write(up, d, 9 * MiB, &err) == 0 &&
+	    storage_commit(up, &err) == 0 && arrived("/Vis/v.tar", d, 9 * MiB),
+	    "commit makes it visible whole");
+	ok(put(st, "v.tar", d, 10, &err) == -1 && err.code == BK_EEXIST &&
+	    strstr(err.msg, "v.tar") != NULL && arrived("/Vis/v.tar", d,
+	    9 * MiB), "a second backup under the same name is a path conflict "
+	    "(%s); the first stays intact", err.msg);
+out:
+	storage_close(st);
+	settings_free(&u);
+	free(d);
+}
+
+static void
+errors(void)
+{
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	unsigned char *d = pattern(1000, 5);
+	long long size;
+	char sha[80];
+	json_t *j, *args;
+	int rc, escaped = 0;
+	size_t i;
+
+	user_settings(&u, "/Err", "2");
+	settings_set(&u, "DROPBOX_REFRESH_TOKEN", "wrong-refresh-token");
+	rc = open_with(&st, &u, &err);
+	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg,
+	    "DROPBOX_REFRESH_TOKEN") != NULL && no_secret(err.msg) &&
+	    strstr(err.msg, "wrong-refresh-token") == NULL, "a wrong refresh "
+	    "token: %s", err.msg);
+	settings_free(&u);
+
+	user_settings(&u, "/Err", "2");
+	settings_set(&u, "DROPBOX_APP_SECRET", "not-the-secret");
+	rc = open_with(&st, &u, &err);
+	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg,
+	    "DROPBOX_APP_SECRET") != NULL && strstr(err.msg,
+	    "not-the-secret") == NULL, "a wrong app secret: %s", err.msg);
+	settings_free(&u);
+
+	user_settings(&u, "/Err", "2");
+	settings_set(&u, "DROPBOX_APP_KEY", NULL);
+	rc = open_with(&st, &u, &err);
+	ok(rc == -1 && err.code == BK_ECONFIG && strstr(err.msg,
+	    "DROPBOX_APP_KEY") != NULL, "no app key: %s", err.msg);
+	settings_free(&u);
+
+	user_settings(&u, "/a/../b", "2");
+	rc = open_with(&st, &u, &err);
+	ok(rc == -1 && err.code == BK_ECONFIG && strstr(err.msg,
+	    "DROPBOX_REMOTE_PATH") != NULL, "a remote path with ..: %s",
+	    err.msg);
+	settings_free(&u);
+
+	/* A full Dropbox: refused at finish, nothing under the name. */
+	user_settings(&u, "/Full", "1");
+	if (open_with(&st, &u, &err) == 0) {
+		ctl("{\"quota\": 1}");
+		rc = put(st, "full.tar", d, 1000, &err);
+		ctl("{\"quota\": null}");
+		ok(rc == -1 && strstr(err.msg, "full") != NULL &&
+		    no_secret(err.msg) && !stored("/Full/full.tar", &size, sha,
+		    sizeof(sha)), "a full Dropbox: %s", err.msg);
+		storage_close(st);
+	} else
+		ok(0, "open for the full case (%s)", err.msg);
+	settings_free(&u);
+
+	/* Non-ASCII folder names: escaped in Dropbox-API-Arg. */
+	user_settings(&u, "/Sauvegardes \xc3\xa9t\xc3\xa9 \xe2\x9c\x93", "2");
+	rc = -1;
+	if (open_with(&st, &u, &err) == 0) {
+		rc = put(st, "u.tar", d, 1000, &err);
+		storage_close(st);
+	}
+	j = control(NULL);
+	args = json_object_get(j, "args_seen");
+	for (i = 0; i < json_array_size(args); i++)
+		escaped |= strcasestr(json_string_value(json_array_get(args, i)),
+		    "\\u00e9") != NULL;
+	json_decref(j);
+	ok(rc == 0 && escaped && arrived("/Sauvegardes \xc3\xa9t\xc3\xa9 "
+	    "\xe2\x9c\x93/u.tar", d, 1000), "a non-ASCII DROPBOX_REMOTE_PATH "
+	    "works, escaped as \\u00e9 in Dropbox-API-Arg (%s)",
+	    rc == 0 ? "ok" : err.msg);
+	settings_free(&u);
+
+	/* A revoked refresh token: next open says so. */
+	ctl("{\"revoke\": true}");
+	user_settings(&u, "/Err", "2");
+	rc = open_with(&st, &u, &err);
+	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg,
+	    "DROPBOX_REFRESH_TOKEN") != NULL && no_secret(err.msg),
+	    "a revoked refresh token: %s", err.msg);
+	settings_free(&u);
+	free(d);
+}
+
+static void
+tokens(void)
+{
+	size_t n = 4 * 8 * MiB;
+	unsigned char *d = pattern(n, 13);
+	struct storage_upload *up = NULL;
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	long long issued;
+	size_t off;
+	int rc = -1;
+
+	user_settings(&u, "/Tok", "2");
+	if (open_with(&st, &u, &err) == -1 ||
+	    storage_begin(st, "t.tar", &up, &err) == -1) {
+		ok(0, "open (%s)", err.msg);
+		goto out;
+	}
+	issued = state_int("tokens_issued");
+	/* Tokens die early, twice, in the middle of the upload. */
+	for (off = 0; off < n; off += MiB) {
+		if (off == 9 * MiB || off == 25 * MiB)
+			ctl("{\"expire_tokens\": true}");
+		if ((rc = storage_write(up, d + off, MiB, &err)) == -1)
+			break;
+	}
+	rc = rc == 0 ? storage_commit(up, &err) : (storage_abort(up), -1);
+	ok(rc == 0 && arrived("/Tok/t.tar", d, n) &&
+	    state_int("tokens_issued") >= issued + 2, "access tokens that "
+	    "expire mid-upload are refreshed (%s, %lld new tokens)",
+	    rc == 0 ? "intact" : err.msg, state_int("tokens_issued") - issued);
+	storage_close(st);
+out:
+	settings_free(&u);
+	free(d);
+}
+
+static void
+folders(void)
+{
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	unsigned char *d = pattern(10, 1);
+	json_t *j;
+	int rc, seen = 0;
+	size_t i;
+
+	user_settings(&u, "new/deep/", "2");
+	rc = open_with(&st, &u, &err);
+	ok(rc == 0 && strcmp(storage_location(st), "dropbox:/new/deep") == 0,
+	    "DROPBOX_REMOTE_PATH new/deep/ means /new/deep (%s)",
+	    rc == 0 ? storage_location(st) : err.msg);
+	if (rc == 0) {
+		rc = put(st, "x.tar", d, 10, &err);
+		j = control(NULL);
+		for (i = 0; i < json_array_size(json_object_get(j, "folders"));
+		    i++)
+			seen |= strcmp(json_string_value(json_array_get(
+			    json_object_get(j, "folders"), i)),
+			    "/new/deep") == 0;
+		json_decref(j);
+		ok(rc == 0 && seen && route_count("files/create_folder_v2") > 0,
+		    "a missing folder is created");
+		storage_close(st);
+	}
+	settings_free(&u);
+	free(d);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conformance_opts o = { .large = 17 * MiB + 3, .many = 25 };
+	struct storage_config cfg = { 0 };
+	struct settings u;
+
+	if (argc > 1 && strcmp(argv[1], "drive") == 0)
+		return drive(argc - 2, argv + 2);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	srandom((unsigned)getpid());
+	if (mkdtemp(tmpdir) == NULL)
+		return 1;
+	atexit(stop_double);
+	if (start_double() == -1) {
+		ok(0, "the Dropbox double starts");
+		return tap_done();
+	}
+	user_settings(&u, "/Backups", "2");
+	cfg.user = &u;
+	cfg.admin = &admin;
+	cfg.user_name = "alice";
+	conformance_run("dropbox", &cfg, &o);
+	settings_free(&u);
+
+	concurrency();
+	visibility();
+	faults("1", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "append_v2\", \"kind\": \"lost\", \"skip\": 1}]}",
+	    "an append whose answer is lost (incorrect_offset)");
+	faults("3", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "append_v2\", \"kind\": \"lost\", \"skip\": 1}]}",
+	    "an append whose answer is lost (incorrect_offset)");
+	faults("2", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "append_v2\", \"kind\": \"429\", \"count\": 2}, {\"route\": "
+	    "\"files/upload_session/finish\", \"kind\": \"429\"}]}",
+	    "429 with Retry-After");
+	faults("2", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "start\", \"kind\": \"503\"}, {\"route\": \"files/upload_session/"
+	    "append_v2\", \"kind\": \"500\", \"skip\": 1}, {\"route\": "
+	    "\"files/upload_session/append_v2\", \"kind\": \"reset\", "
+	    "\"skip\": 1}]}", "5xx and a dropped connection");
+	faults("1", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "append_v2\", \"kind\": \"expire\", \"skip\": 1}]}",
+	    "401 expired_access_token");
+	tokens();
+	folders();
+	errors();
+	settings_free(&admin);
+	return tap_done();
+}
