@@ -5,6 +5,7 @@
  * subcommand parses the rest.  See cli.h for the exit status rules.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_metrics,
 	&cmd_notify,
 	&cmd_decrypt,
+	&cmd_list,
+	&cmd_restore,
+	&cmd_verify,
 	NULL,
 };
 
@@ -58,6 +62,9 @@ main(int argc, char **argv)
 	int ch, i, rc;
 
 	log_init("backupctl");
+	/* A closed pipe (restore's tar reader, a closed stdout) is an
+	 * error to report, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -84,7 +91,7 @@ main(int argc, char **argv)
 	rc = -1;
 	for (i = 0; cmds[i] != NULL; i++)
 		if (strcmp(cmds[i]->name, argv[0]) == 0) {
-			optind = 1;
+			optind = 0;	/* glibc: a full re-initialisation */
 			rc = cmds[i]->exec(&ctx, argc, argv);
 			break;
 		}

@@ -46,5 +46,8 @@ extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_metrics;
 extern const struct cli_cmd cmd_notify;
 extern const struct cli_cmd cmd_decrypt;
+extern const struct cli_cmd cmd_list;
+extern const struct cli_cmd cmd_restore;
+extern const struct cli_cmd cmd_verify;
 
 #endif

@@ -29,6 +29,7 @@
 #include "names.h"
 #include "pipeline.h"
 #include "prune.h"
+#include "restore.h"
 #include "settings.h"
 #include "sources.h"
 #include "storage.h"
@@ -348,6 +349,9 @@ job_run(const struct job_spec *spec, struct job_result *res,
 		goto out;
 	rc = job_stream(&j, err);
 	job_commit(&j, rc == 0);
+	if (rc == 0)
+		restore_manifest_write(spec->admin, spec->user, res->name,
+		    res->bytes_out, res->sha256);
 	if (rc == 0) {
 		job_prune(&j, local.start);
 		/* Success means every destination got the backup. */

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "job_check.h"
 #include "names.h"
+#include "notify.h"
 #include "settings.h"
 #include "sources.h"
 #include "storage.h"
@@ -73,6 +74,7 @@ job_check_settings(const struct settings *admin, const struct settings *user,
 		free(name);
 	}
 	(void)sources_selected(user, &mask, diag);
+	(void)notify_check_urls(user, diag);
 	check_encryption(admin, user, diag);
 	if (storage_enabled(user, dests, 16) == 0)
 		diag_add(diag, DIAG_ERROR, "", "no destination is set (one "

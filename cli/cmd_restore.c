@@ -1,0 +1,141 @@
+/*
+ * cmd_restore.c - `backupctl restore USER NAME --to DIR [--only PATH...]`
+ * and `backupctl verify USER NAME`, with --identity FILE and
+ * --passphrase-file FILE for encrypted backups.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "err.h"
+#include "restore.h"
+#include "xmalloc.h"
+
+static void
+print_dumps(const struct restore_result *res, const char *dir)
+{
+	size_t i;
+	const char *p, *base;
+
+	for (i = 0; i < res->ndumps; i++) {
+		p = res->dumps[i];
+		base = strchr(p, '/') + 1;
+		if (strncmp(p, "mysql/", 6) == 0)
+			printf("database dump %s/%s: load with  mariadb %.*s < "
+			    "%s/%s\n", dir, p, (int)(strlen(base) - 4), base,
+			    dir, p);
+		else if (strncmp(p, "postgres/", 9) == 0)
+			printf("database dump %s/%s: load with  pg_restore -d "
+			    "%.*s %s/%s\n", dir, p, (int)(strlen(base) - 5),
+			    base, dir, p);
+		else
+			printf("database backup %s/%s: load with  RESTORE "
+			    "DATABASE ... FROM DISK = '%s/%s'\n", dir, p, dir,
+			    p);
+	}
+}
+
+static int
+restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "env-file", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_cmd *cmd = verify ? &cmd_verify : &cmd_restore;
+	struct restore_opts o = { .progress = true };
+	struct restore_result res;
+	struct bk_err err;
+	char **only = NULL;
+	int ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "t:o:i:p:e:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			o.to_dir = optarg;
+			break;
+		case 'o':
+			only = xreallocarray(only, o.nonly + 1, sizeof(*only));
+			only[o.nonly++] = optarg;
+			break;
+		case 'i':
+			o.identity_file = optarg;
+			break;
+		case 'p':
+			o.passphrase_file = optarg;
+			break;
+		case 'e':
+			o.env_file = optarg;
+			break;
+		default:
+			free(only);
+			return cli_usage(cmd);
+		}
+	}
+	o.only = only;
+	if (optind + 2 != argc || (verify && o.to_dir != NULL) ||
+	    (!verify && o.to_dir == NULL)) {
+		free(only);
+		return cli_usage(cmd);
+	}
+	o.user = argv[optind];
+	o.name = argv[optind + 1];
+	if ((rc = cli_admin(ctx)) != 0) {
+		free(only);
+		return rc;
+	}
+	if (restore_run(&ctx->admin, &o, &res, &err) == -1) {
+		rc = cli_fail(bk_err_exit_status(&err), "%s %s of %s: %s",
+		    verify ? "verify" : "restore", o.name, o.user, err.msg);
+	} else if (verify) {
+		printf("%s: intact: %llu members, %llu bytes of files, stored "
+		    "object %llu bytes, SHA-256 %s%s\n", o.name,
+		    (unsigned long long)res.members,
+		    (unsigned long long)res.bytes,
+		    (unsigned long long)res.stored, res.sha256,
+		    res.manifest_checked ? " (matches the backup job's "
+		    "record)" : "");
+		rc = 0;
+	} else {
+		printf("restored %llu members of %s into %s\n",
+		    (unsigned long long)res.members, o.name, o.to_dir);
+		print_dumps(&res, o.to_dir);
+		rc = 0;
+	}
+	restore_result_free(&res);
+	free(only);
+	return rc;
+}
+
+static int
+cmd_restore_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return restore_exec(ctx, argc, argv, 0);
+}
+
+static int
+cmd_verify_exec(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return restore_exec(ctx, argc, argv, 1);
+}
+
+const struct cli_cmd cmd_restore = {
+	.name = "restore",
+	.usage = "restore USER NAME --to DIR [--only PATH]... "
+	    "[--identity FILE] [--passphrase-file FILE]",
+	.summary = "download, decrypt, decompress and extract a backup",
+	.exec = cmd_restore_exec,
+};
+
+const struct cli_cmd cmd_verify = {
+	.name = "verify",
+	.usage = "verify USER NAME [--identity FILE] [--passphrase-file FILE]",
+	.summary = "read a backup through every layer; exit 0 if intact",
+	.exec = cmd_verify_exec,
+};

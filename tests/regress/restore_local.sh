@@ -1,0 +1,161 @@
+#!/bin/sh
+# list, verify and restore against a local destination, for every
+# compression x encryption combination; corrupt, hostile and foreign
+# archives; wrong keys.
+. "$PB_ROOT/tests/lib/common.sh"
+t_setup
+
+mkdir -p "$T/home/alice/files" "$T/users" "$T/out" "$T/state"
+SRC=$T/home/alice/files
+make_tree "$SRC"
+mkdir -p "$SRC/www/site"
+seq 1 5000 >"$SRC/www/site/index.php"
+cat >"$T/pb.conf" <<EOC
+USERS_DIR=$T/users
+SOURCE_FILES=$T/home/{user}/files
+STATE_DIR=$T/state
+ALLOW_ENCRYPTION=true
+EOC
+export PANEL_BACKUP_CONFIG=$T/pb.conf
+age-keygen -o "$T/age.key" 2>/dev/null
+AGE_PUB=$(age-keygen -y "$T/age.key")
+
+user_env() {
+	printf 'BACKUP_ARCHIVE=%s\nBACKUP_SOURCES=Files\n' "$T/out" >"$T/users/alice.env"
+	for kv in "$@"; do printf '%s\n' "$kv" >>"$T/users/alice.env"; done
+	chmod 600 "$T/users/alice.env"
+}
+
+for comp in gz zst none; do
+	for enc in none age-key age-pass gpg-pass; do
+		case $enc in
+		none) e= ;;
+		age-key) e="AGE_PUBLIC_KEYS=$AGE_PUB" ;;
+		age-pass) e="AGE_PASSPHRASE=correct-horse" ;;
+		gpg-pass) e="GPG_PASSPHRASE=battery-staple" ;;
+		esac
+		rm -rf "$T/out"/* "$T/r"
+		user_env "BACKUP_COMPRESSION=$comp" $e
+		backupctl run alice >/dev/null 2>"$T/run.err" ||
+		    { ok 1 "$comp/$enc: backup ($(tail -1 "$T/run.err"))"; continue; }
+		name=$(ls "$T/out")
+		backupctl list alice --json >"$T/list.json"
+		/usr/bin/python3 -c "
+import json,sys
+d=json.load(open('$T/list.json'))['backups']
+assert len(d)==1 and d[0]['name']=='$name' and d[0]['destination']=='local'
+assert d[0]['size']>0 and d[0]['time'].endswith('Z')" 2>/dev/null
+		ok $? "$comp/$enc: list --json shows $name"
+		id=
+		[ "$enc" = age-key ] && id="--identity $T/age.key"
+		backupctl verify alice "$name" $id >"$T/verify.out" 2>&1
+		ok $? "$comp/$enc: verify says intact"
+		grep -q 'matches the backup job' "$T/verify.out"
+		ok $? "$comp/$enc: verify checks size and SHA-256 against the job's record"
+		backupctl restore alice "$name" --to "$T/r" $id >/dev/null 2>&1 &&
+		    diff -r --no-dereference "$SRC" "$T/r/files" >/dev/null
+		ok $? "$comp/$enc: restore gives back the source tree exactly"
+	done
+done
+
+# Keys from the command line instead of the settings.
+rm -rf "$T/out"/* "$T/r"
+user_env "AGE_PASSPHRASE=pw from settings"
+backupctl run alice >/dev/null 2>&1
+name=$(ls "$T/out")
+user_env
+printf 'wrong\n' >"$T/wrong.pw"
+backupctl restore alice "$name" --to "$T/r" --passphrase-file "$T/wrong.pw" >/dev/null 2>"$T/err"
+r=$?
+[ $r -eq 1 ] && [ -z "$(ls -A "$T/r" 2>/dev/null)" ] && grep -qi 'passphrase\|age' "$T/err"
+ok $? "a wrong passphrase: clear error, nothing extracted (exit $r: $(cat "$T/err"))"
+printf 'pw from settings\n' >"$T/right.pw"
+backupctl restore alice "$name" --to "$T/r" --passphrase-file "$T/right.pw" >/dev/null 2>&1
+ok $? "--passphrase-file opens it"
+! grep -rq 'pw from settings' "$T/err" "$T/state" 2>/dev/null
+ok $? "the passphrase appears in no output and no state file"
+
+# --only: just one folder.
+rm -rf "$T/r"
+backupctl restore alice "$name" --to "$T/r" --only files/sub --passphrase-file "$T/right.pw" >/dev/null 2>&1
+[ -f "$T/r/files/sub/random.bin" ] && [ ! -e "$T/r/files/a.txt" ]
+ok $? "restore --only restores just that path"
+
+# A flipped bit: verify fails and names the layer.
+for comp in gz zst; do
+	rm -rf "$T/out"/*
+	user_env "BACKUP_COMPRESSION=$comp"
+	backupctl run alice >/dev/null 2>&1
+	name=$(ls "$T/out")
+	sz=$(stat -c %s "$T/out/$name")
+	printf '\377' | dd of="$T/out/$name" bs=1 seek=$((sz / 2)) conv=notrunc 2>/dev/null
+	backupctl verify alice "$name" >/dev/null 2>"$T/err"
+	r=$?
+	case $comp in gz) layer=gzip ;; zst) layer=zstd ;; esac
+	[ $r -eq 1 ] && grep -q "$layer" "$T/err"
+	ok $? "$comp: a flipped bit fails verify naming the $layer layer ($(cat "$T/err"))"
+done
+rm -rf "$T/out"/*
+user_env "AGE_PUBLIC_KEYS=$AGE_PUB" BACKUP_COMPRESSION=none
+backupctl run alice >/dev/null 2>&1
+name=$(ls "$T/out")
+sz=$(stat -c %s "$T/out/$name")
+printf '\377' | dd of="$T/out/$name" bs=1 seek=$((sz - 100)) conv=notrunc 2>/dev/null
+backupctl verify alice "$name" --identity "$T/age.key" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -qi 'age' "$T/err"
+ok $? "age: a flipped bit fails authentication ($(cat "$T/err"))"
+rm -rf "$T/out"/*
+user_env BACKUP_COMPRESSION=none
+backupctl run alice >/dev/null 2>&1
+name=$(ls "$T/out")
+truncate -s 5000 "$T/out/$name"
+backupctl verify alice "$name" >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -q 'tar layer' "$T/err"
+ok $? "a truncated tar fails verify naming the tar layer ($(cat "$T/err"))"
+
+# A hostile archive: nothing lands outside DIR.
+rm -rf "$T/out"/* "$T/r" "$T/h" "$T/victim"
+mkdir -p "$T/h" "$T/victim"
+/usr/bin/python3 - "$T" <<'PY'
+import io, sys, tarfile
+t = sys.argv[1]
+with tarfile.open(t + "/out/backup-2020-01-01T00-00-00.tar", "w") as tf:
+    def add(name, data=b"x", **kw):
+        ti = tarfile.TarInfo(name); ti.size = len(data)
+        for k, v in kw.items(): setattr(ti, k, v)
+        tf.addfile(ti, io.BytesIO(data) if ti.type == tarfile.REGTYPE else None)
+    add("files/ok.txt", b"fine")
+    add(t + "/victim/abs.txt", b"absolute")
+    add("../../../../" + t.lstrip("/") + "/victim/dotdot.txt", b"dotdot")
+    add("files/link", type=tarfile.SYMTYPE, linkname=t + "/victim")
+    add("files/link/through.txt", b"through a symlink")
+PY
+backupctl restore alice backup-2020-01-01T00-00-00.tar --to "$T/r" >/dev/null 2>"$T/err"
+[ -z "$(ls -A "$T/victim")" ]
+ok $? "a hostile archive writes nothing outside DIR ($(ls "$T/victim" | tr '\n' ' '))"
+
+# Archives of offen/docker-volume-backup: leading slash, backup/<volume>/.
+rm -rf "$T/out"/* "$T/r" "$T/offen"
+mkdir -p "$T/offen/backup/data"
+echo volume >"$T/offen/backup/data/v.txt"
+tar -C "$T/offen" -czf "$T/out/backup-2021-08-29T04-00-00.tar.gz" -P --transform 's|^|/|' backup
+backupctl restore alice backup-2021-08-29T04-00-00.tar.gz --to "$T/r" >/dev/null 2>&1 &&
+    [ "$(cat "$T/r/backup/data/v.txt")" = volume ]
+ok $? "an offen archive with leading-slash names restores under DIR"
+gpg_home=$T/gnupg
+mkdir -m 700 "$gpg_home"
+gpg --homedir "$gpg_home" --batch --yes --pinentry-mode loopback --passphrase pw \
+    --symmetric --armor -o "$T/out/backup-2021-08-30T04-00-00.tar.gz.gpg" \
+    "$T/out/backup-2021-08-29T04-00-00.tar.gz" 2>/dev/null
+gpgconf --homedir "$gpg_home" --kill all 2>/dev/null
+printf 'pw\n' >"$T/pw"
+rm -rf "$T/r"
+backupctl restore alice backup-2021-08-30T04-00-00.tar.gz.gpg --to "$T/r" --passphrase-file "$T/pw" >/dev/null 2>"$T/err" &&
+    [ "$(cat "$T/r/backup/data/v.txt")" = volume ]
+ok $? "an armored gpg archive of offen restores ($(cat "$T/err"))"
+
+backupctl verify alice no-such-backup.tar.gz >/dev/null 2>"$T/err"
+[ $? -eq 1 ] && grep -q 'no backup named no-such-backup.tar.gz' "$T/err"
+ok $? "verify of a missing backup: exit 1 and a clear line"
+
+t_done

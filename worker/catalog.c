@@ -1,0 +1,198 @@
+/*
+ * catalog.c - listing a user's backups across destinations.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "err.h"
+#include "names.h"
+#include "settings.h"
+#include "storage.h"
+#include "xmalloc.h"
+
+#define MAX_DESTS	8
+
+struct lister {
+	struct catalog	*cat;
+	const char	*tmpl;
+	const char	*prefix;
+	const char	*dest;
+	const char	*location;
+};
+
+static bool
+ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static bool
+archive_like(const char *name)
+{
+	static const char *const exts[] = { ".tar", ".tar.gz", ".tgz",
+	    ".tar.zst" };
+	static const char *const encs[] = { "", ".gpg", ".age", ".pgp",
+	    ".asc" };
+	char buf[600];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		for (j = 0; j < sizeof(encs) / sizeof(encs[0]); j++) {
+			snprintf(buf, sizeof(buf), "%s%s", exts[i], encs[j]);
+			if (ends_with(name, buf))
+				return true;
+		}
+	return false;
+}
+
+static int
+add_entry(const struct storage_obj *o, void *arg)
+{
+	struct lister *l = arg;
+	struct catalog_entry *e;
+	time_t when = 0;
+	bool has_time = false, mine;
+
+	mine = names_match(l->tmpl, o->name, &when, &has_time) ||
+	    (l->prefix != NULL && strncmp(o->name, l->prefix,
+	    strlen(l->prefix)) == 0) || archive_like(o->name);
+	if (!mine)
+		return 0;
+	l->cat->v = xreallocarray(l->cat->v, l->cat->n + 1,
+	    sizeof(*l->cat->v));
+	e = &l->cat->v[l->cat->n++];
+	e->name = xstrdup(o->name);
+	e->destination = xstrdup(l->dest);
+	e->location = xstrdup(l->location);
+	e->size = o->size;
+	e->time = has_time ? when : o->mtime;
+	return 0;
+}
+
+static int
+newest_first(const void *a, const void *b)
+{
+	const struct catalog_entry *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? 1 : -1;
+	return strcmp(y->name, x->name);
+}
+
+void
+catalog_storage_config(const struct settings *admin,
+    const struct settings *user, const char *user_name,
+    const char *files_root, struct storage_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->user = user;
+	cfg->admin = admin;
+	cfg->user_name = user_name;
+	cfg->files_root = files_root;
+	cfg->state_dir = settings_get(admin, "STATE_DIR");
+}
+
+static const char *
+effective_template(const struct settings *admin, const struct settings *user)
+{
+	if (settings_is_set(user, "BACKUP_FILENAME") &&
+	    settings_bool(admin, "ALLOW_CUSTOM_FILENAME"))
+		return settings_get(user, "BACKUP_FILENAME");
+	return NAMES_DEFAULT;
+}
+
+int
+catalog_load(const struct settings *admin, const struct settings *user,
+    const char *user_name, struct catalog *cat, struct bk_err *err)
+{
+	const char *names[MAX_DESTS], *prefix;
+	struct storage_config cfg;
+	struct storage *st;
+	struct lister l;
+	struct bk_err lerr;
+	char *root, *msg;
+	size_t i, n, listed = 0;
+
+	memset(cat, 0, sizeof(*cat));
+	root = config_source_path(admin, "SOURCE_FILES", user_name);
+	catalog_storage_config(admin, user, user_name, root, &cfg);
+	prefix = settings_get(user, "BACKUP_PRUNING_PREFIX");
+	n = storage_enabled(user, names, MAX_DESTS);
+	for (i = 0; i < n; i++) {
+		if (storage_open(&st, names[i], &cfg, &lerr) == -1)
+			goto failed;
+		l = (struct lister){ cat, effective_template(admin, user),
+		    prefix != NULL && *prefix != '\0' ? prefix : NULL,
+		    names[i], storage_location(st) };
+		if (storage_list(st, add_entry, &l, &lerr) != 0) {
+			storage_close(st);
+			goto failed;
+		}
+		storage_close(st);
+		listed++;
+		continue;
+failed:
+		xasprintf(&msg, "%s: %s", names[i], lerr.msg);
+		cat->errors = xreallocarray(cat->errors, cat->nerrors + 1,
+		    sizeof(*cat->errors));
+		cat->errors[cat->nerrors++] = msg;
+		if (cat->nerrors == 1)
+			*err = lerr;
+	}
+	free(root);
+	if (n == 0)
+		return bk_err_set(err, BK_ECONFIG, "no destination is set");
+	if (listed == 0)
+		return -1;
+	if (cat->n > 1)
+		qsort(cat->v, cat->n, sizeof(*cat->v), newest_first);
+	return 0;
+}
+
+void
+catalog_free(struct catalog *cat)
+{
+	size_t i;
+
+	for (i = 0; i < cat->n; i++) {
+		free(cat->v[i].name);
+		free(cat->v[i].destination);
+		free(cat->v[i].location);
+	}
+	for (i = 0; i < cat->nerrors; i++)
+		free(cat->errors[i]);
+	free(cat->v);
+	free(cat->errors);
+	memset(cat, 0, sizeof(*cat));
+}
+
+int
+catalog_open(const struct settings *admin, const struct settings *user,
+    const char *user_name, const struct catalog *cat, const char *name,
+    struct storage **out, const struct catalog_entry **entry,
+    struct bk_err *err)
+{
+	struct storage_config cfg;
+	char *root;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < cat->n; i++)
+		if (strcmp(cat->v[i].name, name) == 0)
+			break;
+	if (i == cat->n)
+		return bk_err_set(err, BK_ENOENT, "no backup named %s at any "
+		    "destination of %s", name, user_name);
+	root = config_source_path(admin, "SOURCE_FILES", user_name);
+	catalog_storage_config(admin, user, user_name, root, &cfg);
+	rc = storage_open(out, cat->v[i].destination, &cfg, err);
+	free(root);
+	*entry = &cat->v[i];
+	return rc;
+}
