@@ -48,6 +48,11 @@ struct age_enc {
 };
 
 enum dec_state { D_HEADER, D_NONCE, D_PAYLOAD, D_DONE, D_FAILED };
+/* ASCII armor (strict PEM): what the next line must be. */
+enum armor_state { A_NONE, A_LEAD, A_BODY, A_TRAIL };
+
+#define ARMOR_BEGIN	"-----BEGIN AGE ENCRYPTED FILE-----"
+#define ARMOR_END	"-----END AGE ENCRYPTED FILE-----"
 
 struct age_dec {
 	const struct age_identities *ids;
@@ -57,6 +62,12 @@ struct age_dec {
 	struct stream	 s;
 	struct buf	 hdr;
 	size_t		 scanned;	/* header bytes already looked at */
+	bool		 sniffed;
+	enum armor_state armor;
+	bool		 armor_last;	/* a short or padded line was seen */
+	size_t		 alines;
+	char		 aline[80];
+	size_t		 alen;
 	unsigned char	 nonce[NONCE];
 	size_t		 nlen;
 	size_t		 clen;
@@ -570,8 +581,8 @@ dec_payload(struct age_dec *d, const unsigned char *p, size_t len,
 	return 0;
 }
 
-int
-age_dec_write(struct age_dec *d, const void *data, size_t len,
+static int
+binary_write(struct age_dec *d, const void *data, size_t len,
     struct bk_err *err)
 {
 	const unsigned char *p = data;
@@ -592,8 +603,7 @@ age_dec_write(struct age_dec *d, const void *data, size_t len,
 		check = d->hdr.len < sizeof(AGE_V1) - 1 ? d->hdr.len :
 		    sizeof(AGE_V1) - 1;
 		if (memcmp(d->hdr.data, AGE_V1, check) != 0) {
-			bk_err_set(err, BK_ECORRUPT, "age: not an age v1 file "
-			    "(armored files are not supported)");
+			bk_err_set(err, BK_ECORRUPT, "age: not an age v1 file");
 			goto fail;
 		}
 		if ((hlen = header_end(d)) == 0)
@@ -615,9 +625,117 @@ fail:
 	return -1;
 }
 
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* One armor line (without its LF, and without a CR before it). */
+static int
+armor_line(struct age_dec *d, const char *l, size_t n, struct bk_err *err)
+{
+	unsigned char bin[48];
+	size_t i, blen;
+
+	if (d->armor == A_LEAD) {
+		if (n != sizeof(ARMOR_BEGIN) - 1 || memcmp(l, ARMOR_BEGIN, n))
+			return -1;
+		d->armor = A_BODY;
+		return 0;
+	}
+	if (d->armor == A_TRAIL)
+		return -1;
+	if (n == sizeof(ARMOR_END) - 1 && memcmp(l, ARMOR_END, n) == 0) {
+		if (d->alines == 0)
+			return -1;
+		d->armor = A_TRAIL;
+		return 0;
+	}
+	/* 64-column lines, then one shorter or padded final line. */
+	if (d->armor_last || n == 0 || n > 64 || n % 4 != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!is_b64(l[i]) && l[i] != '=')
+			return -1;
+	if (n < 64 || l[n - 1] == '=')
+		d->armor_last = true;
+	if (sodium_base642bin(bin, sizeof(bin), l, n, NULL, &blen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	d->alines++;
+	return binary_write(d, bin, blen, err) != 0 ? -2 : 0;
+}
+
+static int
+armor_write(struct age_dec *d, const char *p, size_t len, struct bk_err *err)
+{
+	size_t n;
+	int rc;
+
+	for (; len > 0; p++, len--) {
+		if (d->alen == 0 && (d->armor == A_LEAD || d->armor == A_TRAIL) &&
+		    is_space(*p))
+			continue;	/* whitespace around the block */
+		if (*p != '\n') {
+			if (d->alen == sizeof(d->aline))
+				goto bad;
+			d->aline[d->alen++] = *p;
+			continue;
+		}
+		n = d->alen;
+		if (n > 0 && d->aline[n - 1] == '\r')
+			n--;
+		d->alen = 0;
+		if ((rc = armor_line(d, d->aline, n, err)) == -2)
+			return -1;
+		if (rc != 0)
+			goto bad;
+	}
+	return 0;
+bad:
+	return bk_err_set(err, BK_ECORRUPT, "age: malformed ASCII armor");
+}
+
+int
+age_dec_write(struct age_dec *d, const void *data, size_t len,
+    struct bk_err *err)
+{
+	int rc;
+
+	if (d->state == D_FAILED || d->state == D_DONE)
+		return bk_err_set(err, BK_ECORRUPT, "age: decoder stopped");
+	if (!d->sniffed && len > 0) {
+		/* Binary files start with the version line at byte 0. */
+		d->sniffed = true;
+		if (*(const char *)data == '-' || is_space(*(const char *)data))
+			d->armor = A_LEAD;
+	}
+	rc = d->armor != A_NONE ? armor_write(d, data, len, err) :
+	    binary_write(d, data, len, err);
+	if (rc != 0)
+		d->state = D_FAILED;
+	return rc;
+}
+
 int
 age_dec_finish(struct age_dec *d, struct bk_err *err)
 {
+	if (d->armor != A_NONE && d->state != D_FAILED) {
+		/* The END line may lack its line feed. */
+		if (d->armor == A_BODY && d->alen > 0 &&
+		    armor_line(d, d->aline, d->alen, err) != 0) {
+			d->state = D_FAILED;
+			return bk_err_set(err, BK_ECORRUPT, "age: malformed "
+			    "ASCII armor");
+		}
+		d->alen = 0;
+		if (d->armor != A_TRAIL) {
+			d->state = D_FAILED;
+			return bk_err_set(err, BK_ECORRUPT, "age: ASCII armor "
+			    "without its END line (truncated file)");
+		}
+	}
 	switch (d->state) {
 	case D_HEADER:
 		bk_err_set(err, BK_ECORRUPT, d->hdr.len == 0 ? "age: empty "

@@ -6,7 +6,8 @@
  * "ssh-rsa ..." authorized_keys lines, or one passphrase (scrypt, which
  * must then be the only recipient).  Identities (decryption):
  * AGE-SECRET-KEY-1... lines, unencrypted OpenSSH ed25519 and RSA private
- * keys (and PEM RSA keys), passphrases.
+ * keys (and PEM RSA keys), passphrases.  The decoder also reads the
+ * strict ASCII armor (age -a); the encoder writes binary only.
  *
  * Both directions are push APIs: the caller writes bytes in pieces of any
  * size and the output callback receives the result in pieces; memory is one

@@ -89,6 +89,10 @@ age -r "$RCPT" -o "$T/r.age" "$T/plain.tgz"
 backupctl decrypt --identity "$T/k/id" "$T/r.age" "$T/r.out" &&
     cmp -s "$T/r.out" "$T/plain.tgz"
 ok $? "backupctl decrypt opens age -r output (X25519)"
+age -a -r "$RCPT" -o "$T/a.age" "$T/plain.tgz"
+backupctl decrypt --identity "$T/k/id" "$T/a.age" "$T/a.out" &&
+    cmp -s "$T/a.out" "$T/plain.tgz"
+ok $? "backupctl decrypt opens ASCII-armored age -a output"
 for k in ed rsa; do
 	age -R "$T/k/$k.pub" -o "$T/$k.age" "$T/plain.tgz"
 	backupctl decrypt --identity "$T/k/$k" <"$T/$k.age" >"$T/$k.out" &&
