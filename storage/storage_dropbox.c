@@ -204,13 +204,19 @@ append(struct dbx_up *u, CURL *h, const struct piece *p, bool close,
 		req.len = p->len - (size_t)(off - p->off);
 		rc = dbx_call(&u->s->api, h, &req, err);
 		json_decref(req.arg);
+		if (rc == -1 && close && req.retries > 0 && req.status == 409 &&
+		    dbx_is(req.error, "closed")) {
+			/* The closing append landed; finish checks the size. */
+			bk_err_clear(err);
+			rc = 0;
+		}
 		if (rc == 0 || req.status != 409 ||
 		    !dbx_is(req.error, "incorrect_offset"))
 			break;
 		have = (uint64_t)json_integer_value(json_object_get(
 		    req.error, "correct_offset"));
 		dbx_req_done(&req);
-		if (have == p->off + p->len && !close)
+		if (have == p->off + p->len)
 			return 0;	/* it landed; the answer got lost */
 		if (have <= off || have >= p->off + p->len)
 			return bk_err_set(err, BK_EPROTO, "dropbox: %s: upload "
@@ -467,6 +473,24 @@ finish_err(struct dbx_up *u, struct dbx_req *req, struct bk_err *err)
 	return -1;
 }
 
+/* get_metadata of the upload's path into req->result. */
+static int
+stat_file(struct dbx_up *u, struct dbx_req *req, struct bk_err *err)
+{
+	struct dbx_req r = { .host = DBX_API, .rpc = true,
+	    .route = "files/get_metadata" };
+	int rc;
+
+	r.arg = json_pack("{s:s}", "path", u->path);
+	rc = dbx_call(&u->s->api, u->s->h, &r, err);
+	json_decref(r.arg);
+	*req = r;
+	if (rc == 0 && !json_is_integer(json_object_get(r.result, "size")))
+		rc = bk_err_set(err, BK_EPROTO, "dropbox:%s: not a file after "
+		    "finish", u->path);
+	return rc;
+}
+
 static int
 dropbox_commit(struct storage_upload *up, struct bk_err *err)
 {
@@ -511,6 +535,13 @@ dropbox_commit(struct storage_upload *up, struct bk_err *err)
 	    "client_modified", when);
 	rc = dbx_call(&u->s->api, u->s->h, &req, err);
 	json_decref(req.arg);
+	if (rc == -1 && req.retries > 0 && req.status == 409 &&
+	    dbx_is(req.error, "lookup_failed")) {
+		/* A retried finish whose first answer got lost: the session
+		 * is gone because the file was committed.  Look. */
+		dbx_req_done(&req);
+		rc = stat_file(u, &req, err);
+	}
 	if (rc == -1) {
 		finish_err(u, &req, err);
 		goto out;

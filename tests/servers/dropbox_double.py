@@ -354,10 +354,11 @@ def r_start(h, route, body):
     return 200, {"session_id": sid}, None, None
 
 
-def session_of(st, cursor):
+def session_of(st, cursor, *outer):
+    """outer: ("lookup_failed",) for finish, whose errors nest the lookup's."""
     s = st.sessions.get((cursor or {}).get("session_id"))
     if s is None:
-        raise err409("not_found")
+        raise err409(*outer, "not_found")
     return s
 
 
@@ -410,7 +411,7 @@ def r_finish(h, route, body):
     path = check_path(commit.get("path"))
     mode = tag(commit.get("mode", "add"))
     with st.lock:
-        s = session_of(st, cur)
+        s = session_of(st, cur, "lookup_failed")
         if s["type"] == "concurrent":
             if body:
                 raise err409("concurrent_session_data_not_allowed")

@@ -120,6 +120,31 @@ check("finish onto an existing name in add mode: path/conflict/file",
           lambda e: e.is_path() and e.get_path().is_conflict()))
 
 
+check("finish of an unknown session: lookup_failed/not_found",
+      lambda: expect_api_error(
+          lambda: dbx.files_upload_session_finish(
+              b"", F.UploadSessionCursor("pid_upload_session:nope", 0),
+              F.CommitInfo("/Backups/x.bin")),
+          lambda e: e.is_lookup_failed() and e.get_lookup_failed().is_not_found()))
+
+
+def full():
+    control({"quota": 10})
+    try:
+        return expect_api_error(
+            lambda: dbx.files_upload_session_finish(
+                b"x" * 11, F.UploadSessionCursor(dbx.files_upload_session_start(b"").session_id, 0),
+                F.CommitInfo("/Backups/full.bin")),
+            lambda e: e.is_path() and e.get_path().is_insufficient_space())
+    finally:
+        control({"quota": None})
+
+
+check("a full Dropbox: path/insufficient_space", full)
+check("get_metadata answers FileMetadata",
+      lambda: isinstance(dbx.files_get_metadata("/Backups/conc.bin"), F.FileMetadata))
+
+
 def unicode_name():
     name = "/Backups/S\u00e9curit\u00e9 \u2713.bin"
     m = dbx.files_upload_session_finish(

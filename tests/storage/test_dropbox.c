@@ -683,6 +683,10 @@ main(int argc, char **argv)
 	faults("1", "{\"faults\": [{\"route\": \"files/upload_session/"
 	    "append_v2\", \"kind\": \"expire\", \"skip\": 1}]}",
 	    "401 expired_access_token");
+	faults("2", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "append_v2\", \"kind\": \"lost\", \"skip\": 3}, {\"route\": "
+	    "\"files/upload_session/finish\", \"kind\": \"lost\"}]}",
+	    "lost answers to the closing append and to finish");
 	tokens();
 	folders();
 	errors();
