@@ -79,7 +79,7 @@ replace_all(char *buf, size_t size, const char *needle, const char *with)
 static void
 redact_userinfo(char *buf, size_t size)
 {
-	char *p = buf, *start, *colon, *at, *end;
+	char *p = buf, *start, *colon, *at, *end, *more;
 
 	while ((p = strstr(p, "://")) != NULL) {
 		start = p + 3;
@@ -90,8 +90,9 @@ redact_userinfo(char *buf, size_t size)
 			continue;
 		}
 		/* The last '@' of the authority ends the userinfo. */
-		while ((end = memchr(at + 1, '@', (size_t)(end - at - 1))) != NULL)
-			at = end;
+		while ((more = memchr(at + 1, '@', (size_t)(end - at - 1))) !=
+		    NULL)
+			at = more;
 		colon = memchr(start, ':', (size_t)(at - start));
 		if (colon == NULL || colon + 1 == at ||
 		    strncmp(colon + 1, REDACTED, strlen(REDACTED)) == 0) {
