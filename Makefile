@@ -54,13 +54,20 @@ TESTLIBOBJ := $(TESTLIB:%.c=$(OBJDIR)/%.o)
 .PHONY: all sanitize deps test test-only run bench bench-scale fuzz clean \
 	install check-flavor reference
 
-all: check-flavor $(PROGS) $(TESTBIN) $(OBJDIR)/lib/faultfs.so
+all: check-flavor $(PROGS) $(PROGS:bin/%=$(OBJDIR)/bin/%) $(TESTBIN) \
+	$(OBJDIR)/lib/faultfs.so
 
-# Relink bin/ when the flavor changes (sanitized vs optimized objects).
+# Programs are linked per flavor into build/<flavor>/bin (the tests use
+# those, so a sanitized and an optimized build never trip over each other)
+# and copied to bin/ (what make run, make install and users get).
 check-flavor:
 	@mkdir -p build bin
 	@[ "$$(cat build/flavor 2>/dev/null)" = "$(FLAVOR)" ] || \
 	    { echo $(FLAVOR) > build/flavor; rm -f $(PROGS); }
+
+bin/%: $(OBJDIR)/bin/%
+	@mkdir -p bin
+	cp -f $< $@.tmp && mv -f $@.tmp $@
 
 sanitize:
 	$(MAKE) SAN=1 all
@@ -77,15 +84,20 @@ $(LIBA): $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-bin/backupctl: $(OBJDIR)/cli/backupctl_main.o $(LIBA)
+$(OBJDIR)/bin/backupctl: $(OBJDIR)/cli/backupctl_main.o $(LIBA)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-bin/backup: $(OBJDIR)/cli/backup_main.o $(LIBA)
+$(OBJDIR)/bin/backup: $(OBJDIR)/cli/backup_main.o $(LIBA)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-bin/backup-worker: $(OBJDIR)/worker/worker_main.o $(LIBA)
+$(OBJDIR)/bin/backup-worker: $(OBJDIR)/worker/worker_main.o $(LIBA)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-bin/backup-scheduler: $(OBJDIR)/scheduler/scheduler_main.o $(LIBA)
+$(OBJDIR)/bin/backup-scheduler: $(OBJDIR)/scheduler/scheduler_main.o $(LIBA)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
-bin/backup-notifier: $(OBJDIR)/notifier/notifier_main.o $(LIBA)
+$(OBJDIR)/bin/backup-notifier: $(OBJDIR)/notifier/notifier_main.o $(LIBA)
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(OBJDIR)/tests/%: tests/%.c $(TESTLIBOBJ) $(LIBA)

@@ -9,9 +9,11 @@
 set -u
 cd "$(dirname "$0")/.."
 bindir=${1:-build/opt/tests}
+case $bindir in /*) ;; *) bindir="$(pwd)/$bindir" ;; esac
 export PB_ROOT="$(pwd)"
-export PB_BIN="$PB_ROOT/bin"
-export PB_FAULTFS="$PB_ROOT/$(dirname "$bindir")/lib/faultfs.so"
+# The programs of the flavor under test (build/<flavor>/bin).
+export PB_BIN="$(dirname "$bindir")/bin"
+export PB_FAULTFS="$(dirname "$bindir")/lib/faultfs.so"
 TEST_LOGDIR=${TEST_LOGDIR:-$(mktemp -d /tmp/pb-test-logs.XXXXXX)}
 export TEST_LOGDIR
 # One sanitizer setup for everything that runs under the tests.
