@@ -159,6 +159,12 @@ http_curl_err(struct bk_err *err, CURLcode rc, const char *what)
 	}
 }
 
+bool
+http_status_transient(long status)
+{
+	return status >= 500 || status == 408 || status == 429;
+}
+
 long
 http_retry_after(const char *v)
 {

@@ -40,6 +40,9 @@ void	 http_easy_free(CURL *);
  * BK_ECONFIG.  Returns -1. */
 int	 http_curl_err(struct bk_err *, CURLcode, const char *what);
 
+/* A 5xx, 408 or 429 answer: the same request may succeed later. */
+bool	 http_status_transient(long status);
+
 /* Retry-After header value (seconds or HTTP date) -> seconds, or -1. */
 long	 http_retry_after(const char *value);
 

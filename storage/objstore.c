@@ -217,12 +217,6 @@ objstore_perform(CURL *h, const struct obj_call *c, struct obj_resp *r,
 	return 0;
 }
 
-bool
-objstore_status_transient(long status)
-{
-	return status >= 500 || status == 408 || status == 429;
-}
-
 void
 objstore_backoff(int attempt, long retry_after)
 {
@@ -236,6 +230,33 @@ objstore_backoff(int attempt, long retry_after)
 	ts.tv_nsec = (ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 		;
+}
+
+bool
+objstore_retry_wait(const struct bk_err *err, int attempt, int max,
+    long retry_after)
+{
+	if (err == NULL || !err->retryable || attempt + 1 >= max)
+		return false;
+	objstore_backoff(attempt, retry_after);
+	return true;
+}
+
+char *
+objstore_prefix(const char *v)
+{
+	size_t n;
+	char *p;
+
+	while (v != NULL && *v == '/')
+		v++;
+	n = v != NULL ? strlen(v) : 0;
+	while (n > 0 && v[n - 1] == '/')
+		n--;
+	if (n == 0)
+		return xstrdup("");
+	xasprintf(&p, "%.*s/", (int)n, v);
+	return p;
 }
 
 size_t
@@ -360,11 +381,11 @@ worker_main(void *arg)
 			memset(&err, 0, sizeof(err));
 			rc = p->part(p->ctx, wa->id, s->n, s->data, s->len,
 			    &err);
-			if (rc == 0 || !err.retryable ||
-			    attempt + 1 >= OBJ_ATTEMPTS ||
-			    __atomic_load_n(&p->failed, __ATOMIC_RELAXED))
+			if (rc == 0 ||
+			    __atomic_load_n(&p->failed, __ATOMIC_RELAXED) ||
+			    !objstore_retry_wait(&err, attempt, OBJ_ATTEMPTS,
+			    -1))
 				break;
-			objstore_backoff(attempt, -1);
 		}
 		pthread_mutex_lock(&p->mu);
 		if (rc == -1 && !p->failed) {

@@ -1,8 +1,8 @@
 /*
  * objstore.h - what the S3 and Azure backends share: one HTTP exchange
- * with a memory body (objstore_perform), the transient-error rule and
- * backoff, and a pool that uploads parts of a stream in parallel with
- * bounded memory (objstore_pool).
+ * with a memory body (objstore_perform), backoff and the retry rule, the
+ * folder prefix, and a pool that uploads parts of a stream in parallel
+ * with bounded memory (objstore_pool).
  *
  * Threads: a pool runs its own worker threads; the part callback is
  * called from them, one call per worker at a time.
@@ -47,10 +47,16 @@ void	objstore_resp_free(struct obj_resp *);
  * failure or sink refusal, err set (retryable for resets/timeouts). */
 int	objstore_perform(CURL *, const struct obj_call *, struct obj_resp *,
 	    const char *what, struct bk_err *);
-/* A 5xx/408/429 status is worth another attempt. */
-bool	objstore_status_transient(long status);
 /* Sleep before attempt n (1-based retry count), honouring Retry-After. */
 void	objstore_backoff(int attempt, long retry_after);
+/* After failed attempt number attempt (0-based) of max: false when err is
+ * NULL, not retryable or the last attempt; else back off and say true. */
+bool	objstore_retry_wait(const struct bk_err *, int attempt, int max,
+	    long retry_after);
+/* A folder setting (AWS_S3_PATH, AZURE_STORAGE_PATH; may be NULL) as a
+ * key prefix: "" or "dir/sub/", without leading or doubled slashes at
+ * the ends. */
+char	*objstore_prefix(const char *setting);
 
 /* Size of part n (1-based) when the stream length is unknown: base, and
  * doubled every max_parts/5 parts, capped at cap, so max_parts parts hold

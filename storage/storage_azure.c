@@ -225,16 +225,7 @@ az_open_settings(struct storage *st, const struct storage_config *cfg,
 		    "blob.core.windows.net/", a->account);
 	if (split_endpoint(a, endpoint, err) == -1)
 		goto out;
-	v = settings_get(u, "AZURE_STORAGE_PATH");
-	while (v != NULL && *v == '/')
-		v++;
-	n = v != NULL ? strlen(v) : 0;
-	while (n > 0 && v[n - 1] == '/')
-		n--;
-	if (n > 0)
-		xasprintf(&a->prefix, "%.*s/", (int)n, v);
-	else
-		a->prefix = xstrdup("");
+	a->prefix = objstore_prefix(settings_get(u, "AZURE_STORAGE_PATH"));
 	v = settings_get(u, "AZURE_STORAGE_ACCESS_TIER");
 	if (v != NULL && *v != '\0')
 		a->tier = xstrdup(v);
@@ -356,7 +347,7 @@ az_fail(struct az *a, const struct obj_resp *r, const char *what,
 		bk_err_set(err, BK_EFAIL, "%s: HTTP %ld%s%s", what, r->status,
 		    *code ? " " : "", code);
 	if (err != NULL)
-		err->retryable = objstore_status_transient(r->status);
+		err->retryable = http_status_transient(r->status);
 	xml_free(x);
 	return -1;
 }
@@ -467,10 +458,9 @@ az_call(struct az *a, CURL *h, const struct az_req *q, struct obj_resp *r,
 	for (attempt = 0;; attempt++) {
 		if (az_once(a, h, q, r, what, err) == 0)
 			return 0;
-		if (err == NULL || !err->retryable || q->sink != NULL ||
-		    attempt + 1 >= max)
+		if (q->sink != NULL ||
+		    !objstore_retry_wait(err, attempt, max, r->retry_after))
 			return -1;
-		objstore_backoff(attempt, r->retry_after);
 	}
 }
 
@@ -689,42 +679,40 @@ az_list(struct storage *st, storage_list_fn *fn, void *arg,
 	return rc;
 }
 
+/* One request on the blob of a backup name (q->blob is set here). */
 static int
-az_remove(struct storage *st, const char *name, struct bk_err *err)
+az_name_call(struct az *a, const char *name, struct az_req *q,
+    struct bk_err *err)
 {
-	struct az *a = st->priv;
-	struct az_req q = { .method = "DELETE" };
 	struct obj_resp r;
 	char *blob;
 	int rc;
 
 	xasprintf(&blob, "%s%s", a->prefix, name);
-	q.blob = blob;
+	q->blob = blob;
 	objstore_resp_init(&r);
-	rc = az_call(a, a->h, &q, &r, err);
+	rc = az_call(a, a->h, q, &r, err);
 	objstore_resp_free(&r);
 	free(blob);
 	return rc;
 }
 
 static int
+az_remove(struct storage *st, const char *name, struct bk_err *err)
+{
+	struct az_req q = { .method = "DELETE" };
+
+	return az_name_call(st->priv, name, &q, err);
+}
+
+static int
 az_download(struct storage *st, const char *name, storage_sink_fn *sink,
     void *arg, struct bk_err *err)
 {
-	struct az *a = st->priv;
 	struct az_req q = { .method = "GET", .sink = sink, .sink_arg = arg,
 	    .attempts = 1 };
-	struct obj_resp r;
-	char *blob;
-	int rc;
 
-	xasprintf(&blob, "%s%s", a->prefix, name);
-	q.blob = blob;
-	objstore_resp_init(&r);
-	rc = az_call(a, a->h, &q, &r, err);
-	objstore_resp_free(&r);
-	free(blob);
-	return rc;
+	return az_name_call(st->priv, name, &q, err);
 }
 
 /* storage.c frees only priv when open fails: free what it points to. */

@@ -11,9 +11,11 @@
  * left.  Custom endpoints are addressed path-style (/bucket/key), AWS
  * itself virtual-host style unless the bucket name has a dot.
  *
+ * Credentials (static keys or an instance profile) come from s3_creds.c.
+ *
  * Threads: the caller's thread plus the pool's workers during an upload;
  * the instance-profile credentials are the only shared mutable state and
- * sit under cred_mu.
+ * sit under their own mutex (s3_creds.c).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -21,13 +23,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "err.h"
 #include "http.h"
 #include "objstore.h"
 #include "path.h"
-#include "secret.h"
+#include "s3_creds.h"
 #include "settings.h"
 #include "sigv4.h"
 #include "storage_int.h"
@@ -52,10 +52,7 @@ struct s3 {
 	char		*ca_pem;
 	struct http_tls	 tls;
 	CURL		*h;
-	pthread_mutex_t	 cred_mu;
-	char		*ak, *sk, *token;
-	char		*iam_url;
-	time_t		 expires;
+	struct s3_creds	 creds;
 };
 
 struct s3_upload {
@@ -125,31 +122,15 @@ read_ca(struct s3 *s, const struct storage_config *cfg, const char *v,
 	return 0;
 }
 
+/* AWS_ENDPOINT and its TLS settings -> host, scheme, region, style. */
 static int
-s3_open_settings(struct storage *st, const struct storage_config *cfg,
+s3_endpoint(struct s3 *s, const struct storage_config *cfg,
     struct bk_err *err)
 {
-	struct s3 *s = st->priv;
 	const struct settings *u = cfg->user;
-	const char *v, *ak, *sk, *proto;
-	size_t plen;
+	const char *v, *proto;
+	char *hostonly, *c;
 
-	pthread_mutex_init(&s->cred_mu, NULL);
-	s->admin = cfg->admin;
-	v = settings_get(u, "AWS_S3_BUCKET_NAME");
-	if (v == NULL || *v == '\0')
-		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME: not set");
-	s->bucket = xstrdup(v);
-	v = settings_get(u, "AWS_S3_PATH");
-	while (v != NULL && *v == '/')
-		v++;
-	plen = v != NULL ? strlen(v) : 0;
-	while (plen > 0 && v[plen - 1] == '/')
-		plen--;
-	if (plen > 0)
-		xasprintf(&s->prefix, "%.*s/", (int)plen, v);
-	else
-		s->prefix = xstrdup("");
 	v = settings_get(u, "AWS_ENDPOINT");
 	if (v == NULL || *v == '\0')
 		v = "s3.amazonaws.com";
@@ -170,23 +151,41 @@ s3_open_settings(struct storage *st, const struct storage_config *cfg,
 	    read_ca(s, cfg, v, err) == -1)
 		return -1;
 	s->tls.ca_pem = s->ca_pem;
-	{
-		char *hostonly = xstrdup(s->host), *c = strrchr(hostonly, ':');
-
-		if (c != NULL && strchr(hostonly, ']') == NULL)
-			*c = '\0';
-		s->region = region_of(hostonly);
-		/* AWS itself: virtual-host style; others: path style. */
-		if (strstr(hostonly, "amazonaws.com") != NULL &&
-		    strchr(s->bucket, '.') == NULL) {
-			xasprintf(&s->req_host, "%s.%s", s->bucket, s->host);
-			s->path_base = xstrdup("");
-		} else {
-			s->req_host = xstrdup(s->host);
-			xasprintf(&s->path_base, "/%s", s->bucket);
-		}
-		free(hostonly);
+	hostonly = xstrdup(s->host);
+	if ((c = strrchr(hostonly, ':')) != NULL &&
+	    strchr(hostonly, ']') == NULL)
+		*c = '\0';
+	s->region = region_of(hostonly);
+	/* AWS itself: virtual-host style; others: path style. */
+	if (strstr(hostonly, "amazonaws.com") != NULL &&
+	    strchr(s->bucket, '.') == NULL) {
+		xasprintf(&s->req_host, "%s.%s", s->bucket, s->host);
+		s->path_base = xstrdup("");
+	} else {
+		s->req_host = xstrdup(s->host);
+		xasprintf(&s->path_base, "/%s", s->bucket);
 	}
+	free(hostonly);
+	return 0;
+}
+
+static int
+s3_open_settings(struct storage *st, const struct storage_config *cfg,
+    struct bk_err *err)
+{
+	struct s3 *s = st->priv;
+	const struct settings *u = cfg->user;
+	const char *v;
+
+	s3_creds_init(&s->creds, cfg->admin);
+	s->admin = cfg->admin;
+	v = settings_get(u, "AWS_S3_BUCKET_NAME");
+	if (v == NULL || *v == '\0')
+		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME: not set");
+	s->bucket = xstrdup(v);
+	s->prefix = objstore_prefix(settings_get(u, "AWS_S3_PATH"));
+	if (s3_endpoint(s, cfg, err) == -1)
+		return -1;
 	v = settings_get(u, "AWS_STORAGE_CLASS");
 	if (v != NULL && *v != '\0')
 		s->storage_class = xstrdup(v);
@@ -195,25 +194,8 @@ s3_open_settings(struct storage *st, const struct storage_config *cfg,
 		s->part_size = (size_t)16 << 20;
 	if (getenv("PB_TEST_S3_PART_BYTES") != NULL)	/* tests only */
 		s->part_size = (size_t)atol(getenv("PB_TEST_S3_PART_BYTES"));
-	ak = settings_get(u, "AWS_ACCESS_KEY_ID");
-	sk = settings_get(u, "AWS_SECRET_ACCESS_KEY");
-	v = settings_get(u, "AWS_IAM_ROLE_ENDPOINT");
-	if (ak != NULL && *ak != '\0' && sk != NULL && *sk != '\0') {
-		s->ak = xstrdup(ak);
-		s->sk = xstrdup(sk);
-		secret_register(sk);
-	} else if (v != NULL && *v != '\0') {
-		s->iam_url = xstrdup(v);
-	} else if ((ak != NULL && *ak != '\0') || (sk != NULL && *sk != '\0'))
-		return bk_err_set(err, BK_ECONFIG, "%s: not set, but %s is: "
-		    "give both", ak != NULL && *ak != '\0' ?
-		    "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID",
-		    ak != NULL && *ak != '\0' ? "AWS_ACCESS_KEY_ID" :
-		    "AWS_SECRET_ACCESS_KEY");
-	else
-		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME is set "
-		    "but no credentials are: set AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY, or AWS_IAM_ROLE_ENDPOINT");
+	if (s3_creds_load(&s->creds, u, err) == -1)
+		return -1;
 	if ((s->h = http_easy(s->admin, &s->tls, err)) == NULL)
 		return -1;
 	storage_set_location(st, "s3://%s/%s", s->bucket, s->prefix);
@@ -235,135 +217,7 @@ s3_close(struct storage *st)
 	free(s->region);
 	free(s->storage_class);
 	free(s->ca_pem);
-	free(s->ak);
-	if (s->sk != NULL)
-		xfree_secret(s->sk);
-	if (s->token != NULL)
-		xfree_secret(s->token);
-	free(s->iam_url);
-	pthread_mutex_destroy(&s->cred_mu);
-}
-
-/* GET url into out (instance metadata), with an optional header. */
-static int
-iam_get(struct s3 *s, const char *method, const char *url,
-    const char *hdr, struct buf *out, long *status, struct bk_err *err)
-{
-	struct obj_call c = { .method = method, .url = url };
-	struct obj_resp r;
-	CURL *h;
-	int rc;
-
-	if ((h = http_easy(s->admin, NULL, err)) == NULL)
-		return -1;
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
-	c.headers = hdr != NULL ? curl_slist_append(NULL, hdr) : NULL;
-	objstore_resp_init(&r);
-	rc = objstore_perform(h, &c, &r, "AWS_IAM_ROLE_ENDPOINT", err);
-	curl_slist_free_all(c.headers);
-	http_easy_free(h);
-	*status = r.status;
-	buf_reset(out);
-	if (rc == 0)
-		buf_append(out, r.body.data != NULL ? r.body.data : "",
-		    r.body.len);
-	objstore_resp_free(&r);
-	return rc;
-}
-
-/* Instance-profile credentials (IMDS, v2 token when offered). */
-static int
-iam_fetch(struct s3 *s, struct bk_err *err)
-{
-	char *url = NULL, *tokhdr = NULL, *role;
-	const char *base = s->iam_url;
-	struct buf b;
-	long st = 0;
-	json_t *j = NULL;
-	struct tm tm;
-	int rc = -1;
-
-	buf_init(&b, 1 << 20);
-	xasprintf(&url, "%s/latest/api/token", base);
-	if (iam_get(s, "PUT", url, "X-aws-ec2-metadata-token-ttl-seconds: "
-	    "21600", &b, &st, NULL) == 0 && st == 200 && b.len > 0 &&
-	    b.len < 4096) {
-		xasprintf(&tokhdr, "X-aws-ec2-metadata-token: %s", b.data);
-		secret_register(b.data);
-	}
-	free(url);
-	xasprintf(&url, "%s/latest/meta-data/iam/security-credentials/",
-	    base);
-	if (iam_get(s, "GET", url, tokhdr, &b, &st, err) == -1)
-		goto out;
-	if (st != 200 || b.len == 0) {
-		bk_err_set(err, BK_EAUTH, "AWS_IAM_ROLE_ENDPOINT: %s: HTTP %ld, "
-		    "no instance role", base, st);
-		goto out;
-	}
-	role = xstrndup(b.data, strcspn(b.data, "\r\n"));
-	free(url);
-	xasprintf(&url, "%s/latest/meta-data/iam/security-credentials/%s",
-	    base, role);
-	free(role);
-	if (iam_get(s, "GET", url, tokhdr, &b, &st, err) == -1)
-		goto out;
-	if (st != 200 || (j = json_loadb(b.data, b.len, 0, NULL)) == NULL ||
-	    !json_is_string(json_object_get(j, "AccessKeyId")) ||
-	    !json_is_string(json_object_get(j, "SecretAccessKey"))) {
-		bk_err_set(err, BK_EAUTH, "AWS_IAM_ROLE_ENDPOINT: %s: HTTP %ld, "
-		    "no usable credentials", base, st);
-		goto out;
-	}
-	free(s->ak);
-	if (s->sk != NULL)
-		xfree_secret(s->sk);
-	if (s->token != NULL)
-		xfree_secret(s->token);
-	s->ak = xstrdup(json_string_value(json_object_get(j, "AccessKeyId")));
-	s->sk = xstrdup(json_string_value(json_object_get(j,
-	    "SecretAccessKey")));
-	s->token = json_is_string(json_object_get(j, "Token")) ?
-	    xstrdup(json_string_value(json_object_get(j, "Token"))) : NULL;
-	secret_register(s->sk);
-	if (s->token != NULL)
-		secret_register(s->token);
-	memset(&tm, 0, sizeof(tm));
-	s->expires = time(NULL) + 3600;
-	if (json_is_string(json_object_get(j, "Expiration")) &&
-	    strptime(json_string_value(json_object_get(j, "Expiration")),
-	    "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
-		s->expires = timegm(&tm);
-	rc = 0;
-out:
-	json_decref(j);
-	if (b.data != NULL)
-		explicit_bzero(b.data, b.len);
-	buf_free(&b);
-	free(url);
-	if (tokhdr != NULL)
-		xfree_secret(tokhdr);
-	return rc;
-}
-
-/* Copies of the current credentials, refreshed ahead of expiry. */
-static int
-s3_creds(struct s3 *s, char **ak, char **sk, char **token,
-    struct bk_err *err)
-{
-	int rc = 0;
-
-	pthread_mutex_lock(&s->cred_mu);
-	if (s->iam_url != NULL && (s->ak == NULL ||
-	    time(NULL) > s->expires - 300))
-		rc = iam_fetch(s, err);
-	if (rc == 0) {
-		*ak = xstrdup(s->ak);
-		*sk = xstrdup(s->sk);
-		*token = s->token != NULL ? xstrdup(s->token) : NULL;
-	}
-	pthread_mutex_unlock(&s->cred_mu);
-	return rc;
+	s3_creds_cleanup(&s->creds);
 }
 
 /* An error answer -> one line naming the host and the setting. */
@@ -400,7 +254,7 @@ s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
 		bk_err_set(err, BK_EFAIL, "%s: HTTP %ld%s%s%s%s", what,
 		    r->status, *code ? " " : "", code, *msg ? ": " : "", msg);
 	if (err != NULL)
-		err->retryable = objstore_status_transient(r->status);
+		err->retryable = http_status_transient(r->status);
 	xml_free(x);
 	return -1;
 }
@@ -433,7 +287,7 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	size_t n = 0, i;
 	int rc;
 
-	if (s3_creds(s, &ak, &sk, &tok, err) == -1)
+	if (s3_creds_get(&s->creds, &ak, &sk, &tok, err) == -1)
 		return -1;
 	buf_init(&path, 1 << 16);
 	buf_puts(&path, s->path_base);
@@ -511,10 +365,9 @@ s3_call(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	for (attempt = 0;; attempt++) {
 		if (s3_once(s, h, q, r, what, err) == 0)
 			return 0;
-		if (err == NULL || !err->retryable || q->sink != NULL ||
-		    attempt + 1 >= max)
+		if (q->sink != NULL ||
+		    !objstore_retry_wait(err, attempt, max, r->retry_after))
 			return -1;
-		objstore_backoff(attempt, r->retry_after);
 	}
 }
 
@@ -868,10 +721,10 @@ s3_download(struct storage *st, const char *name, storage_sink_fn *sink,
 	for (attempt = 0;; attempt++) {
 		rc = s3_call(s, s->h, &q, &r, err);
 		got += r.status / 100 == 2 ? r.received : 0;
-		if (rc == 0 || err == NULL || !err->retryable ||
-		    err->code == BK_ECANCELED || attempt + 1 >= OBJ_ATTEMPTS)
+		if (rc == 0 || (err != NULL && err->code == BK_ECANCELED) ||
+		    !objstore_retry_wait(err, attempt, OBJ_ATTEMPTS,
+		    r.retry_after))
 			break;
-		objstore_backoff(attempt, r.retry_after);
 		snprintf(range, sizeof(range), "bytes=%llu-",
 		    (unsigned long long)got);
 		q.range = got > 0 ? range : NULL;
