@@ -28,6 +28,7 @@
 #include "log.h"
 #include "names.h"
 #include "pipeline.h"
+#include "privsep.h"
 #include "prune.h"
 #include "restore.h"
 #include "settings.h"
@@ -47,6 +48,7 @@ struct job {
 	char			*files_root;
 	char			*tmpl;
 	struct exclude		*ex;
+	struct privsep		*ps;		/* reads path sources */
 	struct storage		*st[MAX_DESTS];
 	struct storage_upload	*up[MAX_DESTS];
 	struct bk_err		 errs[MAX_DESTS];
@@ -234,7 +236,7 @@ job_stream(struct job *j, struct bk_err *err)
 		goto fail;
 	tarw_set_tick(t, tick, j);
 	tarw_set_cancel(t, j->spec->cancel);
-	if (sources_archive(j->spec->admin, &j->us, j->spec->user, t, j->ex,
+	if (sources_archive(j->spec->admin, &j->us, j->spec->user, t, j->ps,
 	    err) == -1 || tarw_close(t, err) == -1)
 		goto fail;
 	report(j, PHASE_ARCHIVE, tarw_stats(t));
@@ -317,6 +319,7 @@ job_free(struct job *j)
 		storage_close(j->st[i]);
 	}
 	pipeline_free(j->p);
+	privsep_free(j->ps);
 	if (j->crypt_arg != NULL)
 		crypt_stage_free(j->crypt_arg);
 	free(j->tee.ups);
@@ -345,7 +348,9 @@ job_run(const struct job_spec *spec, struct job_result *res,
 	j.spec = &local;
 	clock_gettime(CLOCK_MONOTONIC, &j.t0);
 	report(&j, PHASE_PREPARE, NULL);
-	if (job_prepare(&j, err) == -1 || job_open_dests(&j, err) == -1)
+	/* The source reader forks while the job has no thread yet. */
+	if (job_prepare(&j, err) == -1 || (j.ps = privsep_start(spec->admin,
+	    spec->user, j.ex, err)) == NULL || job_open_dests(&j, err) == -1)
 		goto out;
 	rc = job_stream(&j, err);
 	job_commit(&j, rc == 0);

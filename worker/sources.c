@@ -22,6 +22,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "privsep.h"
 #include "settings.h"
 #include "sources.h"
 #include "tarw.h"
@@ -78,27 +79,6 @@ sources_selected(const struct settings *user, unsigned int *mask,
 	return rc;
 }
 
-/* One regular file (a vhost's config, say) as folder/<name>. */
-static int
-add_file(struct tarw *t, const char *path, const char *member,
-    struct bk_err *err)
-{
-	struct stat sb;
-	int fd, rc;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return bk_err_sys(err, BK_EIO, "open %s", path);
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		errno = errno != 0 ? errno : EINVAL;
-		return bk_err_sys(err, BK_EIO, "%s: not a regular file", path);
-	}
-	rc = tarw_add_fd(t, member, fd, (uint64_t)sb.st_size, sb.st_mode,
-	    sb.st_mtime, err);
-	close(fd);
-	return rc;
-}
-
 /*
  * One path of a source.  The only path of a source: a folder's contents
  * go right under the archive folder (emails/cur/...).  One of a list: it
@@ -108,31 +88,30 @@ add_file(struct tarw *t, const char *path, const char *member,
  */
 static int
 add_path(const struct source_desc *sd, const char *path, bool only,
-    struct tarw *t, struct exclude *ex, struct bk_err *err)
+    struct tarw *t, struct privsep *ps, struct bk_err *err)
 {
 	const char *base = strrchr(path, '/');
 	char *member;
 	struct stat sb;
 	int rc;
 
+	/* A peek as the worker only picks the member name; the reader
+	 * (privsep.c, the user's privileges) decides what is read. */
 	if (lstat(path, &sb) == -1 || !(S_ISDIR(sb.st_mode) ||
 	    S_ISREG(sb.st_mode)))
 		return 1;
 	base = base != NULL ? base + 1 : path;
 	if (only && S_ISDIR(sb.st_mode))
-		return tarw_add_tree(t, path, sd->folder, ex, err);
+		return privsep_add_path(ps, t, path, sd->folder, err);
 	xasprintf(&member, "%s/%s", sd->folder, base);
-	if (S_ISDIR(sb.st_mode))
-		rc = tarw_add_tree(t, path, member, ex, err);
-	else
-		rc = add_file(t, path, member, err);
+	rc = privsep_add_path(ps, t, path, member, err);
 	free(member);
 	return rc;
 }
 
 static int
 archive_path_source(const struct source_desc *sd, const struct settings *admin,
-    const char *user_name, bool all, struct tarw *t, struct exclude *ex,
+    const char *user_name, bool all, struct tarw *t, struct privsep *ps,
     struct bk_err *err)
 {
 	char *root = config_source_path(admin, sd->admin_key, user_name);
@@ -172,7 +151,7 @@ archive_path_source(const struct source_desc *sd, const struct settings *admin,
 			}
 		}
 	for (i = 0; i < n; i++) {
-		if ((r = add_path(sd, paths[i], n == 1, t, ex, err)) == -1)
+		if ((r = add_path(sd, paths[i], n == 1, t, ps, err)) == -1)
 			goto out;
 		if (r == 1) {
 			log_kv(LOG_INFO, "source path not present; skipped",
@@ -197,7 +176,7 @@ out:
 
 int
 sources_archive(const struct settings *admin, const struct settings *user,
-    const char *user_name, struct tarw *t, struct exclude *ex,
+    const char *user_name, struct tarw *t, struct privsep *ps,
     struct bk_err *err)
 {
 	unsigned int mask, count;
@@ -214,7 +193,7 @@ sources_archive(const struct settings *admin, const struct settings *user,
 		sd = &source_table[k];
 		if (sd->admin_key != NULL) {
 			if (archive_path_source(sd, admin, user_name, all, t,
-			    ex, err) == -1)
+			    ps, err) == -1)
 				return -1;
 			continue;
 		}

@@ -8,7 +8,7 @@
 
 struct bk_err;
 struct diag;
-struct exclude;
+struct privsep;
 struct settings;
 struct tarw;
 
@@ -39,13 +39,14 @@ int	sources_selected(const struct settings *user, unsigned int *mask,
 	    struct diag *);
 
 /*
- * Archive every selected source of user into t.  A source named
+ * Archive every selected source of user into t, path sources read through
+ * ps (privsep.h: with the user's privileges).  A source named
  * explicitly that does not exist fails the job (BK_ENOENT); with "All" it
  * is skipped with a note.
  */
 int	sources_archive(const struct settings *admin,
 	    const struct settings *user, const char *user_name,
-	    struct tarw *t, struct exclude *, struct bk_err *);
+	    struct tarw *t, struct privsep *, struct bk_err *);
 
 /*
  * Database dumps (sources_db.c): dump every database of user of the given

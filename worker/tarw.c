@@ -9,6 +9,11 @@
  * zeros and counted as a warning.  A file that vanishes or cannot be read
  * is skipped with a warning; the backup goes on.
  *
+ * Output is unblocked (bytes_per_block 0): every header and data chunk
+ * reaches the pipeline (or the sink) when written, so a tar stream made by
+ * another tarw (a reader process with the user's privileges, privsep.c)
+ * can be spliced in with tarw_write_raw() between two entries.
+ *
  * Threads: the caller's (the job's producer thread).
  */
 #include <archive.h>
@@ -45,6 +50,8 @@ struct link_seen {
 struct tarw {
 	struct archive		*a;
 	struct pipeline		*p;
+	tarw_sink_fn		*sink;		/* instead of p */
+	void			*sink_arg;
 	struct bk_err		 werr;		/* why the last write failed */
 	struct tarw_stats	 stats;
 	char			*buf;
@@ -69,22 +76,32 @@ tarw_cb_write(struct archive *a, void *arg, const void *data, size_t len)
 	struct tarw *t = arg;
 
 	(void)a;
+	if (t->sink != NULL) {
+		if (t->sink(data, len, t->sink_arg) == -1)
+			return bk_err_set(&t->werr, BK_EIO, "tar: output "
+			    "closed");
+		return (la_ssize_t)len;
+	}
 	if (pipeline_write(t->p, data, len, &t->werr) == -1)
 		return -1;
 	return (la_ssize_t)len;
 }
 
-struct tarw *
-tarw_new(struct pipeline *p, struct bk_err *err)
+static struct tarw *
+tarw_open(struct pipeline *p, tarw_sink_fn *sink, void *sink_arg,
+    struct bk_err *err)
 {
 	struct tarw *t = xcalloc(1, sizeof(*t));
 
 	t->p = p;
+	t->sink = sink;
+	t->sink_arg = sink_arg;
 	t->buf = xmalloc(READ_CHUNK);
 	buf_init(&t->full, 64 * 1024);
 	t->a = archive_write_new();
 	if (t->a == NULL ||
 	    archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
+	    archive_write_set_bytes_per_block(t->a, 0) != ARCHIVE_OK ||
 	    archive_write_open2(t->a, t, NULL, tarw_cb_write, NULL, NULL) !=
 	    ARCHIVE_OK) {
 		bk_err_set(err, BK_EFAIL, "tar: cannot start the archive");
@@ -92,6 +109,18 @@ tarw_new(struct pipeline *p, struct bk_err *err)
 		return NULL;
 	}
 	return t;
+}
+
+struct tarw *
+tarw_new(struct pipeline *p, struct bk_err *err)
+{
+	return tarw_open(p, NULL, NULL, err);
+}
+
+struct tarw *
+tarw_new_sink(tarw_sink_fn *sink, void *arg, struct bk_err *err)
+{
+	return tarw_open(NULL, sink, arg, err);
 }
 
 void
@@ -132,7 +161,7 @@ check_cancel(struct tarw *t, struct bk_err *err)
 
 	if (t->cancel != NULL && *t->cancel)
 		return bk_err_set(err, BK_ECANCELED, "backup cancelled");
-	if (pipeline_failed(t->p)) {
+	if (t->p != NULL && pipeline_failed(t->p)) {
 		/* A later stage failed: stop reading; the caller gets the
 		 * pipeline's error from pipeline_finish(). */
 		return bk_err_set(err, BK_ECANCELED, "pipeline failed");
@@ -471,6 +500,36 @@ tarw_add_tree(struct tarw *t, const char *root, const char *prefix,
 	archive_entry_free(e);
 	t->stats.files++;
 	return add_dir(t, fd, prefix, err);
+}
+
+int
+tarw_flush(struct tarw *t, struct bk_err *err)
+{
+	/* The last entry's padding is written when the entry ends. */
+	if (archive_write_finish_entry(t->a) < ARCHIVE_WARN)
+		return arch_err(t, err, "end of entry");
+	return 0;
+}
+
+int
+tarw_write_raw(struct tarw *t, const void *data, size_t len,
+    struct bk_err *err)
+{
+	if (len > 0) {
+		if (tarw_flush(t, err) == -1)
+			return -1;
+		if (tarw_cb_write(t->a, t, data, len) == -1) {
+			*err = t->werr;
+			return -1;
+		}
+	}
+	return check_cancel(t, err);
+}
+
+void
+tarw_set_stats(struct tarw *t, const struct tarw_stats *s)
+{
+	t->stats = *s;
 }
 
 int

@@ -25,8 +25,12 @@ struct tarw_stats {
 };
 
 typedef void	tarw_tick_fn(const struct tarw_stats *, void *);
+/* Where a tarw without a pipeline writes; 0, or -1 to fail the archive. */
+typedef int	tarw_sink_fn(const void *, size_t, void *);
 
 struct tarw	*tarw_new(struct pipeline *, struct bk_err *);
+/* A tarw writing its stream to sink (a reader process, privsep.c). */
+struct tarw	*tarw_new_sink(tarw_sink_fn *, void *, struct bk_err *);
 /* Called about once a second while writing; optional. */
 void		 tarw_set_tick(struct tarw *, tarw_tick_fn *, void *);
 void		 tarw_set_cancel(struct tarw *, volatile int *);
@@ -36,6 +40,14 @@ int		 tarw_add_tree(struct tarw *, const char *root,
 /* Add one regular file of exactly size bytes read from fd. */
 int		 tarw_add_fd(struct tarw *, const char *member, int fd,
 		    uint64_t size, mode_t mode, time_t mtime, struct bk_err *);
+/* End the current entry (write its padding): the stream so far is whole
+ * members, ready to be spliced into another archive. */
+int		 tarw_flush(struct tarw *, struct bk_err *);
+/* Splice len bytes of whole tar members (another tarw's flushed output)
+ * into the archive; with len 0 only checks for cancel and ticks. */
+int		 tarw_write_raw(struct tarw *, const void *, size_t,
+		    struct bk_err *);
+void		 tarw_set_stats(struct tarw *, const struct tarw_stats *);
 /* Write the end of the archive. */
 int		 tarw_close(struct tarw *, struct bk_err *);
 const struct tarw_stats *tarw_stats(const struct tarw *);
