@@ -150,6 +150,12 @@ bad BACKUP_RETENTION_DAYS=seven "non-numeric retention"
 bad BACKUP_PRUNING_LEEWAY=5 "leeway without unit"
 bad GZIP_PARALLELISM=-1 "negative parallelism"
 bad 'BACKUP_SOURCES=Files,Photos' "unknown source"
+for spec in '61 * * * *:minute' '0 24 * * *:hour' '0 0 32 * *:day-of-month' \
+    '0 0 * 13 *:month' '0 0 * * 8:day-of-week' '0 0 * * mon-xyz:day-of-week'; do
+	bad "BACKUP_CRON_EXPRESSION=${spec%:*}" "invalid cron (${spec#*:} field)"
+	grep -q "${spec#*:} field" "$T/check.out"
+	ok $? "config check names the ${spec#*:} field of \"${spec%:*}\""
+done
 
 user_env BACKUP_ARCHVE=/tmp/x
 backupctl config check alice >"$T/check.out" 2>&1
