@@ -147,6 +147,10 @@ const struct setting_def settings_table[] = {
 	{ .name = "ALLOW_CUSTOM_FILENAME", .type = SET_BOOL, .flags = A,
 	  .def = "false", .group = "Admin: policy",
 	  .help = "users may set BACKUP_FILENAME" },
+	{ .name = "ARCHIVE_ROOT", .type = SET_STRING, .flags = A,
+	  .group = "Admin: policy",
+	  .help = "folder template ({user}) a user's BACKUP_ARCHIVE must lie "
+	    "in, symlinks resolved (empty: any path)" },
 	{ .name = "HTTP_CONNECT_TO", .type = SET_STRING, .flags = A,
 	  .group = "Admin: policy",
 	  .help = "HOST:PORT:ADDR:PORT[,...]: connect there instead, for "
