@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "err.h"
 #include "path.h"
 #include "settings.h"
@@ -50,11 +51,17 @@ local_open(struct storage *st, const struct storage_config *cfg,
 	if (*dir != '/')
 		return bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: %s: must "
 		    "be an absolute path", dir);
+	if (config_archive_allowed(cfg->admin, cfg->user_name, dir, err) ==
+	    -1)
+		return -1;
 	if (path_mkdirs(dir, 0700, err) == -1) {
 		bk_err_prefix(err, "BACKUP_ARCHIVE");
 		err->code = BK_EIO;
 		return -1;
 	}
+	if (config_archive_allowed(cfg->admin, cfg->user_name, dir, err) ==
+	    -1)
+		return -1;
 	l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (l->dirfd == -1)
 		return bk_err_sys(err, BK_EIO, "BACKUP_ARCHIVE: %s", dir);
