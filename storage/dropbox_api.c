@@ -159,7 +159,7 @@ token_exchange(struct dbx *d, CURL *h, struct bk_err *err)
 	char *form = NULL, *e1, *e2, *e3 = NULL;
 	json_t *j = NULL;
 	const char *tok, *ecode;
-	json_int_t ttl;
+	json_int_t ttl, margin;
 	CURLcode rc;
 	int ret = -1, attempt;
 
@@ -242,9 +242,9 @@ token_exchange(struct dbx *d, CURL *h, struct bk_err *err)
 	d->token = xstrdup(tok);
 	if (ttl <= 0)
 		ttl = 4 * 3600;
-	/* Refresh with a tenth of the life left, at most 5 min early. */
-	d->token_until = mono_now() + (time_t)ttl -
-	    (time_t)(ttl / 10 < 300 ? ttl / 10 : 300);
+	/* Refresh with a tenth of the life left: 1 s to 5 min early. */
+	margin = ttl / 10 < 1 ? 1 : ttl / 10 > 300 ? 300 : ttl / 10;
+	d->token_until = mono_now() + (time_t)(ttl - margin);
 	ret = 0;
 out:
 	json_decref(j);

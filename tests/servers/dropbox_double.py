@@ -30,7 +30,8 @@ Test hooks, not part of Dropbox:
   POST /__control  JSON: {"faults": [{"route": "files/upload_session/append_v2",
                    "kind": "429"|"500"|"503"|"lost"|"reset"|"expire",
                    "count": 1, "skip": 0}]}, {"expire_tokens": true},
-                   {"revoke": true}, {"quota": BYTES|null}; GET /__control answers the state:
+                   {"revoke": true}, {"quota": BYTES|null},
+                   {"token_life": S, "expires_in": S} for tokens issued next; GET /__control answers the state:
                    files (size, content_hash, sha256), open sessions,
                    request counts per route, tokens issued, the most appends
                    seen in flight at once, the Dropbox-API-Arg headers seen.
@@ -132,6 +133,7 @@ class State:
         self.faults = []
         self.counts = {}
         self.issued = 0
+        self.refused_expired = 0
         self.inflight = 0
         self.max_inflight = 0
         self.args_seen = []
@@ -268,6 +270,9 @@ class Handler(BaseHTTPRequestHandler):
                 st.faults = list(c["faults"])
             if c.get("expire_tokens"):
                 st.tokens = {t: 0 for t in st.tokens}
+            if "token_life" in c:
+                self.server.a.token_life = c["token_life"]
+                self.server.a.expires_in = c.get("expires_in", c["token_life"])
             if "quota" in c:
                 self.server.a.quota = c["quota"]
             if c.get("revoke"):
@@ -309,6 +314,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(401, {"error_summary": "invalid_access_token/..",
                                  "error": {".tag": "invalid_access_token"}})
         if time.monotonic() >= death:
+            with st.lock:
+                st.refused_expired += 1
             raise ApiError(401, {"error_summary": "expired_access_token/..",
                                  "error": {".tag": "expired_access_token"}})
 
@@ -612,7 +619,7 @@ class Server(ThreadingHTTPServer):
                               for f in st.files.values()},
                     "folders": sorted(v for k, v in st.folders.items() if k),
                     "sessions": len(st.sessions), "counts": st.counts,
-                    "tokens_issued": st.issued, "max_inflight": st.max_inflight,
+                    "tokens_issued": st.issued, "refused_expired": st.refused_expired, "max_inflight": st.max_inflight,
                     "faults_left": sum(f.get("count", 1) for f in st.faults),
                     "args_seen": st.args_seen}
 

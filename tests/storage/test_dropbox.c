@@ -605,6 +605,46 @@ out:
 	free(d);
 }
 
+/* Short-lived tokens are replaced before they run out: no 401 at all. */
+static void
+proactive(void)
+{
+	struct timespec second = { 1, 0 };
+	unsigned char *d = pattern(8 * MiB, 17);
+	struct storage_upload *up = NULL;
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	long long issued, refused;
+	int i, rc = -1;
+
+	ctl("{\"token_life\": 3}");
+	refused = state_int("refused_expired");
+	user_settings(&u, "/Pro", "1");
+	if (open_with(&st, &u, &err) == 0 &&
+	    storage_begin(st, "p.tar", &up, &err) == 0) {
+		issued = state_int("tokens_issued");
+		/* Time passing is the point here: 5 s of a 3 s token life. */
+		for (i = 0, rc = 0; i < 5 && rc == 0; i++) {
+			nanosleep(&second, NULL);
+			rc = storage_write(up, d, 8 * MiB, &err);
+		}
+		rc = rc == 0 ? storage_commit(up, &err) :
+		    (storage_abort(up), -1);
+		ok(rc == 0 && state_int("tokens_issued") > issued &&
+		    state_int("refused_expired") == refused, "a token is "
+		    "renewed before expires_in runs out (%s, %lld renewals, "
+		    "%lld refused)", rc == 0 ? "ok" : err.msg,
+		    state_int("tokens_issued") - issued,
+		    state_int("refused_expired") - refused);
+	} else
+		ok(0, "open (%s)", err.msg);
+	storage_close(st);
+	ctl("{\"token_life\": 14400}");
+	settings_free(&u);
+	free(d);
+}
+
 static void
 folders(void)
 {
@@ -688,6 +728,7 @@ main(int argc, char **argv)
 	    "\"files/upload_session/finish\", \"kind\": \"lost\"}]}",
 	    "lost answers to the closing append and to finish");
 	tokens();
+	proactive();
 	folders();
 	errors();
 	settings_free(&admin);
