@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,15 @@ struct local {
 	int	 dirfd;
 };
 
+/* Start writeback every so many bytes, so the fsync at commit finds
+ * little left to write and the disk works while we compress. */
+#define WRITEBACK_EVERY	(8 * 1024 * 1024)
+
 struct local_upload {
-	int	 fd;
-	char	*tmp;		/* ".NAME.partial", relative to dirfd */
+	int		 fd;
+	char		*tmp;		/* ".NAME.partial", relative to dirfd */
+	uint64_t	 written;
+	uint64_t	 flushed;	/* writeback started up to here */
 };
 
 static int
@@ -132,6 +139,12 @@ local_write(struct storage_upload *up, const void *p, size_t n,
 		}
 		c += w;
 		n -= (size_t)w;
+		lu->written += (uint64_t)w;
+	}
+	if (lu->written - lu->flushed >= WRITEBACK_EVERY) {
+		(void)sync_file_range(lu->fd, (off_t)lu->flushed,
+		    (off_t)(lu->written - lu->flushed), SYNC_FILE_RANGE_WRITE);
+		lu->flushed = lu->written;
 	}
 	return 0;
 }
