@@ -204,8 +204,11 @@ parse_item(const struct field *f, const char *s, size_t len, uint64_t *bits,
 		if (step > 1)
 			is_star = false;
 	}
-	for (v = lo; v <= hi; v += step)
+	for (v = lo; v <= hi; v += step) {
 		*bits |= UINT64_C(1) << v;
+		if (step > hi - v)
+			break;		/* v + step would overflow an int */
+	}
 	*star = *star || is_star;
 	return 0;
 }
