@@ -126,6 +126,25 @@ test_userinfo_two_at(void)
 	    "redacted URL hides the whole password: %s", red);
 }
 
+/* Found by fuzz_cron: a step above INT_MAX - lo overflowed the loop that
+ * sets the field's bits (UB; with -O2 anything).  A huge step means "only
+ * the start", as in robfig/cron. */
+static void
+test_cron_huge_step(void)
+{
+	struct bk_err err = { 0 };
+	struct cron *c = cron_parse("5/99999999999 * * * *", "UTC", &err);
+	time_t t0 = 1767225600;		/* 2026-01-01T00:00:00Z */
+
+	ok(c != NULL, "a huge minute step is accepted (%s)", err.msg);
+	if (c == NULL)
+		return;
+	ok(cron_next(c, t0) == t0 + 5 * 60 &&
+	    cron_next(c, t0 + 5 * 60) == t0 + 3600 + 5 * 60,
+	    "it fires at minute 5 of every hour only");
+	cron_free(c);
+}
+
 int
 main(void)
 {
@@ -136,6 +155,7 @@ main(void)
 	if (root == NULL)
 		root = ".";
 	test_userinfo_two_at();
+	test_cron_huge_step();
 	for (h = 0; h < sizeof(harness) / sizeof(harness[0]); h++) {
 		replay(root, "regress", h);
 		seeds = replay(root, "corpus", h);
