@@ -95,15 +95,21 @@ gz_member(struct libdeflate_compressor *c, struct libdeflate_compressor *store,
 	return libdeflate_gzip_compress(c, in, len, out, bound);
 }
 
+/*
+ * More threads than cores only cost memory (two blocks each), so a
+ * GZIP_PARALLELISM above the core count is capped at it: memory stays
+ * bounded for any setting.
+ */
 int
 compress_threads(long long setting)
 {
-	long n;
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-	if (setting > 0)
+	if (n < 1)
+		n = 1;
+	if (setting > 0 && setting < n)
 		return (int)setting;
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (int)n : 1;
+	return (int)n;
 }
 
 static void *
@@ -154,7 +160,8 @@ gz_open(struct stage *st, struct bk_err *err)
 		    "supported", g->level);
 	g->bound = libdeflate_gzip_compress_bound(g->inline_c,
 	    COMPRESS_GZ_BLOCK);
-	g->nslots = g->threads > 1 ? 2 * (size_t)g->threads : 1;
+	/* N workers busy plus one slot being filled and one being emitted. */
+	g->nslots = g->threads > 1 ? (size_t)g->threads + 2 : 1;
 	g->slots = xcalloc(g->nslots, sizeof(*g->slots));
 	for (i = 0; i < g->nslots; i++) {
 		g->slots[i].in = xmalloc(COMPRESS_GZ_BLOCK);
