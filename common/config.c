@@ -28,6 +28,42 @@ config_path(const char *explicit_path)
 	return CONFIG_DEFAULT_PATH;
 }
 
+/* The first key of kv that holds a secret (SET_SECRET, non-empty; a
+ * REDIS_URL only with a password in it), or NULL. */
+static const char *
+secret_key(const struct kvlist *kv)
+{
+	const struct setting_def *def;
+	size_t i;
+
+	for (i = 0; i < kv->n; i++) {
+		def = settings_lookup(kv->v[i].key);
+		if (def == NULL || (def->flags & SET_SECRET) == 0 ||
+		    kv->v[i].value == NULL || *kv->v[i].value == '\0')
+			continue;
+		if (strcmp(kv->v[i].key, "REDIS_URL") == 0 &&
+		    strchr(kv->v[i].value, '@') == NULL)
+			continue;
+		return kv->v[i].key;
+	}
+	return NULL;
+}
+
+/* A file holding secrets must be readable by its owner only. */
+static void
+warn_readable(const char *path, const struct kvlist *kv, struct diag *d)
+{
+	const char *key;
+	struct stat sb;
+
+	if (stat(path, &sb) == -1 || (sb.st_mode & 0044) == 0 ||
+	    (key = secret_key(kv)) == NULL)
+		return;
+	diag_add(d, DIAG_WARN, key, "%s holds a secret (%s) and is readable "
+	    "by %s (chmod 600)", path, key, (sb.st_mode & 0004) != 0 ?
+	    "every local user" : "its group");
+}
+
 int
 config_load_admin(const char *path, struct settings *s, struct diag *diag,
     struct bk_err *err)
@@ -37,7 +73,7 @@ config_load_admin(const char *path, struct settings *s, struct diag *diag,
 	struct diag *d = diag != NULL ? diag : &local;
 	char host[256];
 	enum log_level lvl;
-	struct stat sb;
+	size_t i;
 	int rc = -1;
 
 	kvlist_init(&kv);
@@ -53,11 +89,8 @@ config_load_admin(const char *path, struct settings *s, struct diag *diag,
 			goto out;
 		}
 		/* No config at the default place: run on defaults. */
-	} else if (stat(path, &sb) == 0 && (sb.st_mode & 0044) != 0 &&
-	    (kvlist_get(&kv, "REDIS_URL") != NULL &&
-	    strchr(kvlist_get(&kv, "REDIS_URL"), '@') != NULL))
-		diag_add(d, DIAG_WARN, "REDIS_URL", "%s holds a password and "
-		    "is readable by others (chmod 600)", path);
+	} else
+		warn_readable(path, &kv, d);
 	if (settings_load(s, &kv, SET_ADMIN, NULL, d) == -1) {
 		diag_to_err(d, err);
 		settings_free(s);
@@ -71,6 +104,11 @@ config_load_admin(const char *path, struct settings *s, struct diag *diag,
 	}
 	if (log_parse_level(settings_get(s, "LOG_LEVEL"), &lvl) == 0)
 		log_set_level(lvl);
+	/* A caller without a diag still hears of warnings (every daemon). */
+	for (i = 0; diag == NULL && i < local.n; i++)
+		if (local.v[i].level == DIAG_WARN)
+			log_kv(LOG_WARN, local.v[i].msg, "setting",
+			    local.v[i].setting, (char *)NULL);
 	rc = 0;
 out:
 	kvlist_free(&kv);
@@ -105,7 +143,6 @@ config_load_user(const struct settings *admin, const char *user,
 	struct diag local;
 	struct diag *d = diag != NULL ? diag : &local;
 	char *file = NULL, *root = NULL;
-	struct stat sb;
 	int rc = -1;
 
 	kvlist_init(&kv);
@@ -125,9 +162,7 @@ config_load_user(const struct settings *admin, const char *user,
 		err->code = BK_ECONFIG;
 		goto out;
 	}
-	if (stat(file, &sb) == 0 && (sb.st_mode & 0004) != 0)
-		diag_add(d, DIAG_WARN, "", "%s is readable by every local "
-		    "user and may hold secrets (chmod 640)", file);
+	warn_readable(file, &kv, d);
 	root = config_source_path(admin, "SOURCE_FILES",
 	    user != NULL ? user : "");
 	if (settings_load(s, &kv, SET_USER, root, d) == -1) {
