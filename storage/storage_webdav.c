@@ -1,88 +1,46 @@
 /*
  * storage_webdav.c - the WebDAV destination (WEBDAV_*), over libcurl.
  *
+ * This file holds the settings, the requests every operation shares, the
+ * collection, listing, download, delete and cleanup; the upload itself
+ * (streaming PUT, spooled fallback, MOVE into place) is webdav_upload.c.
+ *
  * Invariants:
  *  - An upload is a PUT to "NAME.partial" in the collection, then a MOVE
  *    (Overwrite: T) onto NAME: a final name only ever holds a whole
  *    backup.  list() hides ".partial" names; cleanup() deletes those not
  *    being written through this handle (one job per user at a time).
- *  - The PUT streams with Transfer-Encoding: chunked, driven through the
- *    multi interface: write() hands its bytes to the read callback and
- *    pumps the transfer until they are taken, pausing it in between, so
- *    memory stays one curl buffer whatever the backup's size.  A server
- *    that refuses chunked bodies (411, found by an empty probe PUT at the
- *    first upload) gets a spooled upload instead: a 0600 unlinked file in
- *    the admin's TEMP_DIR, then a PUT with a known length.
  *  - WEBDAV_PATH is created with MKCOL one level at a time.  Apache
  *    mod_dav and rclone disagree on several status codes (405 vs 201 for
  *    an existing collection, 409 vs 404 for a missing parent, 204 vs 201
  *    for an overwrite): every one of them is accepted here.
  *  - Requests other than the streaming PUT are retried with backoff on
- *    connection failures, timeouts, 5xx and 429.
+ *    connection failures, timeouts, 5xx, 408 and 429.
  *  - Credentials go to libcurl only; messages name the URL without them.
  *
  * Threads: one struct storage per thread; curl_global_init() is main's.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "buf.h"
 #include "err.h"
 #include "http.h"
-#include "path.h"
 #include "secret.h"
 #include "settings.h"
-#include "storage_int.h"
+#include "webdav_int.h"
 #include "xml.h"
 #include "xmalloc.h"
 
-#define PARTIAL_SUFFIX	".partial"
-#define ATTEMPTS	3
 #define RESP_MAX	(16u << 20)
 
-struct webdav {
-	const struct settings	*admin;
-	struct http_tls		 tls;
-	char			*base;		/* WEBDAV_URL, no trailing / */
-	char			*coll;		/* collection URL, ends in / */
-	char			*where;		/* coll without credentials */
-	char			**segs;		/* encoded WEBDAV_PATH parts */
-	size_t			 nsegs;
-	const char		*user;
-	const char		*pass;
-	char			*tempdir;
-	long			 auth;		/* CURLAUTH_* the server takes */
-	bool			 coll_ready;
-	int			 chunked;	/* -1 unknown, 0 refused, 1 ok */
-	char			*active;	/* partial name being written */
-};
-
-struct webdav_upload {
-	char			*tmpurl;
-	char			*dsturl;
-	/* streaming */
-	CURLM			*m;
-	CURL			*h;
-	struct curl_slist	*hdrs;
-	const unsigned char	*cur;
-	size_t			 curlen;
-	bool			 eof, paused, done, started;
-	CURLcode		 res;
-	/* spooled */
-	int			 spool;
-};
-
-static void
-backoff(int attempt)
+void
+webdav_backoff(int attempt)
 {
 	struct timespec ts;
 	long ms = 250L << attempt;
@@ -92,8 +50,8 @@ backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
-static size_t
-to_buf(char *p, size_t size, size_t n, void *arg)
+size_t
+webdav_to_buf(char *p, size_t size, size_t n, void *arg)
 {
 	struct buf *b = arg;
 
@@ -103,8 +61,8 @@ to_buf(char *p, size_t size, size_t n, void *arg)
 }
 
 /* A handle with the shared set-up and our credentials. */
-static CURL *
-dav_easy(struct webdav *w, const char *url, struct bk_err *err)
+CURL *
+webdav_easy(struct webdav *w, const char *url, struct bk_err *err)
 {
 	CURL *h;
 
@@ -136,8 +94,8 @@ learn_auth(struct webdav *w, CURL *h)
 }
 
 /* Turn an HTTP status into err, naming where and what. */
-static int
-status_err(struct webdav *w, long status, const char *what,
+int
+webdav_status_err(struct webdav *w, long status, const char *what,
     struct bk_err *err)
 {
 	switch (status) {
@@ -172,12 +130,22 @@ status_err(struct webdav *w, long status, const char *what,
 	return -1;
 }
 
+int
+webdav_curl_err(struct webdav *w, CURLcode rc, const char *what,
+    struct bk_err *err)
+{
+	char desc[600];
+
+	snprintf(desc, sizeof(desc), "%s: %s", w->where, what);
+	return http_curl_err(err, rc, desc);
+}
+
 /*
  * One request without a streamed body, retried with backoff.  Returns
  * the HTTP status (the caller judges it), or -1 with err.
  */
-static long
-dav_req(struct webdav *w, const char *method, const char *url,
+long
+webdav_req(struct webdav *w, const char *method, const char *url,
     struct curl_slist *hdrs, const char *body, struct buf *resp,
     const char *what, struct bk_err *err)
 {
@@ -186,16 +154,16 @@ dav_req(struct webdav *w, const char *method, const char *url,
 	int i;
 	CURL *h;
 
-	for (i = 0; i < ATTEMPTS; i++) {
+	for (i = 0; i < WEBDAV_ATTEMPTS; i++) {
 		if (i > 0)
-			backoff(i);
+			webdav_backoff(i);
 		if (resp != NULL)
 			buf_reset(resp);
-		if ((h = dav_easy(w, url, err)) == NULL)
+		if ((h = webdav_easy(w, url, err)) == NULL)
 			return -1;
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, webdav_to_buf);
 		curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
@@ -209,27 +177,24 @@ dav_req(struct webdav *w, const char *method, const char *url,
 		learn_auth(w, h);
 		http_easy_free(h);
 		if (rc != CURLE_OK) {
-			char desc[600];
-
-			snprintf(desc, sizeof(desc), "%s: %s", w->where, what);
-			http_curl_err(err, rc, desc);
+			webdav_curl_err(w, rc, what, err);
 			if (!err->retryable)
 				return -1;
 			continue;
 		}
-		if (status >= 500 || status == 429 || status == 408)
+		if (http_status_transient(status))
 			continue;
 		return status;
 	}
 	if (status > 0)
-		status_err(w, status, what, err);
+		webdav_status_err(w, status, what, err);
 	return -1;
 }
 
 /* Make sure the collection exists: PROPFIND it, else MKCOL level by
  * level from the top (both servers answer 409 to a missing parent). */
-static int
-ensure_coll(struct webdav *w, struct bk_err *err)
+int
+webdav_ensure_coll(struct webdav *w, struct bk_err *err)
 {
 	struct curl_slist *hdrs = NULL;
 	struct buf url;
@@ -240,7 +205,7 @@ ensure_coll(struct webdav *w, struct bk_err *err)
 	if (w->coll_ready)
 		return 0;
 	hdrs = curl_slist_append(hdrs, "Depth: 0");
-	st = dav_req(w, "PROPFIND", w->coll, hdrs, NULL, NULL,
+	st = webdav_req(w, "PROPFIND", w->coll, hdrs, NULL, NULL,
 	    "cannot look up the folder", err);
 	curl_slist_free_all(hdrs);
 	if (st == 207 || st == 200)
@@ -248,13 +213,13 @@ ensure_coll(struct webdav *w, struct bk_err *err)
 	if (st == -1)
 		return -1;
 	if (st != 404 && st != 409)
-		return status_err(w, st, "cannot look up the folder", err);
+		return webdav_status_err(w, st, "cannot look up the folder", err);
 	buf_init(&url, 64 * 1024);
 	buf_puts(&url, w->base);
 	for (i = 0; i < w->nsegs; i++) {
 		buf_printf(&url, "/%s", w->segs[i]);
 		buf_puts(&url, "/");
-		st = dav_req(w, "MKCOL", url.data, NULL, NULL, NULL,
+		st = webdav_req(w, "MKCOL", url.data, NULL, NULL, NULL,
 		    "cannot create the folder (WEBDAV_PATH)", err);
 		url.len--;		/* drop the "/" again */
 		url.data[url.len] = '\0';
@@ -262,7 +227,7 @@ ensure_coll(struct webdav *w, struct bk_err *err)
 			goto out;
 		/* 201 created (rclone: also when it existed), 405 exists. */
 		if (st != 201 && st != 405 && st != 200 && st != 204) {
-			status_err(w, st, "cannot create the folder "
+			webdav_status_err(w, st, "cannot create the folder "
 			    "(WEBDAV_PATH)", err);
 			err->retryable = false;
 			goto out;
@@ -304,8 +269,8 @@ split_path(struct webdav *w, const char *path)
 	return 0;
 }
 
-static char *
-object_url(struct webdav *w, const char *name)
+char *
+webdav_object_url(struct webdav *w, const char *name)
 {
 	char *e, *url;
 	CURL *h = curl_easy_init();
@@ -384,375 +349,6 @@ webdav_close(struct storage *st)
 	free(w->active);
 }
 
-static size_t
-read_stream(char *p, size_t size, size_t n, void *arg)
-{
-	struct webdav_upload *u = arg;
-	size_t k = size * n;
-
-	if (u->curlen == 0) {
-		if (u->eof)
-			return 0;
-		u->paused = true;
-		return CURL_READFUNC_PAUSE;
-	}
-	if (k > u->curlen)
-		k = u->curlen;
-	u->started = true;
-	memcpy(p, u->cur, k);
-	u->cur += k;
-	u->curlen -= k;
-	return k;
-}
-
-/* Digest makes curl send the request once without a body, then ask to
- * rewind: fine as long as nothing was read. */
-static int
-seek_stream(void *arg, curl_off_t off, int origin)
-{
-	struct webdav_upload *u = arg;
-
-	return off == 0 && origin == SEEK_SET && !u->started ?
-	    CURL_SEEKFUNC_OK : CURL_SEEKFUNC_CANTSEEK;
-}
-
-/* Drive the transfer until the current bytes are taken (or, at eof,
- * until it ends).  Returns false once the transfer is over. */
-static bool
-pump(struct webdav_upload *u)
-{
-	CURLMsg *msg;
-	int running, left;
-
-	if (u->done)
-		return false;
-	if (u->paused) {
-		u->paused = false;
-		curl_easy_pause(u->h, CURLPAUSE_CONT);
-	}
-	for (;;) {
-		curl_multi_perform(u->m, &running);
-		while ((msg = curl_multi_info_read(u->m, &left)) != NULL)
-			if (msg->msg == CURLMSG_DONE) {
-				u->done = true;
-				u->res = msg->data.result;
-			}
-		if (u->done || running == 0) {
-			u->done = true;
-			return false;
-		}
-		if (!u->eof && u->curlen == 0 && u->paused)
-			return true;
-		curl_multi_poll(u->m, NULL, 0, 1000, NULL);
-	}
-}
-
-/* Start the chunked PUT to the partial name; no body has gone yet. */
-static int
-stream_start(struct webdav *w, struct webdav_upload *u, struct bk_err *err)
-{
-	if ((u->h = dav_easy(w, u->tmpurl, err)) == NULL)
-		return -1;
-	/* Unknown size: chunked on HTTP/1.1, plain DATA frames on h2. */
-	u->hdrs = curl_slist_append(NULL, "Expect:");
-	curl_easy_setopt(u->h, CURLOPT_UPLOAD, 1L);
-	curl_easy_setopt(u->h, CURLOPT_HTTPHEADER, u->hdrs);
-	curl_easy_setopt(u->h, CURLOPT_READFUNCTION, read_stream);
-	curl_easy_setopt(u->h, CURLOPT_READDATA, u);
-	curl_easy_setopt(u->h, CURLOPT_SEEKFUNCTION, seek_stream);
-	curl_easy_setopt(u->h, CURLOPT_SEEKDATA, u);
-	curl_easy_setopt(u->h, CURLOPT_WRITEFUNCTION, to_buf);
-	curl_easy_setopt(u->h, CURLOPT_WRITEDATA, NULL);
-	u->m = curl_multi_init();
-	curl_multi_add_handle(u->m, u->h);
-	return 0;
-}
-
-static void
-stream_free(struct webdav_upload *u)
-{
-	if (u->m != NULL) {
-		curl_multi_remove_handle(u->m, u->h);
-		curl_multi_cleanup(u->m);
-	}
-	http_easy_free(u->h);
-	curl_slist_free_all(u->hdrs);
-	u->m = NULL;
-	u->h = NULL;
-	u->hdrs = NULL;
-}
-
-/* The outcome of a finished PUT: 0, or -1 with err. */
-static int
-put_result(struct webdav *w, CURL *h, CURLcode res, struct bk_err *err)
-{
-	long status = 0;
-
-	if (res != CURLE_OK) {
-		char desc[600];
-
-		snprintf(desc, sizeof(desc), "%s: upload", w->where);
-		return http_curl_err(err, res, desc);
-	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 200 || status == 201 || status == 204)
-		return 0;
-	if (status == 411)
-		return bk_err_set(err, BK_EIO, "%s: the server refused a "
-		    "chunked upload (411)", w->where);
-	return status_err(w, status, "upload", err);
-}
-
-/*
- * Learn once whether the server takes chunked bodies: an empty chunked
- * PUT to the partial name.  It also surfaces a wrong password or a
- * missing folder before any backup byte is produced.
- */
-static int
-probe_chunked(struct webdav *w, struct webdav_upload *u, struct bk_err *err)
-{
-	long status = 0;
-	int rc;
-
-	u->eof = true;
-	if (stream_start(w, u, err) == -1)
-		return -1;
-	while (pump(u))
-		;
-	if (u->res == CURLE_OK)
-		curl_easy_getinfo(u->h, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 411) {
-		w->chunked = 0;
-		rc = 0;
-	} else if ((rc = put_result(w, u->h, u->res, err)) == 0)
-		w->chunked = 1;
-	stream_free(u);
-	u->eof = u->done = u->paused = u->started = false;
-	return rc;
-}
-
-static int
-spool_open(struct webdav *w, struct webdav_upload *u, struct bk_err *err)
-{
-	char *tmpl;
-
-	if (path_mkdirs(w->tempdir, 0700, err) == -1) {
-		bk_err_prefix(err, "TEMP_DIR");
-		return -1;
-	}
-	xasprintf(&tmpl, "%s/webdav-spool.XXXXXX", w->tempdir);
-	u->spool = mkostemp(tmpl, O_CLOEXEC);
-	if (u->spool == -1) {
-		bk_err_sys(err, BK_EIO, "TEMP_DIR: %s", w->tempdir);
-		free(tmpl);
-		return -1;
-	}
-	(void)fchmod(u->spool, 0600);
-	unlink(tmpl);		/* gone with the process, whatever happens */
-	free(tmpl);
-	return 0;
-}
-
-static int
-webdav_begin(struct storage *st, struct storage_upload *up,
-    struct bk_err *err)
-{
-	struct webdav *w = st->priv;
-	struct webdav_upload *u = up->priv;
-	char *tmpname;
-	int tries;
-
-	u->spool = -1;
-	xasprintf(&tmpname, "%s" PARTIAL_SUFFIX, up->name);
-	u->tmpurl = object_url(w, tmpname);
-	u->dsturl = object_url(w, up->name);
-	if (ensure_coll(w, err) == -1)
-		goto fail;
-	for (tries = 0; w->chunked == -1; tries++) {
-		if (probe_chunked(w, u, err) == 0)
-			break;
-		if (err->code == BK_ENOENT && tries == 0) {
-			w->coll_ready = false;	/* removed meanwhile? */
-			if (ensure_coll(w, err) == -1)
-				goto fail;
-			continue;
-		}
-		if (!err->retryable || tries + 1 >= ATTEMPTS)
-			goto fail;
-		backoff(tries + 1);
-	}
-	if (w->chunked == 0 ? spool_open(w, u, err) == -1 :
-	    stream_start(w, u, err) == -1)
-		goto fail;
-	free(w->active);
-	w->active = tmpname;
-	return 0;
-fail:
-	stream_free(u);
-	free(tmpname);
-	free(u->tmpurl);
-	free(u->dsturl);
-	return -1;
-}
-
-static int
-webdav_write(struct storage_upload *up, const void *p, size_t n,
-    struct bk_err *err)
-{
-	struct webdav_upload *u = up->priv;
-	struct webdav *w = up->st->priv;
-	const char *c = p;
-	ssize_t k;
-
-	if (u->spool != -1) {
-		while (n > 0) {
-			k = write(u->spool, c, n);
-			if (k == -1 && errno == EINTR)
-				continue;
-			if (k == -1)
-				return bk_err_sys(err, BK_EIO, "TEMP_DIR: "
-				    "spool for %s", w->where);
-			c += k;
-			n -= (size_t)k;
-		}
-		return 0;
-	}
-	u->cur = p;
-	u->curlen = n;
-	(void)pump(u);
-	if (u->curlen > 0 || u->done) {
-		/* The server ended the request before taking the body. */
-		if (put_result(w, u->h, u->res, err) == 0)
-			bk_err_set(err, BK_EPROTO, "%s: upload: the server "
-			    "answered before the end of the body", w->where);
-		return -1;
-	}
-	return 0;
-}
-
-static size_t
-read_spool(char *p, size_t size, size_t n, void *arg)
-{
-	ssize_t k;
-
-	do
-		k = read(*(int *)arg, p, size * n);
-	while (k == -1 && errno == EINTR);
-	return k < 0 ? CURL_READFUNC_ABORT : (size_t)k;
-}
-
-/* PUT the spool with its length; retried, since it can be re-read. */
-static int
-spool_put(struct webdav *w, struct webdav_upload *u, uint64_t len,
-    struct bk_err *err)
-{
-	CURLcode res;
-	CURL *h;
-	int i, rc = -1;
-
-	for (i = 0; i < ATTEMPTS; i++) {
-		if (i > 0)
-			backoff(i);
-		if (lseek(u->spool, 0, SEEK_SET) == -1)
-			return bk_err_sys(err, BK_EIO, "TEMP_DIR: spool");
-		if ((h = dav_easy(w, u->tmpurl, err)) == NULL)
-			return -1;
-		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
-		    (curl_off_t)len);
-		curl_easy_setopt(h, CURLOPT_READFUNCTION, read_spool);
-		curl_easy_setopt(h, CURLOPT_READDATA, &u->spool);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_buf);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, NULL);
-		res = curl_easy_perform(h);
-		rc = put_result(w, h, res, err);
-		http_easy_free(h);
-		if (rc == 0 || !err->retryable)
-			break;
-	}
-	return rc;
-}
-
-static void
-upload_free(struct storage_upload *up)
-{
-	struct webdav_upload *u = up->priv;
-	struct webdav *w = up->st->priv;
-
-	stream_free(u);
-	if (u->spool != -1)
-		close(u->spool);
-	u->spool = -1;
-	free(u->tmpurl);
-	free(u->dsturl);
-	free(w->active);
-	w->active = NULL;
-}
-
-static void
-webdav_abort(struct storage_upload *up)
-{
-	struct webdav_upload *u = up->priv;
-	struct webdav *w = up->st->priv;
-	struct bk_err err;
-
-	/*
-	 * End a PUT in progress properly rather than dropping the
-	 * connection: a server may still be writing the partial file when
-	 * our DELETE arrives and leave it behind (rclone does).
-	 */
-	if (u->m != NULL && !u->done) {
-		u->eof = true;
-		u->curlen = 0;
-		while (pump(u))
-			;
-	}
-	stream_free(u);
-	(void)dav_req(w, "DELETE", u->tmpurl, NULL, NULL, NULL,
-	    "cannot remove the partial upload", &err);
-	upload_free(up);
-}
-
-static int
-webdav_commit(struct storage_upload *up, struct bk_err *err)
-{
-	struct webdav_upload *u = up->priv;
-	struct webdav *w = up->st->priv;
-	struct curl_slist *hdrs = NULL;
-	char *dst;
-	long st;
-
-	if (u->spool != -1) {
-		if (spool_put(w, u, up->bytes, err) == -1)
-			goto fail;
-	} else {
-		u->eof = true;
-		while (pump(u))
-			;
-		if (put_result(w, u->h, u->res, err) == -1)
-			goto fail;
-		stream_free(u);
-	}
-	xasprintf(&dst, "Destination: %s", u->dsturl);
-	hdrs = curl_slist_append(hdrs, dst);
-	hdrs = curl_slist_append(hdrs, "Overwrite: T");
-	free(dst);
-	st = dav_req(w, "MOVE", u->tmpurl, hdrs, NULL, NULL,
-	    "cannot move the upload into place", err);
-	curl_slist_free_all(hdrs);
-	if (st == -1)
-		goto fail;
-	if (st != 201 && st != 204 && st != 200) {
-		status_err(w, st, "cannot move the upload into place", err);
-		goto fail;
-	}
-	upload_free(up);
-	return 0;
-fail:
-	webdav_abort(up);
-	return -1;
-}
-
 static bool
 has_suffix(const char *s, const char *suf)
 {
@@ -793,7 +389,7 @@ list_one(const struct xml_node *r, bool partials, storage_list_fn *fn,
 	name = curl_easy_unescape(NULL, s != NULL ? s + 1 : copy, 0, NULL);
 	free(copy);
 	if (name == NULL || *name == '\0' ||
-	    has_suffix(name, PARTIAL_SUFFIX) != partials) {
+	    has_suffix(name, WEBDAV_PARTIAL) != partials) {
 		curl_free(name);
 		return 0;
 	}
@@ -829,10 +425,10 @@ walk(struct webdav *w, bool partials, storage_list_fn *fn, void *arg,
 
 	buf_init(&resp, RESP_MAX);
 	hdrs = curl_slist_append(hdrs, "Depth: 1");
-	for (i = 0; i < 2 * ATTEMPTS && root == NULL; i++) {
+	for (i = 0; i < 2 * WEBDAV_ATTEMPTS && root == NULL; i++) {
 		if (i > 0)
-			backoff(i < 3 ? i : 3);
-		st = dav_req(w, "PROPFIND", w->coll, hdrs, NULL, &resp,
+			webdav_backoff(i < 3 ? i : 3);
+		st = webdav_req(w, "PROPFIND", w->coll, hdrs, NULL, &resp,
 		    "cannot list", err);
 		if (st == 404 || st == 409) {
 			rc = 0;		/* no folder yet: nothing in it */
@@ -841,7 +437,7 @@ walk(struct webdav *w, bool partials, storage_list_fn *fn, void *arg,
 		if (st == -1)
 			goto out;
 		if (st != 207) {
-			status_err(w, st, "cannot list", err);
+			webdav_status_err(w, st, "cannot list", err);
 			goto out;
 		}
 		if ((root = xml_parse(resp.data, resp.len, err)) == NULL)
@@ -872,17 +468,17 @@ static int
 webdav_remove(struct storage *st, const char *name, struct bk_err *err)
 {
 	struct webdav *w = st->priv;
-	char *url = object_url(w, name), what[300];
+	char *url = webdav_object_url(w, name), what[300];
 	long s;
 
 	snprintf(what, sizeof(what), "cannot delete %s", name);
-	s = dav_req(w, "DELETE", url, NULL, NULL, NULL, what, err);
+	s = webdav_req(w, "DELETE", url, NULL, NULL, NULL, what, err);
 	free(url);
 	if (s == -1)
 		return -1;
 	if (s == 200 || s == 204)
 		return 0;
-	return status_err(w, s, what, err);
+	return webdav_status_err(w, s, what, err);
 }
 
 struct dl {
@@ -918,15 +514,15 @@ webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
 {
 	struct webdav *w = st->priv;
 	struct dl d = { .fn = fn, .arg = arg, .err = err };
-	char *url = object_url(w, name), what[300];
+	char *url = webdav_object_url(w, name), what[300];
 	CURLcode res;
 	int i, rc = -1;
 
 	snprintf(what, sizeof(what), "cannot download %s", name);
-	for (i = 0; i < ATTEMPTS; i++) {
+	for (i = 0; i < WEBDAV_ATTEMPTS; i++) {
 		if (i > 0)
-			backoff(i);
-		if ((d.h = dav_easy(w, url, err)) == NULL)
+			webdav_backoff(i);
+		if ((d.h = webdav_easy(w, url, err)) == NULL)
 			break;
 		d.status = 0;
 		curl_easy_setopt(d.h, CURLOPT_WRITEFUNCTION, dl_write);
@@ -940,16 +536,13 @@ webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
 		http_easy_free(d.h);
 		if (d.sink_failed)
 			break;
-		if (res != CURLE_OK) {
-			char desc[600];
-
-			snprintf(desc, sizeof(desc), "%s: %s", w->where, what);
-			http_curl_err(err, res, desc);
-		} else if (d.status == 200) {
+		if (res != CURLE_OK)
+			webdav_curl_err(w, res, what, err);
+		else if (d.status == 200) {
 			rc = 0;
 			break;
 		} else
-			status_err(w, d.status, what, err);
+			webdav_status_err(w, d.status, what, err);
 		/* Once bytes went to the sink, a retry would repeat them. */
 		if (!err->retryable || d.got > 0)
 			break;
