@@ -1,72 +1,35 @@
 /*
  * storage_s3.c - Amazon S3 and S3-compatible destinations (AWS_*).
  *
- * Every request is signed here with SigV4 (sigv4.c) over libcurl.  An
- * upload streams into objstore's pool: the first part's worth of bytes is
- * held back, so a backup smaller than one part is a single PUT; anything
- * larger becomes a multipart upload whose parts go out in parallel, each
- * with its SHA-256 signed, each retried on its own.  The object appears
- * only when CompleteMultipartUpload succeeds after every part did; any
- * failure aborts the upload, and cleanup() aborts the ones a dead run
- * left.  Custom endpoints are addressed path-style (/bucket/key), AWS
- * itself virtual-host style unless the bucket name has a dot.
+ * Every request is signed here with SigV4 (sigv4.c) over libcurl, with
+ * keys from s3_creds.c (static keys or an instance profile).  Uploads are
+ * s3_upload.c's; this file holds the settings, the request layer, listing,
+ * download, delete and cleanup().
  *
- * Credentials (static keys or an instance profile) come from s3_creds.c.
+ * Invariants: custom endpoints are addressed path-style (/bucket/key),
+ * AWS itself virtual-host style unless the bucket name has a dot.  A
+ * download that breaks off resumes with a Range from the byte it reached.
+ * cleanup() aborts the multipart uploads a dead run left in the folder.
  *
- * Threads: the caller's thread plus the pool's workers during an upload;
- * the instance-profile credentials are the only shared mutable state and
- * sit under their own mutex (s3_creds.c).
+ * Threads: the caller's thread plus the pool's workers during an upload
+ * (s3_call is reentrant given one easy handle per thread); the
+ * instance-profile credentials are the only shared mutable state and sit
+ * under their own mutex (s3_creds.c).
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "err.h"
 #include "http.h"
-#include "objstore.h"
 #include "path.h"
-#include "s3_creds.h"
+#include "s3_int.h"
 #include "settings.h"
 #include "sigv4.h"
-#include "storage_int.h"
 #include "xml.h"
 #include "xmalloc.h"
-
-#define S3_WORKERS	4
-#define S3_MAX_PARTS	10000
-#define S3_MAX_PART	((size_t)5 << 30)
-
-struct s3 {
-	const struct settings	*admin;
-	char		*bucket;
-	char		*prefix;	/* "" or "dir/sub/" */
-	char		*scheme;
-	char		*host;		/* endpoint host[:port] */
-	char		*req_host;	/* Host: of requests */
-	char		*path_base;	/* "/bucket" or "" */
-	char		*region;
-	char		*storage_class;
-	size_t		 part_size;
-	char		*ca_pem;
-	struct http_tls	 tls;
-	CURL		*h;
-	struct s3_creds	 creds;
-};
-
-struct s3_upload {
-	struct s3	*s3;
-	char		*key;
-	char		*upload_id;
-	struct obj_pool	*pool;
-	CURL		*wh[S3_WORKERS];
-	pthread_mutex_t	 mu;
-	char		**etags;	/* by part number - 1 */
-	unsigned	 netags;
-};
-
-static int	s3_abort_id(struct s3 *, const char *key, const char *id);
 
 /* Region of an endpoint like s3.eu-west-1.amazonaws.com or
  * s3.fr-par.scw.cloud; us-east-1 when it names none. */
@@ -220,8 +183,7 @@ s3_close(struct storage *st)
 	s3_creds_cleanup(&s->creds);
 }
 
-/* An error answer -> one line naming the host and the setting. */
-static int
+int
 s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
     struct bk_err *err)
 {
@@ -259,43 +221,19 @@ s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
 	return -1;
 }
 
-struct s3_req {
-	const char		*method;
-	const char		*key;		/* full key, or NULL: bucket */
-	const char		*query;		/* encoded, or "" */
-	const void		*body;
-	size_t			 len;
-	const char		*range;		/* "bytes=N-" or NULL */
-	bool			 storage_class;
-	storage_sink_fn		*sink;
-	void			*sink_arg;
-	int			 attempts;
-};
-
-static int
-s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
-    const char *what, struct bk_err *err)
+/* The headers of one request, signed with SigV4 (curl sets Host). */
+static struct curl_slist *
+s3_sign(struct s3 *s, const struct s3_req *q, const char *path,
+    const char *ak, const char *sk, const char *tok)
 {
 	struct sigv4_header hd[8];
-	struct sigv4_cred cred;
+	struct sigv4_cred cred = { ak, sk, s->region, "s3" };
 	struct curl_slist *l = NULL;
-	char hash[65], date[32], *ak, *sk, *tok, *auth, *url, *line;
-	struct obj_call c;
-	struct buf path;
+	char hash[65], date[32], *auth, *line;
 	struct tm tm;
 	time_t now = time(NULL);
 	size_t n = 0, i;
-	int rc;
 
-	if (s3_creds_get(&s->creds, &ak, &sk, &tok, err) == -1)
-		return -1;
-	buf_init(&path, 1 << 16);
-	buf_puts(&path, s->path_base);
-	if (q->key != NULL) {
-		buf_puts(&path, "/");
-		sigv4_uri_encode(&path, q->key, true);
-	} else if (*s->path_base == '\0')
-		buf_puts(&path, "/");
 	if (q->body != NULL)
 		sigv4_sha256_hex(q->body, q->len, hash);
 	else
@@ -311,14 +249,13 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	if (q->storage_class && s->storage_class != NULL)
 		hd[n++] = (struct sigv4_header){ "x-amz-storage-class",
 		    s->storage_class };
-	cred = (struct sigv4_cred){ ak, sk, s->region, "s3" };
 	{
-		struct sigv4_req sr = { q->method, path.data, q->query, hd, n,
+		struct sigv4_req sr = { q->method, path, q->query, hd, n,
 		    hash };
 
 		auth = sigv4_authorization(&sr, &cred, date);
 	}
-	for (i = 1; i < n; i++) {	/* curl sets Host itself */
+	for (i = 1; i < n; i++) {
 		xasprintf(&line, "%s: %s", hd[i].name, hd[i].value);
 		l = curl_slist_append(l, line);
 		free(line);
@@ -326,6 +263,30 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	xasprintf(&line, "Authorization: %s", auth);
 	l = curl_slist_append(l, line);
 	xfree_secret(line);
+	free(auth);
+	return l;
+}
+
+static int
+s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
+    const char *what, struct bk_err *err)
+{
+	struct curl_slist *l;
+	char *ak, *sk, *tok, *url;
+	struct obj_call c;
+	struct buf path;
+	int rc;
+
+	if (s3_creds_get(&s->creds, &ak, &sk, &tok, err) == -1)
+		return -1;
+	buf_init(&path, 1 << 16);
+	buf_puts(&path, s->path_base);
+	if (q->key != NULL) {
+		buf_puts(&path, "/");
+		sigv4_uri_encode(&path, q->key, true);
+	} else if (*s->path_base == '\0')
+		buf_puts(&path, "/");
+	l = s3_sign(s, q, path.data, ak, sk, tok);
 	xasprintf(&url, "%s://%s%s%s%s", s->scheme, s->req_host, path.data,
 	    *q->query ? "?" : "", q->query);
 	c = (struct obj_call){ .method = q->method, .url = url, .headers = l,
@@ -343,7 +304,6 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 		rc = s3_fail(s, r, what, err);
 	curl_slist_free_all(l);
 	free(url);
-	free(auth);
 	buf_free(&path);
 	free(ak);
 	xfree_secret(sk);
@@ -352,8 +312,7 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	return rc;
 }
 
-/* A request with retries on transient failures. */
-static int
+int
 s3_call(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
     struct bk_err *err)
 {
@@ -371,235 +330,13 @@ s3_call(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	}
 }
 
-static char *
-object_key(struct s3 *s, const char *name)
+char *
+s3_object_key(struct s3 *s, const char *name)
 {
 	char *k;
 
 	xasprintf(&k, "%s%s", s->prefix, name);
 	return k;
-}
-
-/* Uploads. */
-
-static int
-s3_begin(struct storage *st, struct storage_upload *up, struct bk_err *err)
-{
-	struct s3_upload *u = up->priv;
-	struct s3 *s = st->priv;
-
-	u->s3 = s;
-	u->key = object_key(s, up->name);
-	pthread_mutex_init(&u->mu, NULL);
-	return 0;
-}
-
-static int
-s3_start(void *ctx, struct bk_err *err)
-{
-	struct s3_upload *u = ctx;
-	struct s3_req q = { .method = "POST", .key = u->key,
-	    .query = "uploads=", .storage_class = true };
-	struct obj_resp r;
-	struct xml_node *x = NULL;
-	const char *id;
-	int rc = -1;
-
-	objstore_resp_init(&r);
-	if (s3_call(u->s3, u->s3->h, &q, &r, err) == -1)
-		goto out;
-	if ((x = xml_parse(r.body.data, r.body.len, err)) == NULL ||
-	    (id = xml_text(x, "UploadId")) == NULL || *id == '\0') {
-		bk_err_set(err, BK_EPROTO, "S3 %s: CreateMultipartUpload "
-		    "answer has no UploadId", u->s3->host);
-		goto out;
-	}
-	u->upload_id = xstrdup(id);
-	u->etags = xcalloc(S3_MAX_PARTS, sizeof(*u->etags));
-	rc = 0;
-out:
-	xml_free(x);
-	objstore_resp_free(&r);
-	return rc;
-}
-
-static int
-s3_part(void *ctx, int worker, unsigned n, const char *data, size_t len,
-    struct bk_err *err)
-{
-	struct s3_upload *u = ctx;
-	struct obj_resp r;
-	struct buf qs;
-	char *etag;
-	int rc;
-	struct s3_req q = { .method = "PUT", .key = u->key, .body = data,
-	    .len = len, .attempts = 1 };
-
-	if (u->wh[worker] == NULL &&
-	    (u->wh[worker] = http_easy(u->s3->admin, &u->s3->tls, err)) ==
-	    NULL)
-		return -1;
-	buf_init(&qs, 4096);
-	buf_printf(&qs, "partNumber=%u&uploadId=", n);
-	sigv4_uri_encode(&qs, u->upload_id, false);
-	q.query = qs.data;
-	objstore_resp_init(&r);
-	rc = s3_call(u->s3, u->wh[worker], &q, &r, err);
-	if (rc == 0 && r.etag[0] == '\0') {
-		bk_err_set(err, BK_EPROTO, "S3 %s: part %u: no ETag in the "
-		    "answer", u->s3->host, n);
-		rc = -1;
-	}
-	if (rc == 0) {
-		etag = xstrdup(r.etag);
-		pthread_mutex_lock(&u->mu);
-		free(u->etags[n - 1]);
-		u->etags[n - 1] = etag;
-		if (n > u->netags)
-			u->netags = n;
-		pthread_mutex_unlock(&u->mu);
-	}
-	objstore_resp_free(&r);
-	buf_free(&qs);
-	return rc;
-}
-
-static int
-s3_write(struct storage_upload *up, const void *p, size_t n,
-    struct bk_err *err)
-{
-	struct s3_upload *u = up->priv;
-
-	if (u->pool == NULL)
-		u->pool = objstore_pool_new(S3_WORKERS, u->s3->part_size,
-		    S3_MAX_PARTS, S3_MAX_PART, s3_start, s3_part, u);
-	return objstore_pool_write(u->pool, p, n, err);
-}
-
-static void
-s3_upload_free(struct s3_upload *u)
-{
-	unsigned i;
-	int w;
-
-	objstore_pool_free(u->pool);
-	u->pool = NULL;
-	for (w = 0; w < S3_WORKERS; w++)
-		http_easy_free(u->wh[w]);
-	if (u->etags != NULL)
-		for (i = 0; i < u->netags; i++)
-			free(u->etags[i]);
-	free(u->etags);
-	free(u->upload_id);
-	free(u->key);
-	pthread_mutex_destroy(&u->mu);
-}
-
-static int
-s3_complete(struct s3_upload *u, unsigned parts, struct bk_err *err)
-{
-	struct s3_req q = { .method = "POST", .key = u->key };
-	struct xml_node *x = NULL;
-	struct obj_resp r;
-	struct buf body, qs;
-	unsigned i;
-	int rc = -1;
-
-	buf_init(&body, (size_t)S3_MAX_PARTS * 256);
-	buf_puts(&body, "<CompleteMultipartUpload>");
-	for (i = 0; i < parts; i++) {
-		if (u->etags[i] == NULL) {
-			bk_err_set(err, BK_EFAIL, "S3 %s: part %u missing",
-			    u->s3->host, i + 1);
-			buf_free(&body);
-			return -1;
-		}
-		buf_printf(&body, "<Part><PartNumber>%u</PartNumber><ETag>%s"
-		    "</ETag></Part>", i + 1, u->etags[i]);
-	}
-	buf_puts(&body, "</CompleteMultipartUpload>");
-	buf_init(&qs, 4096);
-	buf_puts(&qs, "uploadId=");
-	sigv4_uri_encode(&qs, u->upload_id, false);
-	q.query = qs.data;
-	q.body = body.data;
-	q.len = body.len;
-	objstore_resp_init(&r);
-	if (s3_call(u->s3, u->s3->h, &q, &r, err) == 0) {
-		/* S3 may answer 200 with an <Error> body. */
-		x = xml_parse(r.body.data, r.body.len, NULL);
-		if (x != NULL && strcmp(x->name, "Error") == 0)
-			s3_fail(u->s3, &(struct obj_resp){ .status = 500,
-			    .body = r.body }, "S3 CompleteMultipartUpload",
-			    err);
-		else
-			rc = 0;
-	}
-	xml_free(x);
-	objstore_resp_free(&r);
-	buf_free(&qs);
-	buf_free(&body);
-	return rc;
-}
-
-static int
-s3_commit(struct storage_upload *up, struct bk_err *err)
-{
-	struct s3_upload *u = up->priv;
-	const char *data;
-	size_t len;
-	int rc;
-
-	if (u->pool == NULL)
-		u->pool = objstore_pool_new(1, 1, S3_MAX_PARTS, S3_MAX_PART,
-		    s3_start, s3_part, u);
-	rc = objstore_pool_finish(u->pool, &data, &len, err);
-	if (rc == 1) {
-		struct s3_req q = { .method = "PUT", .key = u->key,
-		    .query = "", .body = data, .len = len,
-		    .storage_class = true };
-		struct obj_resp r;
-
-		objstore_resp_init(&r);
-		rc = s3_call(u->s3, u->s3->h, &q, &r, err);
-		objstore_resp_free(&r);
-	} else if (rc == 0)
-		rc = s3_complete(u, objstore_pool_parts(u->pool), err);
-	if (rc == -1 && u->upload_id != NULL)
-		s3_abort_id(u->s3, u->key, u->upload_id);
-	s3_upload_free(u);
-	return rc;
-}
-
-static void
-s3_abort(struct storage_upload *up)
-{
-	struct s3_upload *u = up->priv;
-
-	objstore_pool_free(u->pool);	/* waits for parts in flight */
-	u->pool = NULL;
-	if (u->upload_id != NULL)
-		s3_abort_id(u->s3, u->key, u->upload_id);
-	s3_upload_free(u);
-}
-
-static int
-s3_abort_id(struct s3 *s, const char *key, const char *id)
-{
-	struct s3_req q = { .method = "DELETE", .key = key, .attempts = 2 };
-	struct obj_resp r;
-	struct buf qs;
-	int rc;
-
-	buf_init(&qs, 4096);
-	buf_puts(&qs, "uploadId=");
-	sigv4_uri_encode(&qs, id, false);
-	q.query = qs.data;
-	objstore_resp_init(&r);
-	rc = s3_call(s, s->h, &q, &r, NULL);
-	objstore_resp_free(&r);
-	buf_free(&qs);
-	return rc;
 }
 
 /* Listing, delete, download. */
@@ -687,7 +424,7 @@ static int
 s3_remove(struct storage *st, const char *name, struct bk_err *err)
 {
 	struct s3 *s = st->priv;
-	char *key = object_key(s, name);
+	char *key = s3_object_key(s, name);
 	struct s3_req q = { .method = "HEAD", .key = key, .query = "" };
 	struct obj_resp r;
 	int rc;
@@ -709,7 +446,7 @@ s3_download(struct storage *st, const char *name, storage_sink_fn *sink,
     void *arg, struct bk_err *err)
 {
 	struct s3 *s = st->priv;
-	char *key = object_key(s, name), range[64];
+	char *key = s3_object_key(s, name), range[64];
 	struct s3_req q = { .method = "GET", .key = key, .query = "",
 	    .sink = sink, .sink_arg = arg, .attempts = 1 };
 	struct obj_resp r;
@@ -755,6 +492,8 @@ s3_cleanup(struct storage *st, struct bk_err *err)
 	if (s3_call(s, s->h, &q, &r, err) == -1) {
 		/* Servers without ListMultipartUploads: nothing to do. */
 		rc = r.status == 501 || r.status == 405 ? 0 : -1;
+		if (rc == 0)	/* the job reads any error left as a failure */
+			bk_err_clear(err);
 		goto out;
 	}
 	if ((x = xml_parse(r.body.data, r.body.len, NULL)) == NULL)
