@@ -357,8 +357,10 @@ walk(struct sftp *s, bool partials, storage_list_fn *fn, void *arg,
 			if (d != NULL)
 				break;
 			sftp_session_fail(&s->c, err, "cannot list", s->dir);
-			if (err->code == BK_ENOENT)
+			if (err->code == BK_ENOENT) {
+				bk_err_clear(err);	/* not a failure */
 				return 0;
+			}
 		}
 		if (!sftp_retry_wait(err, &i))
 			return -1;
