@@ -166,16 +166,54 @@ parse_connstr(struct az *a, const char *cs, char **endpoint,
 	return 0;
 }
 
+/*
+ * What authorises requests, in this order of preference: the account
+ * key, the connection string (which may name the endpoint too), the
+ * admin's managed identity.
+ */
+static int
+az_creds(struct az *a, const struct storage_config *cfg, char **endpoint,
+    struct bk_err *err)
+{
+	const struct settings *u = cfg->user;
+	const char *v, *key, *cs;
+	unsigned char raw[256];
+	size_t n;
+
+	key = settings_get(u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY");
+	cs = settings_get(u, "AZURE_STORAGE_CONNECTION_STRING");
+	if (key != NULL && *key != '\0') {
+		if (azure_b64_decode(key, raw, sizeof(raw), &n) == -1)
+			return bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_"
+			    "PRIMARY_ACCOUNT_KEY: not a base64 account key");
+		a->key = xstrdup(key);
+		secret_register(key);
+		a->cred_setting = "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY";
+	} else if (cs != NULL && *cs != '\0') {
+		a->cred_setting = "AZURE_STORAGE_CONNECTION_STRING";
+		a->ep_setting = "AZURE_STORAGE_CONNECTION_STRING";
+		return parse_connstr(a, cs, endpoint, err);
+	} else {
+		v = cfg->admin != NULL ? settings_get(cfg->admin,
+		    "AZURE_IMDS_ENDPOINT") : NULL;
+		if (v == NULL || *v == '\0')
+			return bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_"
+			    "PRIMARY_ACCOUNT_KEY: not set, nor a connection "
+			    "string, and no managed identity endpoint");
+		a->imds = xstrdup(v);
+		a->cred_setting = "managed identity (AZURE_IMDS_ENDPOINT)";
+	}
+	return 0;
+}
+
 static int
 az_open_settings(struct storage *st, const struct storage_config *cfg,
     struct bk_err *err)
 {
 	struct az *a = st->priv;
 	const struct settings *u = cfg->user;
-	const char *v, *key, *cs;
+	const char *v;
 	char *endpoint = NULL;
-	unsigned char raw[256];
-	size_t n;
 	int rc = -1;
 
 	pthread_mutex_init(&a->tok_mu, NULL);
@@ -189,30 +227,8 @@ az_open_settings(struct storage *st, const struct storage_config *cfg,
 	v = settings_get(u, "AZURE_STORAGE_ACCOUNT_NAME");
 	if (v != NULL && *v != '\0')
 		a->account = xstrdup(v);
-	key = settings_get(u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY");
-	cs = settings_get(u, "AZURE_STORAGE_CONNECTION_STRING");
-	if (key != NULL && *key != '\0') {
-		if (azure_b64_decode(key, raw, sizeof(raw), &n) == -1)
-			return bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_"
-			    "PRIMARY_ACCOUNT_KEY: not a base64 account key");
-		a->key = xstrdup(key);
-		secret_register(key);
-		a->cred_setting = "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY";
-	} else if (cs != NULL && *cs != '\0') {
-		a->cred_setting = "AZURE_STORAGE_CONNECTION_STRING";
-		a->ep_setting = "AZURE_STORAGE_CONNECTION_STRING";
-		if (parse_connstr(a, cs, &endpoint, err) == -1)
-			goto out;
-	} else {
-		v = cfg->admin != NULL ? settings_get(cfg->admin,
-		    "AZURE_IMDS_ENDPOINT") : NULL;
-		if (v == NULL || *v == '\0')
-			return bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_"
-			    "PRIMARY_ACCOUNT_KEY: not set, nor a connection "
-			    "string, and no managed identity endpoint");
-		a->imds = xstrdup(v);
-		a->cred_setting = "managed identity (AZURE_IMDS_ENDPOINT)";
-	}
+	if (az_creds(a, cfg, &endpoint, err) == -1)
+		goto out;
 	if (a->account == NULL) {
 		bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_ACCOUNT_NAME: not "
 		    "set");
@@ -366,29 +382,22 @@ struct az_req {
 	int			 attempts;
 };
 
-static int
-az_once(struct az *a, CURL *h, const struct az_req *q, struct obj_resp *r,
-    const char *what, struct bk_err *err)
+/*
+ * The headers of one request, authorised by SharedKey (signed here), a
+ * managed-identity bearer token, or the connection string's SAS (added
+ * to url, which holds the origin, path and query on entry).
+ */
+static struct curl_slist *
+az_headers(struct az *a, const struct az_req *q, const char *path,
+    const char *tok, struct buf *url)
 {
 	struct azure_kv hd[12];
 	struct curl_slist *l = NULL;
-	char date[64], clen[32], *auth = NULL, *line, *tok = NULL;
-	struct buf path, url;
-	struct obj_call c;
+	char date[64], clen[32], *auth = NULL, *line;
 	struct tm tm;
 	time_t now = time(NULL);
 	size_t n = 0, i;
-	int rc;
 
-	if (a->imds != NULL && az_token(a, &tok, err) == -1)
-		return -1;
-	buf_init(&path, 1 << 16);
-	buf_init(&url, 1 << 16);
-	buf_printf(&path, "%s%s", a->base_path, a->container);
-	if (q->blob != NULL) {
-		buf_puts(&path, "/");
-		sigv4_uri_encode(&path, q->blob, true);
-	}
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
 	    gmtime_r(&now, &tm));
 	hd[n++] = (struct azure_kv){ "x-ms-date", date };
@@ -399,20 +408,15 @@ az_once(struct az *a, CURL *h, const struct az_req *q, struct obj_resp *r,
 	}
 	for (i = 0; i < q->nextra && n < 12; i++)
 		hd[n++] = q->extra[i];
-	buf_printf(&url, "%s%s", a->origin, path.data);
-	for (i = 0; i < q->nquery; i++) {
-		buf_printf(&url, "%c%s=", i == 0 ? '?' : '&', q->query[i].name);
-		sigv4_uri_encode(&url, q->query[i].value, false);
-	}
 	if (a->key != NULL) {
-		struct azure_req ar = { q->method, a->account, path.data,
+		struct azure_req ar = { q->method, a->account, path,
 		    q->query, q->nquery, hd, n };
 
 		auth = azure_authorization(&ar, a->key);
 	} else if (tok != NULL)
 		xasprintf(&auth, "Bearer %s", tok);
 	else if (a->sas != NULL)
-		buf_printf(&url, "%c%s", q->nquery > 0 ? '&' : '?', a->sas);
+		buf_printf(url, "%c%s", q->nquery > 0 ? '&' : '?', a->sas);
 	for (i = 0; i < n; i++) {
 		if (strcmp(hd[i].name, "Content-Length") == 0)
 			continue;	/* curl sends it */
@@ -424,7 +428,37 @@ az_once(struct az *a, CURL *h, const struct az_req *q, struct obj_resp *r,
 		xasprintf(&line, "Authorization: %s", auth);
 		l = curl_slist_append(l, line);
 		xfree_secret(line);
+		xfree_secret(auth);
 	}
+	return l;
+}
+
+static int
+az_once(struct az *a, CURL *h, const struct az_req *q, struct obj_resp *r,
+    const char *what, struct bk_err *err)
+{
+	struct curl_slist *l;
+	char *tok = NULL;
+	struct buf path, url;
+	struct obj_call c;
+	size_t i;
+	int rc;
+
+	if (a->imds != NULL && az_token(a, &tok, err) == -1)
+		return -1;
+	buf_init(&path, 1 << 16);
+	buf_init(&url, 1 << 16);
+	buf_printf(&path, "%s%s", a->base_path, a->container);
+	if (q->blob != NULL) {
+		buf_puts(&path, "/");
+		sigv4_uri_encode(&path, q->blob, true);
+	}
+	buf_printf(&url, "%s%s", a->origin, path.data);
+	for (i = 0; i < q->nquery; i++) {
+		buf_printf(&url, "%c%s=", i == 0 ? '?' : '&', q->query[i].name);
+		sigv4_uri_encode(&url, q->query[i].value, false);
+	}
+	l = az_headers(a, q, path.data, tok, &url);
 	c = (struct obj_call){ .method = q->method, .url = url.data,
 	    .headers = l, .body = q->body, .len = q->len, .sink = q->sink,
 	    .sink_arg = q->sink_arg };
@@ -435,8 +469,6 @@ az_once(struct az *a, CURL *h, const struct az_req *q, struct obj_resp *r,
 	else if (rc == 0 && r->status / 100 != 2)
 		rc = az_fail(a, r, what, err);
 	curl_slist_free_all(l);
-	if (auth != NULL)
-		xfree_secret(auth);
 	if (tok != NULL)
 		xfree_secret(tok);
 	buf_free(&path);
