@@ -12,6 +12,7 @@
  * come from settings_table[] only, so tests can hold the committed files
  * to the table.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,10 +234,11 @@ config_example_man(void)
 			printf("\n.Bl -tag -width Ds\n");
 		}
 		example_facts(d, facts, sizeof(facts));
-		printf(".It Ev %s\n", d->name);
-		man_text(d->help);
-		printf(".\n");
-		man_text(facts);
+		printf(".It Ev %s\n%c", d->name, toupper((unsigned char)
+		    d->help[0]));
+		man_text(d->help + 1);
+		printf(".\nT");
+		man_text(facts + 1);
 		printf(".\n");
 		if (d->def != NULL) {
 			printf("Default:\n.Ql \\&");
