@@ -461,7 +461,8 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 		goto out;
 	if (run_stream(st, ce, keys, o, res, dirfd, err) == -1)
 		goto out;
-	if (o->to_dir == NULL && manifest_check(admin, o, res, err) == -1)
+	/* A restore too: a plain tar has no layer of its own to notice. */
+	if (manifest_check(admin, o, res, err) == -1)
 		goto out;
 	rc = 0;
 out:

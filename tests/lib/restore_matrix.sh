@@ -209,6 +209,13 @@ rm_flip() {
 	[ "$rc" -eq 1 ] && grep -q "$3" "$T/verify.err" &&
 	    [ "$(wc -l <"$T/verify.err")" -eq 1 ]
 	ok $? "$RM_DEST $1/$2: verify of the flipped object exits 1 (got $rc), one line naming $3: $(cat "$T/verify.err")"
+	rm -rf "$T/r"
+	mkdir "$T/r"
+	backupctl restore alice "$name" --to "$T/r" $(rm_ids "$2") \
+	    >"$T/restore.out" 2>"$T/restore.err"
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -q "$3" "$T/restore.err"
+	ok $? "$RM_DEST $1/$2: restore of the flipped object exits 1 (got $rc) naming $3$(why "$T/restore.err")"
 }
 
 # rm_newest_first: two more backups a second apart (the default names
