@@ -138,10 +138,41 @@ soak: all
 reference: bin/backupctl
 	bin/backupctl config reference
 
+# make install [PREFIX=/usr/local] [DESTDIR=] [UNITDIR=...]: programs, man
+# pages, systemd units (ExecStart rewritten to BINDIR), sysusers.d and
+# tmpfiles.d entries, the example config and docs.  NOBUILD=1 installs what
+# INSTALL_BIN holds without building first (the tests install their
+# flavor's build/<flavor>/bin and must not rebuild the shared tree).
 PREFIX	?= /usr/local
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/panel-backup
+SYSTEMDLIBDIR ?= $(PREFIX)/lib
+UNITDIR	?= $(SYSTEMDLIBDIR)/systemd/system
+SYSUSERSDIR ?= $(SYSTEMDLIBDIR)/sysusers.d
+TMPFILESDIR ?= $(SYSTEMDLIBDIR)/tmpfiles.d
+INSTALL_BIN ?= bin
+UNITS	:= $(wildcard deploy/systemd/*.service deploy/systemd/*.target)
+install: $(if $(NOBUILD),,all)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+	    $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
+	install -m 755 $(PROGS:bin/%=$(INSTALL_BIN)/%) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(wildcard man/*.8) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS); do \
+	    sed 's|/usr/local/bin/|$(BINDIR)/|g' $$u \
+	        >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; \
+	done
+	install -m 644 deploy/systemd/panel-backup.sysusers \
+	    $(DESTDIR)$(SYSUSERSDIR)/panel-backup.conf
+	install -m 644 deploy/systemd/panel-backup.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/panel-backup.conf
+	install -m 644 deploy/panel-backup.conf.example README.md \
+	    $(filter-out docs/HACKING.md,$(wildcard docs/*.md)) $(DESTDIR)$(DOCDIR)/
 
 clean:
 	rm -rf build bin
