@@ -102,7 +102,7 @@ $(OBJDIR)/bin/backup-notifier: $(OBJDIR)/notifier/notifier_main.o $(LIBA)
 
 $(OBJDIR)/tests/%: tests/%.c $(TESTLIBOBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Itests/storage $(LDFLAGS) -o $@ \
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ \
 	    $< $(TESTLIBOBJ) $(LIBA) $(LIBS)
 
 # The fault-injection shim of the black-box tests (LD_PRELOAD); never

@@ -2,9 +2,10 @@
 # scripts/demo.sh - `make run`: a local redis-server on a free port, the
 # three daemons with a generated config, a demo user with a small tree and
 # BACKUP_ARCHIVE in a temp folder; enqueues a manual backup, waits for it
-# and prints where it landed.  The daemons keep running (try
+# and prints where it landed.  On a terminal the daemons keep running (try
 # `backupctl --config $D/pb.conf jobs`) until Ctrl-C, which stops
-# everything this script started.
+# everything this script started; without one the script stops them and
+# exits with the backup's status.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -39,6 +40,8 @@ NODE=demo
 USERS_DIR=$D/users
 SOURCE_FILES=$D/home/{user}/files
 JOB_LEASE_SECONDS=15
+STATE_DIR=$D/state
+TEMP_DIR=$D/tmp
 CONF
 chmod 600 "$D/pb.conf"
 printf '<h1>hello</h1>\n' >"$D/home/demo/files/site/index.html"
@@ -58,5 +61,9 @@ echo "redis-server on 127.0.0.1:$port, daemons running; logs in $D"
 "$BIN/backupctl" --config "$D/pb.conf" enqueue demo --wait || exit $?
 echo "backup landed in $D/archive:"
 ls -l "$D/archive"
-echo "try: $BIN/backupctl --config $D/pb.conf jobs   (Ctrl-C stops everything)"
-while :; do sleep 3600; done
+# Run by a person: keep the daemons up until Ctrl-C.  Run by a script (no
+# terminal): the demo is done once the backup landed.
+if [ -t 0 ]; then
+	echo "try: $BIN/backupctl --config $D/pb.conf jobs   (Ctrl-C stops everything)"
+	while :; do sleep 3600; done
+fi
