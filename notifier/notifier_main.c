@@ -24,6 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <jansson.h>
 
 #include "config.h"
@@ -186,6 +188,11 @@ main(int argc, char **argv)
 	int ch, rc;
 
 	log_init("backup-notifier");
+	/* Before any sodium_malloc (crypt stages, SMTP/Matrix secrets). */
+	if (sodium_init() == -1) {
+		fprintf(stderr, "backup-notifier: libsodium failed to start\n");
+		return 1;
+	}
 	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

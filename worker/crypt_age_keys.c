@@ -281,12 +281,6 @@ age_key_push(struct age_key **v, size_t *n, struct age_key *k)
 struct age_recipients *
 age_recipients_new(void)
 {
-	/* sodium_malloc() aborts before sodium_init(); backup-worker's job
-	 * children never called it (AGE_PASSPHRASE jobs died of SIGABRT).
-	 * Idempotent and thread-safe; on failure sodium_malloc() fails
-	 * cleanly with an error. */
-	if (sodium_init() < 0)
-		return xcalloc(1, sizeof(struct age_recipients));
 	return xcalloc(1, sizeof(struct age_recipients));
 }
 

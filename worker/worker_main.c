@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "config.h"
 #include "err.h"
 #include "log.h"
@@ -477,6 +479,11 @@ main(int argc, char **argv)
 	int ch, i, rc;
 
 	log_init("backup-worker");
+	/* Before any sodium_malloc (crypt stages, SMTP/Matrix secrets). */
+	if (sodium_init() == -1) {
+		fprintf(stderr, "backup-worker: libsodium failed to start\n");
+		return 1;
+	}
 	while ((ch = getopt_long(argc, argv, "c:n:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
