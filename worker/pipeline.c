@@ -57,7 +57,7 @@ struct pipeline {
 	bool		 failed;	/* protected by mtx */
 	struct bk_err	 err;		/* protected by mtx; first error */
 	struct block	*prod;		/* producer's partly filled block */
-	uint64_t	 bytes_in0;	/* protected by mtx */
+	uint64_t	 bytes_in0;	/* atomic */
 	bool		 started;
 	bool		 finished;
 };
@@ -353,9 +353,8 @@ pipeline_write(struct pipeline *p, const void *data, size_t len,
 {
 	if (p->n == 0)
 		return bk_err_set(err, BK_EFAIL, "pipeline: no stages");
-	pthread_mutex_lock(&p->mtx);
-	p->bytes_in0 += len;
-	pthread_mutex_unlock(&p->mtx);
+	/* Called for every tar header: a counter, not a lock. */
+	__atomic_add_fetch(&p->bytes_in0, len, __ATOMIC_RELAXED);
 	return fill(p, &p->prod, &p->st[0]->in, data, len, err);
 }
 
@@ -408,8 +407,10 @@ pipeline_bytes_in(const struct pipeline *p, size_t i)
 {
 	uint64_t n;
 
+	if (i == 0)
+		return __atomic_load_n(&p->bytes_in0, __ATOMIC_RELAXED);
 	pthread_mutex_lock((pthread_mutex_t *)&p->mtx);
-	n = i == 0 ? p->bytes_in0 : (i < p->n ? p->st[i]->bytes_in : 0);
+	n = i < p->n ? p->st[i]->bytes_in : 0;
 	pthread_mutex_unlock((pthread_mutex_t *)&p->mtx);
 	return n;
 }
