@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -249,6 +250,17 @@ dump_register_pgpass(const char *path)
 	fclose(f);
 }
 
+/* The dump tool's own words for a full disk vary; the spool's file
+ * system tells. */
+static bool
+spool_full(const struct dump_ctx *c)
+{
+	struct statvfs vfs;
+
+	return c->spool_dir != NULL && statvfs(c->spool_dir, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < 64 * 1024;
+}
+
 static int
 dump_one(const struct dump_driver *d, struct dump_ctx *c,
     const struct source_desc *sd, const char *db, struct tarw *t,
@@ -260,6 +272,9 @@ dump_one(const struct dump_driver *d, struct dump_ctx *c,
 
 	if (d->dump(c, db, &fd, err) == -1) {
 		bk_err_prefix(err, "%s: dump of %s", sd->name, db);
+		if (spool_full(c))
+			bk_err_prefix(err, "TEMP_DIR %s is full",
+			    settings_get(c->admin, "TEMP_DIR"));
 		goto out;
 	}
 	if (fstat(fd, &sb) == -1 || lseek(fd, 0, SEEK_SET) == -1) {
