@@ -8,6 +8,11 @@
  *	NOREAD_*	openat() fails with EACCES
  *	GROW_*		the first read() appends 1 MiB to the file first
  *	SHRINK_*	the first read() truncates the file to 10 bytes first
+ *	MUTATE_*	opening it changes its folder as a user working in it
+ *			would, after the walker listed the folder: "victim"
+ *			is deleted, "moved_from" renamed to "moved_to",
+ *			the folder "dir_from" renamed to "dir_to" and a new
+ *			file "added_late" created
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -54,6 +59,16 @@ openat(int dirfd, const char *path, int flags, ...)
 	if (strncmp(b, "NOREAD_", 7) == 0) {
 		errno = EACCES;
 		return -1;
+	}
+	if (strncmp(b, "MUTATE_", 7) == 0 && b == path) {
+		(void)unlinkat(dirfd, "victim", 0);
+		(void)renameat(dirfd, "moved_from", dirfd, "moved_to");
+		(void)renameat(dirfd, "dir_from", dirfd, "dir_to");
+		if ((fd = real(dirfd, "added_late", O_WRONLY | O_CREAT |
+		    O_EXCL, 0644)) >= 0) {
+			(void)!write(fd, "late\n", 5);
+			close(fd);
+		}
 	}
 	fd = real(dirfd, path, flags, mode);
 	if (fd >= 0 && fd < MAXFD)
