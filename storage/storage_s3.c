@@ -352,6 +352,32 @@ iso_time(const char *v)
 	return timegm(&tm);
 }
 
+/* The backups of one ListObjectsV2 page, each handed to fn. */
+static int
+s3_list_page(struct s3 *s, const struct xml_node *x, storage_list_fn *fn,
+    void *arg)
+{
+	const struct xml_node *c;
+	int rc = 0;
+
+	for (c = x->child; c != NULL && rc == 0; c = c->next) {
+		const char *key = xml_text(c, "Key"), *sz;
+		struct storage_obj o;
+
+		if (strcmp(c->name, "Contents") != 0 || key == NULL ||
+		    strncmp(key, s->prefix, strlen(s->prefix)) != 0)
+			continue;
+		o.name = key + strlen(s->prefix);
+		if (!storage_name_ok(o.name))
+			continue;
+		sz = xml_text(c, "Size");
+		o.size = sz != NULL ? strtoull(sz, NULL, 10) : 0;
+		o.mtime = iso_time(xml_text(c, "LastModified"));
+		rc = fn(&o, arg);
+	}
+	return rc;
+}
+
 static int
 s3_list(struct storage *st, storage_list_fn *fn, void *arg,
     struct bk_err *err)
@@ -368,7 +394,6 @@ s3_list(struct storage *st, storage_list_fn *fn, void *arg,
 	buf_init(&qs, 1 << 16);
 	do {
 		struct xml_node *x;
-		const struct xml_node *c;
 		const char *next;
 
 		buf_reset(&qs);
@@ -390,21 +415,7 @@ s3_list(struct storage *st, storage_list_fn *fn, void *arg,
 			rc = -1;
 			break;
 		}
-		for (c = x->child; c != NULL && rc == 0; c = c->next) {
-			const char *key = xml_text(c, "Key"), *sz;
-			struct storage_obj o;
-
-			if (strcmp(c->name, "Contents") != 0 || key == NULL ||
-			    strncmp(key, s->prefix, strlen(s->prefix)) != 0)
-				continue;
-			o.name = key + strlen(s->prefix);
-			if (!storage_name_ok(o.name))
-				continue;
-			sz = xml_text(c, "Size");
-			o.size = sz != NULL ? strtoull(sz, NULL, 10) : 0;
-			o.mtime = iso_time(xml_text(c, "LastModified"));
-			rc = fn(&o, arg);
-		}
+		rc = s3_list_page(s, x, fn, arg);
 		next = xml_text(x, "NextContinuationToken");
 		free(token);
 		token = NULL;
