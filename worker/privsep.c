@@ -292,7 +292,8 @@ send_done(struct reader *r, int rc, const struct bk_err *e)
 
 /* The reader process: never returns. */
 static void __attribute__((noreturn))
-reader_main(struct privsep *ps, int fd, const struct passwd *pw)
+reader_main(struct privsep *ps, int fd, const struct passwd *pw,
+    pid_t parent)
 {
 	struct reader r = { .fd = fd };
 	struct bk_err err;
@@ -303,7 +304,6 @@ reader_main(struct privsep *ps, int fd, const struct passwd *pw)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (fd > 3)
 		(void)close_range(3, (unsigned int)fd - 1, 0);
 	(void)close_range((unsigned int)fd + 1, ~0u, 0);
@@ -315,6 +315,10 @@ reader_main(struct privsep *ps, int fd, const struct passwd *pw)
 		_exit(1);
 	}
 	tarw_set_tick(r.t, reader_tick, &r);
+	/* After the switch: a change of credentials clears it. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(1);
 	send_done(&r, 0, &err);			/* ready */
 	while (read_all(fd, lens, sizeof(lens)) == 0) {
 		if (lens[0] == 0 || lens[0] > 65536 || lens[1] == 0 ||
@@ -457,6 +461,7 @@ privsep_start(const struct settings *admin, const char *user,
 {
 	struct privsep *ps;
 	struct passwd *pw;
+	pid_t self = getpid();
 	int sv[2], r;
 
 	if ((r = choose_account(admin, user, &pw, err)) == -1) {
@@ -485,7 +490,7 @@ privsep_start(const struct settings *admin, const char *user,
 	}
 	if (ps->pid == 0) {
 		close(sv[0]);
-		reader_main(ps, sv[1], pw);
+		reader_main(ps, sv[1], pw, self);
 	}
 	close(sv[1]);
 	ps->fd = sv[0];

@@ -478,7 +478,8 @@ tarw_add_tree(struct tarw *t, const char *root, const char *prefix,
 	struct stat sb;
 	int fd;
 
-	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* A source root swapped for a symlink is not followed. */
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1)
 		return bk_err_sys(err, errno == ENOENT ? BK_ENOENT : BK_EIO,
 		    "source folder %s", root);
