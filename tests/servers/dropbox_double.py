@@ -35,6 +35,9 @@ Test hooks, not part of Dropbox:
                    files (size, content_hash, sha256), open sessions,
                    request counts per route, tokens issued, the most appends
                    seen in flight at once, the Dropbox-API-Arg headers seen.
+  --log FILE       one line per request: time, thread, route, session,
+                   offset, fault, status (and the error summary), to read
+                   when a test fails; never the token.
 The port is written to DIR/port once listening (port 0: the kernel picks).
 """
 import argparse
@@ -174,8 +177,29 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
+    def log(self, route, kind, status, body=None):
+        out = self.server.logf
+        if out is None:
+            return
+        arg, sid, off = self.headers.get("Dropbox-API-Arg") or "", "", ""
+        try:
+            cur = (json.loads(arg) or {}).get("cursor") or {}
+            sid, off = cur.get("session_id", "")[-6:], cur.get("offset", "")
+        except (ValueError, AttributeError):
+            pass
+        summ = body.get("error_summary", "") if isinstance(body, dict) else ""
+        line = "%.3f %s %s sid=%s off=%s fault=%s -> %s %s\n" % (
+            time.monotonic(), threading.current_thread().name, route, sid, off,
+            kind or "-", status, summ)
+        with self.server.st.lock:
+            out.write(line)
+            out.flush()
+
     # ---- plumbing
     def reply(self, status, body, headers=None, raw=None):
+        if getattr(self, "logged", None) is not None:
+            self.log(*self.logged, status, body)
+            self.logged = None
         if raw is None:
             if isinstance(body, str):
                 raw = body.encode()
@@ -236,7 +260,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(json.loads(body or b"{}"))
         route = url.path[3:] if url.path.startswith("/2/") else url.path.lstrip("/")
         kind = st.fault(route)
+        self.logged = (route, kind)
         if kind == "reset":
+            self.log(route, kind, "reset")
             self.close_connection = True
             self.connection.shutdown(2)
             return
@@ -638,6 +664,7 @@ def main():
     p.add_argument("--retry-after", type=int, default=1)
     p.add_argument("--append-delay", type=float, default=0.0)
     p.add_argument("--discard", action="store_true")
+    p.add_argument("--log", default=None)
     a = p.parse_args()
     if a.token_life is None:
         a.token_life = a.expires_in
@@ -645,6 +672,7 @@ def main():
     cert, key = make_certs(a.dir)
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.a, srv.st = a, State(a)
+    srv.logf = open(a.log, "a") if a.log else None
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
