@@ -12,6 +12,7 @@
 #	rm_store() { FILE NAME }	# stock client: FILE -> stored object
 #	rm_server_sizes() { }		# the server's own listing:
 #					# "name size" lines
+#	rm_empty_list			# before anything is written
 #	rm_matrix "gz zst none" "none age-key gpg-pass"
 #	rm_sizes_agree
 #	rm_flip gz none gzip		# a flipped bit, verify names the layer
@@ -105,6 +106,24 @@ assert isinstance(b["size"], int) and b["size"] > 0, b
 assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b["time"]), b
 print(b["size"])
 PY
+}
+
+# rm_empty_list: before the first backup (the folder does not exist yet)
+# list --json exits 0 with no backups, and verify of a name that is not
+# there exits 1 saying so.
+rm_empty_list() {
+	rm_user gz none
+	backupctl list alice --json >"$T/list.json" 2>"$T/list.err" &&
+	    [ ! -s "$T/list.err" ] &&
+	    /usr/bin/python3 -c 'import json, sys
+assert json.load(open(sys.argv[1])) == {"backups": []}' "$T/list.json" \
+	    2>>"$T/list.err"
+	ok $? "$RM_DEST: list --json of a destination not yet written to: exit 0, no backups$(why "$T/list.err")"
+	backupctl verify alice backup-2020-01-01T00-00-00.tar.gz \
+	    >/dev/null 2>"$T/verify.err"
+	rc=$?
+	[ "$rc" -eq 1 ] && grep -q "no backup named backup-2020-01-01T00-00-00.tar.gz" "$T/verify.err"
+	ok $? "$RM_DEST: verify of a missing backup exits 1 (got $rc)$(why "$T/verify.err")"
 }
 
 # why FILE: " (its last line)" when FILE has something to say.

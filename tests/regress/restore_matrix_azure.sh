@@ -34,6 +34,7 @@ svc.getContainerClient(c).getBlockBlobClient(blob).uploadFile(file)
 }
 rm_server_sizes() { azsdk ls "$C" backups/alice/; }
 
+rm_empty_list
 rm_matrix "gz zst none" "none age-key gpg-pass"
 rm_sizes_agree
 rm_flip zst none "zstd layer"

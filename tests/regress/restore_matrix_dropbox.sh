@@ -53,6 +53,7 @@ while True:
     r = d.files_list_folder_continue(r.cursor)'
 }
 
+rm_empty_list
 rm_matrix "gz zst none" "none age-key gpg-pass"
 rm_sizes_agree
 rm_flip gz age-key age -200

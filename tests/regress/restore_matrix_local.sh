@@ -11,11 +11,11 @@ rm_setup
 
 RM_DEST=local
 RM_DEST_LINES="BACKUP_ARCHIVE=$T/archive"
-mkdir -p "$T/archive"
 rm_fetch() { cp "$T/archive/$1" "$2"; }
 rm_store() { cp "$1" "$T/archive/$2"; }
 rm_server_sizes() { cd "$T/archive" && stat -c '%n %s' -- *; }
 
+rm_empty_list
 rm_matrix "gz zst none" "none age-key gpg-pass"
 rm_sizes_agree
 rm_flip gz none "gzip layer"

@@ -35,6 +35,7 @@ rm_server_sizes() {
 	sftp_batch "ls -ln $DIR" | awk '$1 ~ /^-/ { n = split($NF, p, "/"); print p[n], $5 }'
 }
 
+rm_empty_list
 rm_matrix "gz zst none" "none age-key gpg-pass"
 rm_sizes_agree
 rm_flip none gpg-pass gpg

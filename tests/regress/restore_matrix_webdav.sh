@@ -26,6 +26,7 @@ rm_server_sizes() {
 	cd "$APACHE_DATA/users/alice/backups" && stat -c '%n %s' -- *
 }
 
+rm_empty_list
 rm_matrix "gz zst none" "none age-key gpg-pass"
 rm_sizes_agree
 rm_flip gz none "gzip layer"
