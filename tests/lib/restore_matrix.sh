@@ -6,6 +6,7 @@
 #	t_setup
 #	rm_setup			# $SRC (user alice's files), $RM_CONF
 #	RM_DEST=s3			# the name `list` shows
+#	RM_LABEL="webdav (rclone)"	# in test names (default $RM_DEST)
 #	RM_DEST_LINES="AWS_...=..."	# the user's destination settings,
 #					# one per line
 #	rm_fetch() { NAME FILE }	# stock client: stored object -> FILE
@@ -118,12 +119,12 @@ rm_empty_list() {
 	    /usr/bin/python3 -c 'import json, sys
 assert json.load(open(sys.argv[1])) == {"backups": []}' "$T/list.json" \
 	    2>>"$T/list.err"
-	ok $? "$RM_DEST: list --json of a destination not yet written to: exit 0, no backups$(why "$T/list.err")"
+	ok $? "${RM_LABEL:-$RM_DEST}: list --json of a destination not yet written to: exit 0, no backups$(why "$T/list.err")"
 	backupctl verify alice backup-2020-01-01T00-00-00.tar.gz \
 	    >/dev/null 2>"$T/verify.err"
 	rc=$?
 	[ "$rc" -eq 1 ] && grep -q "no backup named backup-2020-01-01T00-00-00.tar.gz" "$T/verify.err"
-	ok $? "$RM_DEST: verify of a missing backup exits 1 (got $rc)$(why "$T/verify.err")"
+	ok $? "${RM_LABEL:-$RM_DEST}: verify of a missing backup exits 1 (got $rc)$(why "$T/verify.err")"
 }
 
 # why FILE: " (its last line)" when FILE has something to say.
@@ -143,7 +144,7 @@ rm_matrix() {
 rm_one() {
 	c=$1/$2
 	if ! rm_backup "$1" "$2"; then
-		ok 1 "$RM_DEST $c: backupctl run ($(tail -1 "$T/run.err"))"
+		ok 1 "${RM_LABEL:-$RM_DEST} $c: backupctl run ($(tail -1 "$T/run.err"))"
 		return
 	fi
 	RM_NAMES="$RM_NAMES $RM_NAME"
@@ -157,20 +158,20 @@ rm_one() {
 	gpg-*) ext=$ext.gpg ;;
 	esac
 	case $RM_NAME in
-	*"$ext") ok 0 "$RM_DEST $c: backupctl run wrote $RM_NAME" ;;
-	*) ok 1 "$RM_DEST $c: backupctl run wrote $RM_NAME, not *$ext" ;;
+	*"$ext") ok 0 "${RM_LABEL:-$RM_DEST} $c: backupctl run wrote $RM_NAME" ;;
+	*) ok 1 "${RM_LABEL:-$RM_DEST} $c: backupctl run wrote $RM_NAME, not *$ext" ;;
 	esac
 	rm_listed "$RM_NAME" >/dev/null 2>&1
-	ok $? "$RM_DEST $c: list --json shows it at $RM_DEST$(why "$T/list.err")"
+	ok $? "${RM_LABEL:-$RM_DEST} $c: list --json shows it at $RM_DEST$(why "$T/list.err")"
 	backupctl verify alice "$RM_NAME" $(rm_ids "$2") >"$T/verify.out" \
 	    2>&1 && grep -q "matches the backup job" "$T/verify.out"
-	ok $? "$RM_DEST $c: verify exits 0, size and SHA-256 match the job's ($(tail -1 "$T/verify.out"))"
+	ok $? "${RM_LABEL:-$RM_DEST} $c: verify exits 0, size and SHA-256 match the job's ($(tail -1 "$T/verify.out"))"
 	rm -rf "$T/r"
 	mkdir "$T/r"
 	backupctl restore alice "$RM_NAME" --to "$T/r" $(rm_ids "$2") \
 	    >"$T/restore.out" 2>&1 &&
 	    diff -r --no-dereference "$SRC" "$T/r/files" >"$T/diff" 2>&1
-	ok $? "$RM_DEST $c: restore --to an empty folder, diff -r finds no difference ($(tail -1 "$T/restore.out") $(head -3 "$T/diff"))"
+	ok $? "${RM_LABEL:-$RM_DEST} $c: restore --to an empty folder, diff -r finds no difference ($(tail -1 "$T/restore.out") $(head -3 "$T/diff"))"
 }
 
 # rm_sizes_agree: the sizes `list` shows are those the server holds, as
@@ -191,7 +192,7 @@ assert names, "no backups"
 for n in names:
     assert d.get(n) == s.get(n), (n, d.get(n), s.get(n))
 PY
-	ok $? "$RM_DEST: every size in list --json is the size the server holds$(why "$T/server.err")"
+	ok $? "${RM_LABEL:-$RM_DEST}: every size in list --json is the size the server holds$(why "$T/server.err")"
 }
 
 # rm_flip COMP ENC WORD [AT]: a fresh backup, one byte of the stored
@@ -200,13 +201,13 @@ PY
 # layer (WORD) in one line.
 rm_flip() {
 	if ! rm_backup "$1" "$2"; then
-		ok 1 "$RM_DEST $1/$2 flip: backupctl run ($(tail -1 "$T/run.err"))"
+		ok 1 "${RM_LABEL:-$RM_DEST} $1/$2 flip: backupctl run ($(tail -1 "$T/run.err"))"
 		return
 	fi
 	name=$RM_NAME
 	rm -f "$T/obj"
 	if ! rm_fetch "$name" "$T/obj" 2>"$T/fetch.err" || [ ! -s "$T/obj" ]; then
-		ok 1 "$RM_DEST: the stock client fetches $name ($(cat "$T/fetch.err"))"
+		ok 1 "${RM_LABEL:-$RM_DEST}: the stock client fetches $name ($(cat "$T/fetch.err"))"
 		return
 	fi
 	sz=$(stat -c %s "$T/obj")
@@ -216,7 +217,7 @@ rm_flip() {
 	printf "$(printf '\\%03o' $((old ^ 16)))" |
 	    dd of="$T/obj" bs=1 seek="$at" conv=notrunc 2>/dev/null
 	if ! rm_store "$T/obj" "$name" 2>"$T/store.err"; then
-		ok 1 "$RM_DEST: the stock client stores the changed $name ($(cat "$T/store.err"))"
+		ok 1 "${RM_LABEL:-$RM_DEST}: the stock client stores the changed $name ($(cat "$T/store.err"))"
 		return
 	fi
 	# (no read-back: had the copy not landed, verify would pass)
@@ -225,28 +226,28 @@ rm_flip() {
 	rc=$?
 	[ "$rc" -eq 1 ] && grep -q "$3" "$T/verify.err" &&
 	    [ "$(wc -l <"$T/verify.err")" -eq 1 ]
-	ok $? "$RM_DEST $1/$2: byte $at of $name flipped through the server's client: verify exits 1 (got $rc), one line naming $3: $(cat "$T/verify.err")"
+	ok $? "${RM_LABEL:-$RM_DEST} $1/$2: byte $at of $name flipped through the server's client: verify exits 1 (got $rc), one line naming $3: $(cat "$T/verify.err")"
 	rm -rf "$T/r"
 	mkdir "$T/r"
 	backupctl restore alice "$name" --to "$T/r" $(rm_ids "$2") \
 	    >"$T/restore.out" 2>"$T/restore.err"
 	rc=$?
 	[ "$rc" -eq 1 ] && grep -q "$3" "$T/restore.err"
-	ok $? "$RM_DEST $1/$2: restore of the flipped object exits 1 (got $rc) naming $3$(why "$T/restore.err")"
+	ok $? "${RM_LABEL:-$RM_DEST} $1/$2: restore of the flipped object exits 1 (got $rc) naming $3$(why "$T/restore.err")"
 }
 
 # rm_newest_first: two more backups a second apart (the default names
 # have one-second resolution); list shows every backup of the run newest
 # first, the latest on top.
 rm_newest_first() {
-	rm_backup gz none || { ok 1 "$RM_DEST: first of two backups"; return; }
+	rm_backup gz none || { ok 1 "${RM_LABEL:-$RM_DEST}: first of two backups"; return; }
 	first=$RM_NAME
 	s=$(date +%s)
 	wait_for 3 sh -c "[ \$(date +%s) -gt $s ]"
-	rm_backup gz none || { ok 1 "$RM_DEST: second of two backups"; return; }
+	rm_backup gz none || { ok 1 "${RM_LABEL:-$RM_DEST}: second of two backups"; return; }
 	second=$RM_NAME
 	[ "$first" != "$second" ]
-	ok $? "$RM_DEST: two runs a second apart write two backups ($first, $second)"
+	ok $? "${RM_LABEL:-$RM_DEST}: two runs a second apart write two backups ($first, $second)"
 	backupctl list alice --json >"$T/list.json" 2>"$T/list.err" &&
 	/usr/bin/python3 - "$T/list.json" "$first" "$second" <<'PY'
 import json, sys
@@ -257,8 +258,8 @@ assert names[0] == sys.argv[3] and names.index(sys.argv[2]) > 0, names
 assert times == sorted(times, reverse=True), times
 assert len(d) >= 3, names
 PY
-	ok $? "$RM_DEST: list --json shows all $(grep -c '"name"' "$T/list.json") backups newest first, the newest on top"
+	ok $? "${RM_LABEL:-$RM_DEST}: list --json shows all $(grep -c '"name"' "$T/list.json") backups newest first, the newest on top"
 	backupctl list alice >"$T/list.txt" 2>&1
 	head -1 "$T/list.txt" | grep -q "^$second  *$RM_DEST "
-	ok $? "$RM_DEST: plain list puts the newest first: $(head -1 "$T/list.txt")"
+	ok $? "${RM_LABEL:-$RM_DEST}: plain list puts the newest first: $(head -1 "$T/list.txt")"
 }

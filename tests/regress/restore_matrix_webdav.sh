@@ -3,9 +3,12 @@
 # over HTTPS, its CA trusted through HTTP_CA_FILE): every compression x
 # encryption backed up, listed, verified and restored (diff -r against
 # the source); files re-uploaded with one bit flipped by curl fail verify
-# naming the layer; newest first.
+# naming the layer; newest first.  Then the same, with fewer
+# combinations, on rclone's WebDAV server (other status codes, other
+# listings).
 . "$(dirname "$0")/../lib/common.sh"
 . "$PB_ROOT/tests/servers/apache.sh"
+. "$PB_ROOT/tests/servers/rclone.sh"
 . "$PB_ROOT/tests/lib/restore_matrix.sh"
 t_setup
 rm_setup
@@ -20,7 +23,7 @@ WEBDAV_USERNAME=$DAV_USER
 WEBDAV_PASSWORD=$DAV_PASSWORD"
 dav() { curl -sSf --cacert "$DAV_CA" -u "$DAV_USER:$DAV_PASSWORD" "$@"; }
 rm_fetch() { dav -o "$2" "$URL/users/alice/backups/$1"; }
-rm_store() { dav -T "$1" "$URL/users/alice/backups/$2"; }
+rm_store() { dav -o /dev/null -T "$1" "$URL/users/alice/backups/$2"; }
 # What Apache holds in its DAV folder.
 rm_server_sizes() {
 	cd "$APACHE_DATA/users/alice/backups" && stat -c '%n %s' -- *
@@ -32,6 +35,26 @@ rm_sizes_agree
 rm_flip gz none "gzip layer"
 rm_flip zst age-key age -300
 rm_newest_first
+
+apache_stop
+rclone_start || { echo "not ok - rclone did not start"; t_done; exit 1; }
+RM_LABEL="webdav (rclone)"
+RM_NAMES=
+URL=https://localhost:$RCLONE_HTTPS
+RM_DEST_LINES="WEBDAV_URL=$URL
+WEBDAV_PATH=/users/alice/backups
+WEBDAV_USERNAME=$DAV_USER
+WEBDAV_PASSWORD=$DAV_PASSWORD"
+rm_server_sizes() {
+	cd "$RCLONE_DATA/users/alice/backups" && stat -c '%n %s' -- *
+}
+rm_empty_list
+rm_one zst gpg-pass
+rm_one none age-key
+rm_sizes_agree
+rm_flip gz none "gzip layer"
+rm_newest_first
+
 ! grep -rq -e "$DAV_PASSWORD" -e "$RM_GPG_PASS" "$T/state" "$T"/*.out "$T"/*.err "$T/list.json"
 ok $? "webdav: no password or passphrase in any output or state file"
 
