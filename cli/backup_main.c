@@ -3,7 +3,6 @@
  * enqueue a backup of USER (default $BACKUP_USER, else the login name) and
  * follow it with a progress bar; the exit status is the job's.
  */
-#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "err.h"
 #include "jobview.h"
 #include "log.h"
@@ -46,47 +46,26 @@ default_user(void)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct daemon_args a;
 	struct settings admin;
 	struct bk_err err;
 	struct queue *q;
-	const char *cfg = NULL, *user;
+	const char *user;
 	bool created;
 	char *id;
-	int ch, rc;
+	int rc;
 
 	log_init("backup");
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind > 1) {
-		usage(stderr);
-		return 2;
-	}
-	user = optind < argc ? argv[optind] : default_user();
+	if (daemon_args(argc, argv, NULL, 1, usage, &a, &rc) == -1)
+		return rc;
+	user = a.first < argc ? argv[a.first] : default_user();
 	if (user == NULL || !path_valid_user(user)) {
 		fprintf(stderr, "backup: \"%s\" is not a valid user name\n",
 		    user != NULL ? user : "");
 		return 2;
 	}
-	if (config_load_admin(config_path(cfg), &admin, NULL, &err) == -1) {
-		fprintf(stderr, "backup: %s\n", err.msg);
-		return bk_err_exit_status(&err);
-	}
+	if (daemon_config("backup", a.config, &admin, &rc) == -1)
+		return rc;
 	if ((q = jobview_open(&admin, "backup", &rc)) == NULL) {
 		settings_free(&admin);
 		return rc;

@@ -27,6 +27,8 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_workers,
 	&cmd_stats,
 	&cmd_metrics,
+	&cmd_health,
+	&cmd_cancel,
 	&cmd_notify,
 	&cmd_decrypt,
 	&cmd_list,

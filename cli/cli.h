@@ -44,6 +44,8 @@ extern const struct cli_cmd cmd_jobs;
 extern const struct cli_cmd cmd_workers;
 extern const struct cli_cmd cmd_stats;
 extern const struct cli_cmd cmd_metrics;
+extern const struct cli_cmd cmd_health;
+extern const struct cli_cmd cmd_cancel;
 extern const struct cli_cmd cmd_notify;
 extern const struct cli_cmd cmd_decrypt;
 extern const struct cli_cmd cmd_list;

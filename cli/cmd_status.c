@@ -3,7 +3,6 @@
  * progress, timings, result or error.  Exit 1 if the job failed, so
  * scripts can test it.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,37 +14,17 @@
 static int
 cmd_status_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct queue *q;
 	struct bk_err err;
+	const char *id;
 	json_t *job;
-	bool json = false;
-	int ch, rc;
+	bool json;
+	int rc;
 
-	optind = 0;	/* reinitialise getopt: backupctl parsed with "+" */
-	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("usage: backupctl %s\n", cmd_status.usage);
-			return 0;
-		default:
-			return cli_usage(&cmd_status);
-		}
-	}
-	if (optind + 1 != argc)
-		return cli_usage(&cmd_status);
-	if ((rc = cli_admin(ctx)) != 0)
+	if ((q = jobview_start(ctx, &cmd_status, argc, argv, 1, &id, &json,
+	    &rc)) == NULL)
 		return rc;
-	if ((q = jobview_open(&ctx->admin, "backupctl", &rc)) == NULL)
-		return rc;
-	job = queue_job_get(q, argv[optind], &err);
+	job = queue_job_get(q, id, &err);
 	queue_close(q);
 	if (job == NULL)
 		return cli_fail(err.code == BK_ENOENT ? 1 :

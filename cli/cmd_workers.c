@@ -2,7 +2,6 @@
  * cmd_workers.c - backupctl workers [--json]: live backup-worker
  * processes from their registry (entries expire when heartbeats stop).
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -13,36 +12,15 @@
 static int
 cmd_workers_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct queue *q;
 	struct bk_err err;
 	json_t *w, *v, *o, *jobs;
-	bool json = false;
+	bool json;
 	size_t i, k;
-	int ch, rc;
+	int rc;
 
-	optind = 0;	/* reinitialise getopt: backupctl parsed with "+" */
-	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("usage: backupctl %s\n", cmd_workers.usage);
-			return 0;
-		default:
-			return cli_usage(&cmd_workers);
-		}
-	}
-	if (optind != argc)
-		return cli_usage(&cmd_workers);
-	if ((rc = cli_admin(ctx)) != 0)
-		return rc;
-	if ((q = jobview_open(&ctx->admin, "backupctl", &rc)) == NULL)
+	if ((q = jobview_start(ctx, &cmd_workers, argc, argv, 0, NULL, &json,
+	    &rc)) == NULL)
 		return rc;
 	w = queue_workers(q, &err);
 	queue_close(q);

@@ -6,12 +6,14 @@
  * stream position.  Progress goes to stderr so stdout keeps only the id or
  * the JSON document.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "err.h"
 #include "jobview.h"
 #include "queue.h"
@@ -21,16 +23,45 @@
 struct queue *
 jobview_open(const struct settings *admin, const char *prog, int *status)
 {
-	struct bk_err err;
-	struct queue *q;
+	return queue_open_report(admin, prog, prog, status);
+}
 
-	q = queue_open(admin, prog, &err);
-	if (q == NULL) {
-		secret_redact(err.msg, sizeof(err.msg));
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		*status = bk_err_exit_status(&err);
+struct queue *
+jobview_start(struct cli_ctx *ctx, const struct cli_cmd *cmd, int argc,
+    char **argv, int nargs, const char **operands, bool *json, int *status)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, i;
+
+	*json = false;
+	optind = 0;	/* reinitialise getopt: backupctl parsed with "+" */
+	while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			*json = true;
+			break;
+		case 'h':
+			printf("usage: backupctl %s\n", cmd->usage);
+			*status = 0;
+			return NULL;
+		default:
+			*status = cli_usage(cmd);
+			return NULL;
+		}
 	}
-	return q;
+	if (argc - optind != nargs) {
+		*status = cli_usage(cmd);
+		return NULL;
+	}
+	for (i = 0; i < nargs; i++)
+		operands[i] = argv[optind + i];
+	if ((*status = cli_admin(ctx)) != 0)
+		return NULL;
+	return jobview_open(&ctx->admin, "backupctl", status);
 }
 
 int
@@ -148,7 +179,7 @@ jobview_wait(struct queue *q, const char *id, const char *prog,
 {
 	struct timespec ts = { 0, 200 * 1000 * 1000 };
 	bool tty = isatty(2);
-	char last[128] = "";
+	char last[256] = "";
 	struct bk_err err;
 	json_t *job;
 	const char *state;

@@ -11,8 +11,18 @@
 
 #include <jansson.h>
 
+struct cli_cmd;
+struct cli_ctx;
 struct queue;
 struct settings;
+
+/* The start every read-only queue command shares: options --json and
+ * --help, exactly nargs operands (stored in operands[]), the admin config,
+ * the queue.  NULL with *status set when the command is over (0 after
+ * --help, 2 bad usage, 2/3 config or Redis). */
+struct queue	*jobview_start(struct cli_ctx *, const struct cli_cmd *,
+		    int argc, char **argv, int nargs, const char **operands,
+		    bool *json, int *status);
 
 /* Open the queue; on failure print "prog: why" and set *status (2 or 3). */
 struct queue	*jobview_open(const struct settings *admin, const char *prog,

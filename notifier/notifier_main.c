@@ -17,8 +17,6 @@
  *
  * Single-threaded.
  */
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +27,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "err.h"
 #include "log.h"
 #include "notify.h"
@@ -37,13 +36,6 @@
 
 static volatile sig_atomic_t	stop;
 static struct settings		admin;
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void
 usage(FILE *f)
@@ -128,12 +120,14 @@ static int
 run(struct queue *q)
 {
 	struct queue_event *evs;
+	struct backoff bo;
 	struct bk_err err;
 	char consumer[128], host[64];
-	bool pending = true, down = false;
-	unsigned int backoff = 1;
+	bool pending = true;
 	size_t n, i;
 	int seen;
+
+	backoff_init(&bo, 1000, 20000);
 
 	if (gethostname(host, sizeof(host)) == -1)
 		strcpy(host, "host");
@@ -157,18 +151,14 @@ run(struct queue *q)
 			}
 		}
 		queue_events_free(evs, n);
-		if (down)
+		if (backoff_ok(&bo))
 			log_info("reconnected to Redis at %s", queue_where(q));
-		down = false;
-		backoff = 1;
 		continue;
 redis_err:
-		if (!down)
+		if (backoff_fail(&bo))
 			log_warn("%s", err.msg);
-		down = true;
 		pending = true;
-		sleep(backoff);
-		backoff = backoff * 2 > 20 ? 20 : backoff * 2;
+		backoff_sleep(&bo, &stop);
 	}
 	return 0;
 }
@@ -176,16 +166,9 @@ redis_err:
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *cfg = NULL;
-	struct sigaction sa;
-	struct bk_err err;
+	struct daemon_args a;
 	struct queue *q;
-	int ch, rc;
+	int rc;
 
 	log_init("backup-notifier");
 	/* Before any sodium_malloc (crypt stages, SMTP/Matrix secrets). */
@@ -193,36 +176,15 @@ main(int argc, char **argv)
 		fprintf(stderr, "backup-notifier: libsodium failed to start\n");
 		return 1;
 	}
-	while ((ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (config_load_admin(config_path(cfg), &admin, NULL, &err) == -1) {
-		fprintf(stderr, "backup-notifier: %s\n", err.msg);
-		return bk_err_exit_status(&err);
-	}
-	if ((q = queue_open(&admin, "backup-notifier", &err)) == NULL) {
-		fprintf(stderr, "backup-notifier: %s\n", err.msg);
+	if (daemon_args(argc, argv, NULL, 0, usage, &a, &rc) == -1 ||
+	    daemon_config("backup-notifier", a.config, &admin, &rc) == -1)
+		return rc;
+	if ((q = queue_open_report(&admin, "backup-notifier",
+	    "backup-notifier", &rc)) == NULL) {
 		settings_free(&admin);
-		return bk_err_exit_status(&err);
+		return rc;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	daemon_signals(&stop);
 	log_kv(LOG_INFO, "notifier started", "node", queue_node(q), "redis",
 	    queue_where(q), NULL);
 	rc = run(q);

@@ -219,6 +219,22 @@ fail:
 	return NULL;
 }
 
+struct queue *
+queue_open_report(const struct settings *admin, const char *prog,
+    const char *role, int *status)
+{
+	struct bk_err err;
+	struct queue *q;
+
+	q = queue_open(admin, role, &err);
+	if (q == NULL) {
+		secret_redact(err.msg, sizeof(err.msg));
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		*status = bk_err_exit_status(&err);
+	}
+	return q;
+}
+
 void
 queue_close(struct queue *q)
 {
@@ -573,52 +589,124 @@ queue_time(struct queue *q, int64_t *ms, struct bk_err *err)
 
 /* Scheduler calls. */
 
+#define BATCH_CHUNK	512
+
+static void
+sched_append(struct queue *q, const struct queue_sched_op *op)
+{
+	char d[32], nx[32], maxatt[16];
+	const char *argv[12] = { "FCALL", NULL, "1", q->prefix, q->node,
+	    op->user };
+	int n = 6;
+
+	fmt_ll(d, sizeof(d), (long long)op->due);
+	fmt_ll(nx, sizeof(nx), (long long)op->next);
+	fmt_ll(maxatt, sizeof(maxatt), q->pol.max_attempts);
+	switch (op->kind) {
+	case QS_SET:
+		argv[1] = "bk_sched_set";
+		argv[n++] = op->expr;
+		argv[n++] = nx;
+		break;
+	case QS_ERROR:
+		argv[1] = "bk_sched_error";
+		argv[n++] = op->expr;
+		argv[n++] = op->msg;
+		break;
+	case QS_DEL:
+		argv[1] = "bk_sched_del";
+		break;
+	case QS_FIRE:
+		argv[1] = "bk_fire";
+		argv[n++] = d;
+		argv[n++] = nx;
+		argv[n++] = op->missed ? "1" : "0";
+		argv[n++] = maxatt;
+		break;
+	}
+	redisAppendCommandArgv(q->c, n, argv, NULL);
+}
+
+int
+queue_sched_batch(struct queue *q, struct queue_sched_op *ops, size_t n,
+    struct bk_err *err)
+{
+	redisReply *r;
+	size_t i, k, end;
+	int rc = 0;
+
+	for (i = 0; i < n; i = end) {
+		end = i + BATCH_CHUNK < n ? i + BATCH_CHUNK : n;
+		if (queue_ensure(q, err) == -1)
+			return -1;
+		for (k = i; k < end; k++)
+			sched_append(q, &ops[k]);
+		for (k = i; k < end; k++) {
+			if (redisGetReply(q->c, (void **)&r) != REDIS_OK)
+				return q_fail(q, NULL, "FCALL (scheduler)",
+				    err);
+			if (r->type == REDIS_REPLY_ERROR) {
+				if (rc == 0)
+					rc = q_fail(q, r, "FCALL (scheduler)",
+					    err);
+				else
+					freeReplyObject(r);
+				continue;
+			}
+			if (ops[k].kind == QS_FIRE) {
+				const char *st = r->type == REDIS_REPLY_STRING
+				    || r->type == REDIS_REPLY_STATUS ? r->str :
+				    "";
+
+				ops[k].fired = strcmp(st, "queued") == 0 ?
+				    QFIRE_QUEUED : strcmp(st, "coalesced") == 0 ?
+				    QFIRE_COALESCED : strcmp(st, "missed") == 0 ?
+				    QFIRE_MISSED : QFIRE_STALE;
+			}
+			freeReplyObject(r);
+		}
+	}
+	return rc;
+}
+
 int
 queue_sched_set(struct queue *q, const char *user, const char *expr,
     time_t next, struct bk_err *err)
 {
-	char nx[32], st[16];
-	const char *args[3] = { user, expr, nx };
+	struct queue_sched_op op = { .kind = QS_SET, .user = user,
+	    .expr = expr, .next = next };
 
-	fmt_ll(nx, sizeof(nx), (long long)next);
-	return fcall_status(q, err, "bk_sched_set", args, 3, st, sizeof(st));
+	return queue_sched_batch(q, &op, 1, err);
 }
 
 int
 queue_sched_error(struct queue *q, const char *user, const char *expr,
     const char *msg, struct bk_err *err)
 {
-	const char *args[3] = { user, expr, msg };
-	char st[16];
+	struct queue_sched_op op = { .kind = QS_ERROR, .user = user,
+	    .expr = expr, .msg = msg };
 
-	return fcall_status(q, err, "bk_sched_error", args, 3, st,
-	    sizeof(st));
+	return queue_sched_batch(q, &op, 1, err);
 }
 
 int
 queue_sched_del(struct queue *q, const char *user, struct bk_err *err)
 {
-	const char *args[1] = { user };
-	char st[16];
+	struct queue_sched_op op = { .kind = QS_DEL, .user = user };
 
-	return fcall_status(q, err, "bk_sched_del", args, 1, st, sizeof(st));
+	return queue_sched_batch(q, &op, 1, err);
 }
 
 int
 queue_fire(struct queue *q, const char *user, time_t due, time_t next,
     bool missed, enum queue_fire *res, struct bk_err *err)
 {
-	char d[32], nx[32], maxatt[16], st[32];
-	const char *args[5] = { user, d, nx, missed ? "1" : "0", maxatt };
+	struct queue_sched_op op = { .kind = QS_FIRE, .user = user,
+	    .due = due, .next = next, .missed = missed };
 
-	fmt_ll(d, sizeof(d), (long long)due);
-	fmt_ll(nx, sizeof(nx), (long long)next);
-	fmt_ll(maxatt, sizeof(maxatt), q->pol.max_attempts);
-	if (fcall_status(q, err, "bk_fire", args, 5, st, sizeof(st)) == -1)
+	if (queue_sched_batch(q, &op, 1, err) == -1)
 		return -1;
-	*res = strcmp(st, "queued") == 0 ? QFIRE_QUEUED :
-	    strcmp(st, "coalesced") == 0 ? QFIRE_COALESCED :
-	    strcmp(st, "missed") == 0 ? QFIRE_MISSED : QFIRE_STALE;
+	*res = op.fired;
 	return 0;
 }
 
@@ -645,13 +733,14 @@ str_array(redisReply *r, size_t step, char ***out, time_t **scores,
 }
 
 int
-queue_sched_due(struct queue *q, time_t now, size_t max, char ***users,
-    time_t **due, size_t *n, struct bk_err *err)
+queue_sched_due(struct queue *q, time_t now, size_t offset, size_t max,
+    char ***users, time_t **due, size_t *n, struct bk_err *err)
 {
 	redisReply *r;
 
-	r = q_cmd(q, err, "ZRANGEBYSCORE %ssched 0 %lld WITHSCORES LIMIT 0 %lld",
-	    q->prefix, (long long)now, (long long)max);
+	r = q_cmd(q, err, "ZRANGEBYSCORE %ssched 0 %lld WITHSCORES LIMIT %lld "
+	    "%lld", q->prefix, (long long)now, (long long)offset,
+	    (long long)max);
 	if (r == NULL)
 		return -1;
 	str_array(r, 2, users, due, n);
@@ -663,13 +752,41 @@ int
 queue_sched_users(struct queue *q, char ***users, size_t *n,
     struct bk_err *err)
 {
-	redisReply *r;
+	redisReply *r, *v;
+	char cursor[32] = "0";
+	size_t cap = 0, i;
 
-	/* Users with a schedule, including ones with an error. */
-	r = q_cmd(q, err, "SMEMBERS %ssched_users", q->prefix);
-	if (r == NULL)
-		return -1;
-	str_array(r, 1, users, NULL, n);
-	freeReplyObject(r);
+	/* Users with a schedule, including ones with an error; SSCAN, so a
+	 * set of 100,000 never blocks Redis. */
+	*users = NULL;
+	*n = 0;
+	do {
+		r = q_cmd(q, err, "SSCAN %ssched_users %s COUNT 2000",
+		    q->prefix, cursor);
+		if (r == NULL)
+			goto fail;
+		if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+			q_fail(q, r, "SSCAN", err);
+			goto fail;
+		}
+		snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+		v = r->element[1];
+		for (i = 0; i < v->elements; i++) {
+			if (*n + 1 >= cap) {
+				cap = cap ? cap * 2 : 1024;
+				*users = xreallocarray(*users, cap,
+				    sizeof(char *));
+			}
+			(*users)[(*n)++] = xstrdup(v->element[i]->str);
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
 	return 0;
+fail:
+	for (i = 0; i < *n; i++)
+		free((*users)[i]);
+	free(*users);
+	*users = NULL;
+	*n = 0;
+	return -1;
 }

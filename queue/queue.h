@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -23,13 +24,17 @@ struct bk_err;
 struct settings;
 struct queue;
 
-#define QUEUE_LIB_VERSION	"1"
+#define QUEUE_LIB_VERSION	"2"
 #define QUEUE_TOKEN_LEN		32	/* hex chars of a fencing token */
 
 /* Connect to REDIS_URL of admin, name the client "role@host:pid" and make
  * sure the function library is loaded.  node NULL: NODE of admin. */
 struct queue	*queue_open(const struct settings *admin, const char *role,
 		    struct bk_err *);
+/* The same for a program's main: on failure print "prog: why" (secrets
+ * redacted) and set *status to the exit status (2 or 3). */
+struct queue	*queue_open_report(const struct settings *admin,
+		    const char *prog, const char *role, int *status);
 void		 queue_close(struct queue *);
 /* Reconnect if the last command broke the connection. */
 int		 queue_ensure(struct queue *, struct bk_err *);
@@ -94,17 +99,34 @@ int	queue_cancel(struct queue *, const char *id, char *state,
 
 /* Scheduler side. */
 enum queue_fire { QFIRE_QUEUED, QFIRE_COALESCED, QFIRE_MISSED, QFIRE_STALE };
-/* Set user's schedule; a changed expression moves the next due time to
- * next, an unchanged one keeps the stored time.  */
+/* One scheduler call; queue_sched_batch pipelines many of them (a busy
+ * minute or a start-up with 100,000 users is a few round trips). */
+struct queue_sched_op {
+	enum { QS_SET, QS_ERROR, QS_DEL, QS_FIRE } kind;
+	const char	*user;
+	const char	*expr;		/* SET, ERROR: expression as stored */
+	const char	*msg;		/* ERROR: why it is refused */
+	time_t		 due;		/* FIRE: the due time it fires */
+	time_t		 next;		/* SET, FIRE: the next due time */
+	bool		 missed;	/* FIRE: older than MISFIRE_GRACE */
+	enum queue_fire	 fired;		/* FIRE: the answer */
+};
+/* Run n calls in pipelined chunks.  Every reply is read even after an
+ * error reply; returns -1 (err: the first problem) if any call failed.
+ * SET: a changed expression moves the next due time, an unchanged one
+ * keeps the stored time.  ERROR: an "error" event once per distinct
+ * message. */
+int	queue_sched_batch(struct queue *, struct queue_sched_op *, size_t n,
+	    struct bk_err *);
 int	queue_sched_set(struct queue *, const char *user, const char *expr,
 	    time_t next, struct bk_err *);
-/* Record an invalid schedule (event "error" once per distinct message). */
 int	queue_sched_error(struct queue *, const char *user, const char *expr,
 	    const char *msg, struct bk_err *);
 int	queue_sched_del(struct queue *, const char *user, struct bk_err *);
-/* Users with a due time <= now: arrays of user names and due times. */
-int	queue_sched_due(struct queue *, time_t now, size_t max, char ***users,
-	    time_t **due, size_t *n, struct bk_err *);
+/* Users with a due time <= now, skipping the first offset ones: arrays of
+ * user names and due times. */
+int	queue_sched_due(struct queue *, time_t now, size_t offset, size_t max,
+	    char ***users, time_t **due, size_t *n, struct bk_err *);
 /* Users that have a schedule in Redis (for removing stale ones). */
 int	queue_sched_users(struct queue *, char ***users, size_t *n,
 	    struct bk_err *);
@@ -121,9 +143,17 @@ json_t	*queue_jobs(struct queue *, const char *user, const char *state,
 	    size_t limit, struct bk_err *);
 /* {"nodes": [...]} as SPEC.md. */
 json_t	*queue_stats(struct queue *, struct bk_err *);
-/* Per user of own node: last_ok_at seconds. */
-json_t	*queue_user_summaries(struct queue *, const char *node,
-	    struct bk_err *);
+/* The Prometheus text exposition of every node (queue_metrics.c): jobs by
+ * state, 24 h results, queue depth, oldest wait, workers, totals, a
+ * duration histogram, bytes, and each user's last success. */
+int	queue_metrics_write(struct queue *, FILE *, struct bk_err *);
+/* The same into an allocated buffer of *len bytes. */
+char	*queue_metrics_text(struct queue *, size_t *len, struct bk_err *);
+/* One user's health for the panel (queue_health.c): the node that holds
+ * the user, last success and failure, last error, next run, schedule
+ * problem, running and waiting job, and "status" (ok, failing,
+ * schedule_error, never, unknown). */
+json_t	*queue_user_health(struct queue *, const char *user, struct bk_err *);
 
 /* Worker registry. */
 int	queue_worker_beat(struct queue *, const char *wid, int slots,

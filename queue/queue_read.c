@@ -287,43 +287,51 @@ int_reply(struct queue *q, struct bk_err *err, int *bad, const char *fmt,
 	return v;
 }
 
-/* Age in seconds of the oldest job waiting on node (runnable or parked). */
+/* Age in seconds of the oldest job waiting on node (runnable or parked):
+ * q is FIFO inside each priority band, so the first job of each band and
+ * the first parked one are the candidates - O(log n) at any queue length. */
 static long long
 oldest_queued(struct queue *q, const char *node, int64_t now, int *bad,
     struct bk_err *err)
 {
-	redisReply *r, *h;
+	redisReply *r[4] = { NULL }, *h;
 	long long oldest = 0, c;
-	size_t i;
+	int band, k;
 
-	r = q_cmd(q, err, "ZRANGE bk:{%s}:q 0 999", node);
-	if (r == NULL) {
+	if (queue_ensure(q, err) == -1) {
 		*bad = 1;
 		return 0;
 	}
-	for (i = 0; i < r->elements; i++)
-		redisAppendCommand(q->c, "HGET bk:{%s}:job:%s created_at",
-		    node, r->element[i]->str);
-	for (i = 0; i < r->elements; i++) {
-		if (redisGetReply(q->c, (void **)&h) != REDIS_OK) {
+	for (band = 0; band < 3; band++)
+		redisAppendCommand(q->c, "ZRANGEBYSCORE bk:{%s}:q %lld (%lld "
+		    "LIMIT 0 1", node, (long long)band << 40,
+		    (long long)(band + 1) << 40);
+	redisAppendCommand(q->c, "ZRANGE bk:{%s}:parked 0 0", node);
+	for (k = 0; k < 4; k++)
+		if (redisGetReply(q->c, (void **)&r[k]) != REDIS_OK) {
+			q_fail(q, NULL, "ZRANGE", err);
 			*bad = 1;
-			break;
+			goto out;
 		}
-		if (h->type == REDIS_REPLY_STRING) {
+	for (k = 0; k < 4; k++) {
+		if (r[k]->type != REDIS_REPLY_ARRAY || r[k]->elements != 1)
+			continue;
+		h = q_cmd(q, err, "HGET bk:{%s}:job:%s created_at", node,
+		    r[k]->element[0]->str);
+		if (h == NULL && q->c->err != 0) {
+			*bad = 1;
+			goto out;
+		}
+		if (h != NULL && h->type == REDIS_REPLY_STRING) {
 			c = strtoll(h->str, NULL, 10);
 			if (now - c > oldest)
 				oldest = now - c;
 		}
-		freeReplyObject(h);
+		q_cmd_free(h);
 	}
-	freeReplyObject(r);
-	r = q_cmd(q, err, "ZRANGE bk:{%s}:parked 0 0 WITHSCORES", node);
-	if (r != NULL && r->elements == 2) {
-		c = strtoll(r->element[1]->str, NULL, 10);
-		if (now - c > oldest)
-			oldest = now - c;
-	}
-	q_cmd_free(r);
+out:
+	for (k = 0; k < 4; k++)
+		q_cmd_free(r[k]);
 	return oldest / 1000;
 }
 
@@ -382,37 +390,6 @@ queue_stats(struct queue *q, struct bk_err *err)
 		return NULL;
 	}
 	return out;
-}
-
-json_t *
-queue_user_summaries(struct queue *q, const char *node, struct bk_err *err)
-{
-	redisReply *r, *h;
-	json_t *o = json_object();
-	char pat[300];
-	const char *ok;
-	size_t i;
-
-	snprintf(pat, sizeof(pat), "bk:{%s}:user:*", node != NULL ? node :
-	    q->node);
-	r = q_cmd(q, err, "KEYS %s", pat);
-	if (r == NULL) {
-		json_decref(o);
-		return NULL;
-	}
-	for (i = 0; i < r->elements; i++) {
-		h = q_cmd(q, NULL, "HGETALL %s", r->element[i]->str);
-		if (h == NULL)
-			continue;
-		ok = field(h, "last_ok_at");
-		if (ok != NULL)
-			json_object_set_new(o, r->element[i]->str +
-			    strlen(pat) - 1, json_integer(strtoll(ok, NULL,
-			    10) / 1000));
-		freeReplyObject(h);
-	}
-	freeReplyObject(r);
-	return o;
 }
 
 /* Worker registry: bk:workers (ZSET id -> expiry ms) + bk:worker:<id>. */

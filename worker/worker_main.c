@@ -25,7 +25,6 @@
  * measure the queue itself.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +37,7 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "err.h"
 #include "log.h"
 #include "queue.h"
@@ -68,24 +68,9 @@ static struct queue		*qc, *qb;	/* commands, blocking */
 static struct slot		*slots;
 static int			 nslots;
 static char			 wid[200];
-static int64_t			 down_until, backoff_ms = 1000;
-static bool			 redis_down;
+static struct backoff		bo;
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-on_term(int sig)
-{
-	(void)sig;
-	got_term++;
-}
+#define mono_ms	daemon_mono_ms
 
 static void
 usage(FILE *f)
@@ -106,13 +91,10 @@ usage(FILE *f)
 static void
 redis_failed(const struct bk_err *err)
 {
-	if (!redis_down || err->code != BK_EUNREACH)
+	if (!bo.down || err->code != BK_EUNREACH)
 		log_warn("%s", err->msg);
-	if (err->code != BK_EUNREACH)
-		return;
-	redis_down = true;
-	down_until = mono_ms() + backoff_ms;
-	backoff_ms = backoff_ms * 2 > 20000 ? 20000 : backoff_ms * 2;
+	if (err->code == BK_EUNREACH)
+		backoff_fail(&bo);
 }
 
 static bool
@@ -120,17 +102,16 @@ redis_ready(void)
 {
 	struct bk_err err;
 
-	if (!redis_down)
+	if (!bo.down)
 		return true;
-	if (mono_ms() < down_until)
+	if (!backoff_ready(&bo))
 		return false;
 	if (queue_ensure(qc, &err) == -1 || queue_ensure(qb, &err) == -1) {
 		redis_failed(&err);
 		return false;
 	}
-	log_info("reconnected to Redis at %s", queue_where(qc));
-	redis_down = false;
-	backoff_ms = 1000;
+	if (backoff_ok(&bo))
+		log_info("reconnected to Redis at %s", queue_where(qc));
 	return true;
 }
 
@@ -316,7 +297,7 @@ heartbeat(int64_t lease_ms)
 				kill_slot(s, SIGTERM);
 			}
 		} else {
-			if (!redis_down)
+			if (!bo.down)
 				redis_failed(&err);
 			if (now - s->hb_ok_ms > lease_ms / 2) {
 				log_warn("job %s: no heartbeat for half the "
@@ -464,69 +445,41 @@ run(bool noop)
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "concurrency", required_argument, NULL, 'n' },
-		{ "noop", no_argument, NULL, 'N' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const struct daemon_opt extra[] = {
+		{ "concurrency", true },
+		{ "noop", false },
+		{ NULL, false },
 	};
-	const char *cfg = NULL, *conc = NULL;
-	struct sigaction sa;
-	struct bk_err err;
-	bool noop = false;
+	struct daemon_args a;
 	long long n;
-	int ch, i, rc;
+	int i, rc;
 
 	log_init("backup-worker");
+	backoff_init(&bo, 1000, 20000);
 	/* Before any sodium_malloc (crypt stages, SMTP/Matrix secrets). */
 	if (sodium_init() == -1) {
 		fprintf(stderr, "backup-worker: libsodium failed to start\n");
 		return 1;
 	}
-	while ((ch = getopt_long(argc, argv, "c:n:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			cfg = optarg;
-			break;
-		case 'n':
-			conc = optarg;
-			break;
-		case 'N':
-			noop = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (config_load_admin(config_path(cfg), &admin, NULL, &err) == -1) {
-		fprintf(stderr, "backup-worker: %s\n", err.msg);
-		return bk_err_exit_status(&err);
-	}
-	if (conc != NULL) {
-		if (parse_int(conc, &n) == -1 || n < 1 || n > 256) {
+	if (daemon_args(argc, argv, extra, 0, usage, &a, &rc) == -1 ||
+	    daemon_config("backup-worker", a.config, &admin, &rc) == -1)
+		return rc;
+	if (a.val[0] != NULL) {
+		if (parse_int(a.val[0], &n) == -1 || n < 1 || n > 256) {
 			fprintf(stderr, "backup-worker: --concurrency: "
-			    "expected 1..256, got \"%s\"\n", conc);
+			    "expected 1..256, got \"%s\"\n", a.val[0]);
 			settings_free(&admin);
 			return 2;
 		}
 	} else
 		n = settings_int(&admin, "WORKER_CONCURRENCY");
 	nslots = (int)n;
-	if ((qc = queue_open(&admin, "backup-worker", &err)) == NULL ||
-	    (qb = queue_open(&admin, "backup-worker-wait", &err)) == NULL) {
-		fprintf(stderr, "backup-worker: %s\n", err.msg);
+	if ((qc = queue_open_report(&admin, "backup-worker", "backup-worker",
+	    &rc)) == NULL || (qb = queue_open_report(&admin, "backup-worker",
+	    "backup-worker-wait", &rc)) == NULL) {
 		queue_close(qc);
 		settings_free(&admin);
-		return bk_err_exit_status(&err);
+		return rc;
 	}
 	{
 		char host[64];
@@ -540,15 +493,10 @@ main(int argc, char **argv)
 	slots = xcalloc((size_t)nslots, sizeof(*slots));
 	for (i = 0; i < nslots; i++)
 		slots[i].fd = -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	daemon_signals(&got_term);
 	log_kv(LOG_INFO, "worker started", "node", queue_node(qc), "redis",
 	    queue_where(qc), "worker", wid, NULL);
-	rc = run(noop);
+	rc = run(a.val[1] != NULL);
 	free(slots);
 	queue_close(qb);
 	queue_close(qc);

@@ -90,7 +90,7 @@ ctl workers --json | /usr/bin/python3 -c 'import json,sys; w=json.load(sys.stdin
 ok $? "workers --json shows the live worker with its slots"
 ctl stats --json | /usr/bin/python3 -c 'import json,sys; n=[x for x in json.load(sys.stdin)["nodes"] if x["node"]=="dn"][0]; assert n["succeeded_24h"]==1 and n["workers"]==1 and n["queued"]==0, n'
 ok $? "stats --json counts the success and the worker"
-ctl metrics | grep -q '^panel_backup_last_success_timestamp_seconds{user="alice"}'
+ctl metrics | grep -q '^panel_backup_last_success_timestamp_seconds{user="alice",node="dn"} [0-9]'
 ok $? "metrics prints the user's last success in Prometheus format"
 
 # A malformed job is set aside; the worker keeps running.
