@@ -13,8 +13,11 @@
  * chunk.  Errors are sticky.  The file key lives in sodium_malloc'd
  * memory.  Threads: an encoder or decoder belongs to one thread.
  */
+#include <limits.h>
+#include <stdint.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "buf.h"
@@ -34,6 +37,7 @@ struct stream {
 	unsigned char	*file_key;	/* sodium_malloc: file key, then */
 	unsigned char	*payload_key;	/* ... the payload key after it */
 	uint64_t	 counter;
+	EVP_CIPHER_CTX	*aead;		/* payload cipher, made on first use */
 };
 
 struct age_enc {
@@ -233,6 +237,64 @@ out:
 	return rc;
 }
 
+/*
+ * The payload's ChaCha20-Poly1305 (RFC 8439, the construction libsodium
+ * calls _ietf) through OpenSSL's libcrypto: the payload is nearly all of
+ * an encrypted backup's CPU, and libcrypto's AVX-512 code runs it about 3x
+ * faster than libsodium 1.0.18 here (measured in bench/crypt.sh).  Header
+ * crypto stays with libsodium.  One cipher context per stream, reused.
+ */
+static EVP_CIPHER_CTX *
+payload_ctx(struct stream *s)
+{
+	if (s->aead == NULL)
+		s->aead = EVP_CIPHER_CTX_new();
+	return s->aead;
+}
+
+/* out = ciphertext || 16-byte tag.  0 or -1. */
+static int
+payload_seal(struct stream *s, unsigned char *out, const unsigned char *in,
+    size_t len, const unsigned char nonce[12])
+{
+	EVP_CIPHER_CTX *c = payload_ctx(s);
+	const unsigned char *key = s->payload_key;
+	int n = 0, fin = 0;
+
+	if (c == NULL || len > INT_MAX ||
+	    EVP_EncryptInit_ex(c, EVP_chacha20_poly1305(), NULL, key, nonce) !=
+	    1 || (len > 0 && EVP_EncryptUpdate(c, out, &n, in, (int)len) !=
+	    1) || EVP_EncryptFinal_ex(c, out + n, &fin) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, TAG, out + len) != 1)
+		return -1;
+	return 0;
+}
+
+/* Like crypto_aead_chacha20poly1305_ietf_decrypt: 0, or -1 when the tag
+ * does not authenticate (nothing of out may then be used). */
+static int
+payload_open(struct stream *s, unsigned char *out,
+    unsigned long long *outlen, const unsigned char *in, size_t inlen,
+    const unsigned char nonce[12])
+{
+	EVP_CIPHER_CTX *c = payload_ctx(s);
+	const unsigned char *key = s->payload_key;
+	size_t len;
+	int n = 0, fin = 0;
+
+	if (c == NULL || inlen < TAG || inlen - TAG > INT_MAX)
+		return -1;
+	len = inlen - TAG;
+	if (EVP_DecryptInit_ex(c, EVP_chacha20_poly1305(), NULL, key, nonce) !=
+	    1 || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_SET_TAG, TAG,
+	    (void *)(uintptr_t)(in + len)) != 1 ||
+	    (len > 0 && EVP_DecryptUpdate(c, out, &n, in, (int)len) != 1) ||
+	    EVP_DecryptFinal_ex(c, out + n, &fin) != 1)
+		return -1;
+	*outlen = len;
+	return 0;
+}
+
 /* Encrypt len bytes at p (the buffered chunk, or input in place). */
 static int
 enc_chunk_from(struct age_enc *e, const unsigned char *p, size_t len,
@@ -241,8 +303,8 @@ enc_chunk_from(struct age_enc *e, const unsigned char *p, size_t len,
 	unsigned char n[12];
 
 	stream_nonce(&e->s, last, n);
-	crypto_aead_chacha20poly1305_ietf_encrypt(e->cbuf, NULL, p, len, NULL,
-	    0, NULL, n, e->s.payload_key);
+	if (payload_seal(&e->s, e->cbuf, p, len, n) == -1)
+		return bk_err_set(err, BK_EFAIL, "age: encryption failed");
 	e->s.counter++;
 	return e->out(e->ctx, e->cbuf, len + TAG, err);
 }
@@ -312,6 +374,7 @@ age_enc_free(struct age_enc *e)
 	if (e == NULL)
 		return;
 	sodium_free(e->s.file_key);
+	EVP_CIPHER_CTX_free(e->s.aead);
 	sodium_memzero(e->pbuf, sizeof(e->pbuf));
 	free(e);
 }
@@ -493,8 +556,7 @@ open_chunk(struct age_dec *d, bool last, unsigned long long *plen)
 	unsigned char n[12];
 
 	stream_nonce(&d->s, last, n);
-	return crypto_aead_chacha20poly1305_ietf_decrypt(d->pbuf, plen, NULL,
-	    d->cbuf, d->clen, NULL, 0, n, d->s.payload_key);
+	return payload_open(&d->s, d->pbuf, plen, d->cbuf, d->clen, n);
 }
 
 /*
@@ -772,6 +834,7 @@ age_dec_free(struct age_dec *d)
 		return;
 	if (d->s.file_key != NULL)
 		sodium_free(d->s.file_key);
+	EVP_CIPHER_CTX_free(d->s.aead);
 	buf_free(&d->hdr);
 	sodium_memzero(d->pbuf, sizeof(d->pbuf));
 	free(d);
