@@ -21,6 +21,9 @@
  * incorrect_offset is recovered when the server already holds more of
  * the piece than we thought (an append whose answer got lost): the rest
  * is re-sent from the server's offset, or nothing if it has it all.
+ * A finish whose answer got lost is recovered in finish(): its bytes
+ * landed without a commit (finish again without them), or it committed
+ * (get_metadata, then the size must match).
  *
  * Threads: the caller's thread plus, during a concurrent upload, its
  * append threads; they share the upload's queue under up->mu.
@@ -484,11 +487,72 @@ stat_file(struct dbx_up *u, struct dbx_req *req, struct bk_err *err)
 	r.arg = json_pack("{s:s}", "path", u->path);
 	rc = dbx_call(&u->s->api, u->s->h, &r, err);
 	json_decref(r.arg);
+	if (rc == -1 && r.status == 409 && dbx_is(r.error, "path/not_found")) {
+		r.status = 0;	/* not finish's own error */
+		bk_err_set(err, BK_EFAIL, "dropbox:%s: upload_session/finish "
+		    "lost its answer and nothing was committed", u->path);
+	}
 	*req = r;
 	if (rc == 0 && !json_is_integer(json_object_get(r.result, "size")))
 		rc = bk_err_set(err, BK_EPROTO, "dropbox:%s: not a file after "
 		    "finish", u->path);
 	return rc;
+}
+
+/*
+ * upload_session/finish at off with the last bytes (sequential) or none.
+ * Once an attempt was retried (its answer lost), a 409 may describe our
+ * own earlier attempt: lookup_failed/incorrect_offset at off + len says
+ * the bytes landed but nothing was committed (Dropbox keeps data a
+ * failed finish appended), so finish again without them; any other
+ * lookup_failed, or a conflict with the name, may be our own commit:
+ * get_metadata decides, and the caller checks the size.
+ */
+static int
+finish(struct dbx_up *u, struct dbx_req *req, uint64_t off,
+    const void *body, size_t len, struct bk_err *err)
+{
+	char when[32];
+	time_t now = time(NULL);
+	bool retried = false;
+	uint64_t have;
+	int rc;
+
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	for (;;) {
+		req->body = body;
+		req->len = len;
+		req->arg = json_pack("{s:{s:s, s:I}, s:{s:s, s:{s:s}, s:b, "
+		    "s:b, s:b, s:s}}", "cursor", "session_id", u->sid,
+		    "offset", (json_int_t)off, "commit", "path", u->path,
+		    "mode", ".tag", "add", "autorename", 0, "mute", 1,
+		    "strict_conflict", 1, "client_modified", when);
+		rc = dbx_call(&u->s->api, u->s->h, req, err);
+		json_decref(req->arg);
+		req->arg = NULL;
+		retried |= req->retries > 0;
+		if (rc == 0 || !retried || req->status != 409)
+			return rc;
+		have = (uint64_t)json_integer_value(json_object_get(
+		    json_object_get(req->error, "lookup_failed"),
+		    "correct_offset"));
+		if (len > 0 && dbx_is(req->error,
+		    "lookup_failed/incorrect_offset") && have == off + len) {
+			dbx_req_done(req);
+			bk_err_clear(err);
+			off = have;
+			body = NULL;
+			len = 0;
+			continue;
+		}
+		if (dbx_is(req->error, "lookup_failed/incorrect_offset") ||
+		    (!dbx_is(req->error, "lookup_failed") &&
+		    !dbx_is(req->error, "path/conflict/file")))
+			return rc;
+		dbx_req_done(req);
+		bk_err_clear(err);
+		return stat_file(u, req, err);
+	}
 }
 
 static int
@@ -498,9 +562,7 @@ dropbox_commit(struct storage_upload *up, struct bk_err *err)
 	struct dbx_req req = { .host = DBX_CONTENT,
 	    .route = "files/upload_session/finish" };
 	struct piece *last = u->fill;
-	uint64_t off, size;
-	char when[32];
-	time_t now = time(NULL);
+	uint64_t size;
 	int rc = -1;
 
 	if (first_failure(u, err) == -1)
@@ -519,29 +581,10 @@ dropbox_commit(struct storage_upload *up, struct bk_err *err)
 		u->sent += last->len;
 		if (append(u, u->s->h, last, true, err) == -1)
 			goto out;
-		off = u->sent;
-		req.body = NULL;
-		req.len = 0;
-	} else {
-		off = u->sent;
-		req.body = last != NULL ? last->data : NULL;
-		req.len = last != NULL ? last->len : 0;
-	}
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-	req.arg = json_pack("{s:{s:s, s:I}, s:{s:s, s:{s:s}, s:b, s:b, s:b, "
-	    "s:s}}", "cursor", "session_id", u->sid, "offset",
-	    (json_int_t)off, "commit", "path", u->path, "mode", ".tag", "add",
-	    "autorename", 0, "mute", 1, "strict_conflict", 1,
-	    "client_modified", when);
-	rc = dbx_call(&u->s->api, u->s->h, &req, err);
-	json_decref(req.arg);
-	if (rc == -1 && req.retries > 0 && req.status == 409 &&
-	    dbx_is(req.error, "lookup_failed")) {
-		/* A retried finish whose first answer got lost: the session
-		 * is gone because the file was committed.  Look. */
-		dbx_req_done(&req);
-		rc = stat_file(u, &req, err);
-	}
+		rc = finish(u, &req, u->sent, NULL, 0, err);
+	} else
+		rc = finish(u, &req, u->sent, last != NULL ? last->data : NULL,
+		    last != NULL ? last->len : 0, err);
 	if (rc == -1) {
 		finish_err(u, &req, err);
 		goto out;

@@ -28,8 +28,12 @@ Test hooks, not part of Dropbox:
   --quota BYTES    finish fails with path/insufficient_space beyond it.
   --discard        keep sizes only, not data (benchmarks).
   POST /__control  JSON: {"faults": [{"route": "files/upload_session/append_v2",
-                   "kind": "429"|"500"|"503"|"lost"|"reset"|"expire",
-                   "count": 1, "skip": 0}]}, {"expire_tokens": true},
+                   "kind": "429"|"500"|"503"|"lost"|"reset"|"expire"|
+                   "uncommitted", "count": 1, "skip": 0}]}: "lost" does the
+                   work and answers 503; "uncommitted" (finish) appends
+                   finish's bytes to the session, as a failed finish does,
+                   then answers 503 without committing;
+                   {"expire_tokens": true},
                    {"revoke": true}, {"quota": BYTES|null},
                    {"token_life": S, "expires_in": S} for tokens issued next; GET /__control answers the state:
                    files (size, content_hash, sha256), open sessions,
@@ -260,6 +264,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(json.loads(body or b"{}"))
         route = url.path[3:] if url.path.startswith("/2/") else url.path.lstrip("/")
         kind = st.fault(route)
+        self.kind = kind
         self.logged = (route, kind)
         if kind == "reset":
             self.log(route, kind, "reset")
@@ -455,6 +460,8 @@ def r_finish(h, route, body):
         if body:
             s["pieces"][s["size"]] = len(body) if opt.discard else body
             s["size"] += len(body)
+        if getattr(h, "kind", None) == "uncommitted":
+            raise ApiError(503, "server error after storing the data")
         if cur.get("offset") + len(body) != s["size"]:
             raise err409("lookup_failed", "incorrect_offset", correct_offset=s["size"])
         data = assemble(s, opt.discard)

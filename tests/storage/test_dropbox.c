@@ -274,6 +274,26 @@ stored(const char *path, long long *size, char *sha, size_t shalen)
 
 /* ---- helpers ---- */
 
+/* After a failed case: the double's last requests, as TAP comments. */
+static void
+log_tail(int lines)
+{
+	char path[96], line[512], (*ring)[512];
+	int n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/double.log", tmpdir);
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	ring = xcalloc((size_t)lines, sizeof(*ring));
+	while (fgets(line, sizeof(line), f) != NULL)
+		snprintf(ring[n++ % lines], sizeof(*ring), "%s", line);
+	fclose(f);
+	for (i = n > lines ? n - lines : 0; i < n; i++)
+		printf("#   double: %s", ring[i % lines]);
+	free(ring);
+}
+
 static void
 sha256_hex(const void *p, size_t n, char out[65])
 {
@@ -432,9 +452,10 @@ faults(const char *level, const char *fault_json, const char *what)
 	ctl(fault_json);
 	rc = put(st, name, d, n, &err);
 	left = state_int("faults_left");
-	ok(rc == 0 && arrived(path, d, n) && left == 0, "level %s, %s: the "
-	    "backup arrives whole (%s; %lld faults unused)", level, what,
-	    rc == 0 ? "ok" : err.msg, left);
+	if (!ok(rc == 0 && arrived(path, d, n) && left == 0, "level %s, %s: "
+	    "the backup arrives whole (%s; %lld faults unused)", level, what,
+	    rc == 0 ? "ok" : err.msg, left))
+		log_tail(20);
 	storage_close(st);
 out:
 	ctl("{\"faults\": []}");
@@ -627,11 +648,12 @@ tokens(void)
 	}
 	rc = rc == 0 ? storage_commit(up, &err) : (storage_abort(up), -1);
 	got = state_int("tokens_issued") - issued;
-	ok(rc == 0 && arrived("/Tok/t.tar", d, n) && mid == 1 && got == 2 &&
-	    state_int("refused_expired") >= refused + 2, "access tokens that "
-	    "expire mid-upload are refreshed, once per death (%s, %lld new "
-	    "tokens, %lld after the first death)", rc == 0 ? "intact" :
-	    err.msg, got, mid);
+	if (!ok(rc == 0 && arrived("/Tok/t.tar", d, n) && mid == 1 &&
+	    got == 2 && state_int("refused_expired") >= refused + 2, "access "
+	    "tokens that expire mid-upload are refreshed, once per death (%s, "
+	    "%lld new tokens, %lld after the first death)", rc == 0 ?
+	    "intact" : err.msg, got, mid))
+		log_tail(30);
 	storage_close(st);
 out:
 	settings_free(&u);
@@ -664,12 +686,13 @@ proactive(void)
 		}
 		rc = rc == 0 ? storage_commit(up, &err) :
 		    (storage_abort(up), -1);
-		ok(rc == 0 && state_int("tokens_issued") > issued &&
+		if (!ok(rc == 0 && state_int("tokens_issued") > issued &&
 		    state_int("refused_expired") == refused, "a token is "
 		    "renewed before expires_in runs out (%s, %lld renewals, "
 		    "%lld refused)", rc == 0 ? "ok" : err.msg,
 		    state_int("tokens_issued") - issued,
-		    state_int("refused_expired") - refused);
+		    state_int("refused_expired") - refused))
+			log_tail(20);
 	} else
 		ok(0, "open (%s)", err.msg);
 	storage_close(st);
@@ -760,6 +783,12 @@ main(int argc, char **argv)
 	    "append_v2\", \"kind\": \"lost\", \"skip\": 3}, {\"route\": "
 	    "\"files/upload_session/finish\", \"kind\": \"lost\"}]}",
 	    "lost answers to the closing append and to finish");
+	faults("1", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "finish\", \"kind\": \"lost\"}]}", "a lost answer to a finish "
+	    "carrying the last bytes");
+	faults("1", "{\"faults\": [{\"route\": \"files/upload_session/"
+	    "finish\", \"kind\": \"uncommitted\"}]}", "a finish that "
+	    "stored its bytes, then failed before the commit");
 	tokens();
 	proactive();
 	folders();
