@@ -143,6 +143,7 @@ storage_begin(struct storage *st, const char *name,
 		free(up);
 		return -1;
 	}
+	bk_err_clear(err);
 	*out = up;
 	return 0;
 }
@@ -218,7 +219,11 @@ storage_download(struct storage *st, const char *name, storage_sink_fn *fn,
 int
 storage_cleanup(struct storage *st, struct bk_err *err)
 {
-	if (st->be->cleanup == NULL)
+	/* A backend may note a problem it then shrugged off (a server that
+	 * cannot list unfinished uploads): success leaves no error behind. */
+	if (st->be->cleanup == NULL || st->be->cleanup(st, err) == 0) {
+		bk_err_clear(err);
 		return 0;
-	return st->be->cleanup(st, err);
+	}
+	return -1;
 }
