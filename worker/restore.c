@@ -462,8 +462,12 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	if (run_stream(st, ce, keys, o, res, dirfd, err) == -1)
 		goto out;
 	/* A restore too: a plain tar has no layer of its own to notice. */
-	if (manifest_check(admin, o, res, err) == -1)
+	if (manifest_check(admin, o, res, err) == -1) {
+		if (o->to_dir != NULL)
+			bk_err_prefix(err, "the files restored into %s may be "
+			    "damaged", o->to_dir);
 		goto out;
+	}
 	rc = 0;
 out:
 	if (dirfd != -1)
