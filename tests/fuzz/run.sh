@@ -22,6 +22,11 @@ out=build/fuzz
 command -v clang >/dev/null || { echo "fuzz: clang is not installed (make deps)" >&2; exit 2; }
 nice make -s -f tests/fuzz/fuzz.mk -j2 || exit 2
 
+# Crashes of this run only (older inputs may already be regress tests).
+mkdir -p "$out"
+stamp=$out/.run-start
+touch "$stamp"
+
 run_one() {
 	name=$1
 	mkdir -p "$out/corpus/$name" "$out/crashes/$name" "$out/logs"
@@ -37,7 +42,7 @@ run_one() {
 	    "$out/corpus/$name" "tests/fuzz/corpus/$name" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	crashes=$(find "$out/crashes/$name" -type f | wc -l)
+	crashes=$(find "$out/crashes/$name" -type f -newer "$stamp" | wc -l)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 	echo "fuzz_$name: ${execs:-?} executions, $crashes crashes," \
 	    "${cov:-cov: ?} edges, ${secs}s, exit $rc (log $log)"
