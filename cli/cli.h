@@ -34,6 +34,13 @@ int	cli_fail(int status, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 /* Print a usage line for cmd to stderr and return 2. */
 int	cli_usage(const struct cli_cmd *);
+/*
+ * The user a command is about: `USER` or `--env-file FILE [--user NAME]`
+ * (run, config check).  Sets *user (NULL with only --env-file) and
+ * *env_file; returns 0, or cli_usage(cmd)'s status.
+ */
+int	cli_user_args(const struct cli_cmd *, int argc, char **argv,
+	    const char **user, const char **env_file);
 
 extern const struct cli_cmd cmd_run;
 extern const struct cli_cmd cmd_config;

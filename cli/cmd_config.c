@@ -13,7 +13,6 @@
  * to the table.
  */
 #include <ctype.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,33 +26,15 @@
 static int
 config_check(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "env-file", required_argument, NULL, 'e' },
-		{ "user", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *env_file = NULL, *user = NULL;
+	const char *env_file, *user;
 	struct settings us;
 	struct diag diag;
 	struct bk_err err;
-	int ch, rc;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "e:u:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'e':
-			env_file = optarg;
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		default:
-			return cli_usage(&cmd_config);
-		}
-	}
-	if (optind < argc)
-		user = argv[optind++];
-	if (optind != argc || (user == NULL && env_file == NULL))
-		return cli_usage(&cmd_config);
+	if ((rc = cli_user_args(&cmd_config, argc, argv, &user, &env_file)) !=
+	    0)
+		return rc;
 	if ((rc = cli_admin(ctx)) != 0)
 		return rc;
 	diag_init(&diag);

@@ -6,7 +6,6 @@
  *	failed  ntfy    ntfy://ntfy.sh/alerts: ntfy: HTTP 403: ...
  * Exit 0 if all went out, 1 if any failed, 2 for bad usage or settings.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,27 +19,17 @@
 static int
 notify_test(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "env-file", required_argument, NULL, 'e' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *env_file = NULL, *user = NULL;
+	const char *env_file, *user;
 	struct notify_result *res;
 	struct notify_event ev;
 	struct settings us;
 	struct bk_err err;
 	size_t n, i;
-	int ch, rc, failed;
+	int rc, failed;
 
-	while ((ch = getopt_long(argc, argv, "e:", opts, NULL)) != -1) {
-		if (ch != 'e')
-			return cli_usage(&cmd_notify);
-		env_file = optarg;
-	}
-	if (optind < argc)
-		user = argv[optind++];
-	if (optind != argc || (user == NULL && env_file == NULL))
-		return cli_usage(&cmd_notify);
+	if ((rc = cli_user_args(&cmd_notify, argc, argv, &user, &env_file)) !=
+	    0)
+		return rc;
 	if ((rc = cli_admin(ctx)) != 0)
 		return rc;
 	if (config_load_user(&ctx->admin, user, env_file, &us, NULL,

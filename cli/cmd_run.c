@@ -6,7 +6,6 @@
  * Prints a summary to stdout; logs (logfmt) go to stderr.  Exit status is
  * SPEC.md's: 0, 1 failed, 2 bad settings, 3 a destination unreachable.
  */
-#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,33 +88,14 @@ login_name(void)
 static int
 cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "env-file", required_argument, NULL, 'e' },
-		{ "user", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *env_file = NULL, *user = NULL;
+	const char *env_file, *user;
 	struct job_spec spec = { 0 };
 	struct job_result res;
 	struct bk_err err;
-	int ch, rc;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "e:u:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'e':
-			env_file = optarg;
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		default:
-			return cli_usage(&cmd_run);
-		}
-	}
-	if (optind < argc && user == NULL)
-		user = argv[optind++];
-	if (optind != argc || (user == NULL && env_file == NULL))
-		return cli_usage(&cmd_run);
+	if ((rc = cli_user_args(&cmd_run, argc, argv, &user, &env_file)) != 0)
+		return rc;
 	if (user == NULL)
 		user = login_name();
 	if ((rc = cli_admin(ctx)) != 0)
