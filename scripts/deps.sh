@@ -13,6 +13,7 @@ DEBS="build-essential pkg-config clang libclang-rt-14-dev
  python3-croniter python3-aiosmtpd python3-dropbox
  man-db groff-base python3-yaml
  python3-prometheus-client
+ faketime
  openssh-server openssh-client apache2 apache2-utils rclone awscli
  mariadb-server mariadb-client postgresql postgresql-client
  time curl ca-certificates openssl procps iproute2 hyperfine"
