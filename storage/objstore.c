@@ -259,16 +259,57 @@ objstore_prefix(const char *v)
 	return p;
 }
 
-size_t
-objstore_part_size(size_t base, unsigned n, unsigned max_parts, size_t cap)
+/* Bytes max_parts parts hold when the size doubles every step parts. */
+static uint64_t
+plan_capacity(size_t base, unsigned max_parts, size_t cap, unsigned step)
 {
-	unsigned step = max_parts / 5 > 0 ? max_parts / 5 : 1;
+	uint64_t total = 0, size = base;
+	unsigned n, k;
+
+	for (n = 0; n < max_parts; n += k) {
+		k = max_parts - n < step ? max_parts - n : step;
+		total += (size < cap ? size : cap) * (uint64_t)k;
+		if (size < cap)
+			size *= 2;
+	}
+	return total;
+}
+
+unsigned
+objstore_part_step(size_t base, unsigned max_parts, size_t cap,
+    uint64_t total)
+{
+	unsigned groups, step = max_parts > 0 ? max_parts : 1;
+
+	if (base == 0)
+		base = 1;
+	/* Fewest size groups (latest growth) that still hold total; past
+	 * 64 groups the sizes hit cap anyway. */
+	for (groups = 1; groups <= 64 && groups <= max_parts; groups++) {
+		step = (max_parts + groups - 1) / groups;
+		if (plan_capacity(base, max_parts, cap, step) >= total)
+			break;
+	}
+	return step > 0 ? step : 1;
+}
+
+static size_t
+size_at(size_t base, unsigned n, unsigned step, size_t cap)
+{
 	unsigned shift = (n > 0 ? n - 1 : 0) / step;
 	size_t s = base;
 
 	while (shift-- > 0 && s < cap)
 		s *= 2;
 	return s > cap ? cap : s;
+}
+
+size_t
+objstore_part_size(size_t base, unsigned n, unsigned max_parts, size_t cap,
+    uint64_t total)
+{
+	return size_at(base, n, objstore_part_step(base, max_parts, cap,
+	    total), cap);
 }
 
 /* The pool. */
@@ -300,6 +341,7 @@ struct obj_pool {
 	size_t		 base;
 	unsigned	 max_parts;
 	size_t		 cap;
+	unsigned	 step;		/* parts per size */
 	obj_start_fn	*start;
 	obj_part_fn	*part;
 	void		*ctx;
@@ -316,7 +358,7 @@ slot_prepare(struct obj_pool *p, struct slot *s, unsigned n)
 	s->state = SLOT_FILLING;
 	s->len = 0;
 	s->n = n;
-	s->cap = objstore_part_size(p->base, n, p->max_parts, p->cap);
+	s->cap = size_at(p->base, n, p->step, p->cap);
 	if (s->alloc < s->cap) {
 		free(s->data);
 		s->data = xmalloc(s->cap);
@@ -326,7 +368,7 @@ slot_prepare(struct obj_pool *p, struct slot *s, unsigned n)
 
 struct obj_pool *
 objstore_pool_new(int workers, size_t base, unsigned max_parts, size_t cap,
-    obj_start_fn *start, obj_part_fn *part, void *ctx)
+    uint64_t total, obj_start_fn *start, obj_part_fn *part, void *ctx)
 {
 	struct obj_pool *p = xcalloc(1, sizeof(*p));
 
@@ -339,6 +381,7 @@ objstore_pool_new(int workers, size_t base, unsigned max_parts, size_t cap,
 	p->base = base;
 	p->max_parts = max_parts;
 	p->cap = cap;
+	p->step = objstore_part_step(base, max_parts, cap, total);
 	p->start = start;
 	p->part = part;
 	p->ctx = ctx;

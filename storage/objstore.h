@@ -58,11 +58,20 @@ bool	objstore_retry_wait(const struct bk_err *, int attempt, int max,
  * the ends. */
 char	*objstore_prefix(const char *setting);
 
-/* Size of part n (1-based) when the stream length is unknown: base, and
- * doubled every max_parts/5 parts, capped at cap, so max_parts parts hold
- * 31 * max_parts/5 * base bytes before the limit. */
+/* The largest stream an upload of unknown length must hold: S3's largest
+ * object, and far more than a panel's backup. */
+#define OBJ_MAX_STREAM	((uint64_t)5 << 40)
+
+/* Size of part n (1-based) when the stream length is unknown: base for
+ * the first step parts, then doubled every step parts, capped at cap.
+ * step is the largest that still lets max_parts parts hold total bytes
+ * (when cap allows), so small backups keep small parts and memory, and
+ * total never runs into max_parts. */
 size_t	objstore_part_size(size_t base, unsigned n, unsigned max_parts,
-	    size_t cap);
+	    size_t cap, uint64_t total);
+/* The step above: parts per size before the size doubles. */
+unsigned objstore_part_step(size_t base, unsigned max_parts, size_t cap,
+	    uint64_t total);
 
 /* Called once, before the first part is sent (create the upload). */
 typedef int	obj_start_fn(void *ctx, struct bk_err *);
@@ -73,8 +82,10 @@ typedef int	obj_part_fn(void *ctx, int worker, unsigned n,
 
 struct obj_pool;
 
+/* Parts of base bytes growing as objstore_part_size() says for total. */
 struct obj_pool	*objstore_pool_new(int workers, size_t base,
-		    unsigned max_parts, size_t cap, obj_start_fn *,
+		    unsigned max_parts, size_t cap, uint64_t total,
+		    obj_start_fn *,
 		    obj_part_fn *, void *ctx);
 int		 objstore_pool_write(struct obj_pool *, const void *, size_t,
 		    struct bk_err *);

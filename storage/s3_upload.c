@@ -118,7 +118,8 @@ s3_write(struct storage_upload *up, const void *p, size_t n,
 
 	if (u->pool == NULL)
 		u->pool = objstore_pool_new(S3_WORKERS, u->s3->part_size,
-		    S3_MAX_PARTS, S3_MAX_PART, s3_start, s3_part, u);
+		    S3_MAX_PARTS, S3_MAX_PART, OBJ_MAX_STREAM, s3_start,
+		    s3_part, u);
 	return objstore_pool_write(u->pool, p, n, err);
 }
 
@@ -198,7 +199,7 @@ s3_commit(struct storage_upload *up, struct bk_err *err)
 
 	if (u->pool == NULL)
 		u->pool = objstore_pool_new(1, 1, S3_MAX_PARTS, S3_MAX_PART,
-		    s3_start, s3_part, u);
+		    OBJ_MAX_STREAM, s3_start, s3_part, u);
 	rc = objstore_pool_finish(u->pool, &data, &len, err);
 	if (rc == 1) {
 		struct s3_req q = { .method = "PUT", .key = u->key,

@@ -560,7 +560,8 @@ az_write(struct storage_upload *up, const void *p, size_t n,
 
 	if (u->pool == NULL)
 		u->pool = objstore_pool_new(AZ_WORKERS, u->az->block,
-		    AZ_MAX_BLOCKS, AZ_MAX_BLOCK, NULL, az_block, u);
+		    AZ_MAX_BLOCKS, AZ_MAX_BLOCK, OBJ_MAX_STREAM, NULL,
+		    az_block, u);
 	return objstore_pool_write(u->pool, p, n, err);
 }
 
@@ -592,7 +593,7 @@ az_commit(struct storage_upload *up, struct bk_err *err)
 
 	if (u->pool == NULL)
 		u->pool = objstore_pool_new(1, 1, AZ_MAX_BLOCKS, AZ_MAX_BLOCK,
-		    NULL, az_block, u);
+		    OBJ_MAX_STREAM, NULL, az_block, u);
 	rc = objstore_pool_finish(u->pool, &data, &len, err);
 	objstore_resp_init(&r);
 	buf_init(&body, (size_t)AZ_MAX_BLOCKS * 64);
