@@ -35,6 +35,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "partial.h"
 #include "path.h"
 #include "settings.h"
 #include "sftp_hostkey.h"
@@ -53,17 +54,6 @@ static void
 ssh2_global_init(void)
 {
 	(void)libssh2_init(0);
-}
-
-static void
-backoff(int attempt)
-{
-	struct timespec ts;
-	long ms = 250L << attempt;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
 }
 
 static const char *
@@ -315,7 +305,7 @@ sftp_retry_wait(const struct bk_err *err, int *attempt)
 {
 	if (!err->retryable || ++*attempt >= ATTEMPTS)
 		return false;
-	backoff(*attempt);
+	partial_backoff(*attempt);
 	return true;
 }
 

@@ -22,12 +22,11 @@
 
 #include "config.h"
 #include "err.h"
+#include "partial.h"
 #include "path.h"
 #include "settings.h"
 #include "storage_int.h"
 #include "xmalloc.h"
-
-#define PARTIAL_SUFFIX	".partial"
 
 struct local {
 	char	*dir;
@@ -267,7 +266,6 @@ local_cleanup(struct storage *st, struct bk_err *err)
 {
 	struct local *l = st->priv;
 	struct dirent *de;
-	size_t len, sl = strlen(PARTIAL_SUFFIX);
 	DIR *d;
 	int fd;
 
@@ -278,9 +276,7 @@ local_cleanup(struct storage *st, struct bk_err *err)
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
-		len = strlen(de->d_name);
-		if (de->d_name[0] != '.' || len <= sl + 1 ||
-		    strcmp(de->d_name + len - sl, PARTIAL_SUFFIX) != 0)
+		if (de->d_name[0] != '.' || !partial_is(de->d_name + 1))
 			continue;
 		fd = openat(l->dirfd, de->d_name, O_RDONLY | O_CLOEXEC |
 		    O_NOFOLLOW);

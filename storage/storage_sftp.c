@@ -29,12 +29,12 @@
 #include <libssh2_sftp.h>
 
 #include "err.h"
+#include "partial.h"
 #include "settings.h"
 #include "sftp_session.h"
 #include "storage_int.h"
 #include "xmalloc.h"
 
-#define PARTIAL_SUFFIX	".partial"
 #define WBUF_SIZE	(2u << 20)	/* ~70 SFTP writes in flight */
 #define RBUF_SIZE	(1u << 20)
 
@@ -163,7 +163,7 @@ sftp_begin(struct storage *st, struct storage_upload *up,
 	char *tmpname;
 	int i;
 
-	xasprintf(&tmpname, "%s" PARTIAL_SUFFIX, up->name);
+	tmpname = partial_name(up->name);
 	u->tmp = remote_path(s, tmpname);
 	u->dst = remote_path(s, up->name);
 	for (i = 0;;) {
@@ -327,14 +327,6 @@ fail:
 	return -1;
 }
 
-static bool
-has_suffix(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-
-	return a > b && strcmp(s + a - b, suf) == 0;
-}
-
 /*
  * Walk the remote folder.  partials: report only ".partial" files (for
  * cleanup) instead of only the others.  A missing folder is empty.
@@ -380,7 +372,7 @@ walk(struct sftp *s, bool partials, storage_list_fn *fn, void *arg,
 		if (!(a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) ||
 		    !LIBSSH2_SFTP_S_ISREG(a.permissions))
 			continue;
-		if (has_suffix(name, PARTIAL_SUFFIX) != partials)
+		if (partial_is(name) != partials)
 			continue;
 		obj.name = name;
 		obj.size = (a.flags & LIBSSH2_SFTP_ATTR_SIZE) ? a.filesize : 0;
@@ -466,43 +458,23 @@ out:
 	return rc;
 }
 
-struct sweep {
-	struct sftp	*s;
-	char		**names;
-	size_t		 n;
-};
-
-static int
-collect_partial(const struct storage_obj *o, void *arg)
-{
-	struct sweep *w = arg;
-
-	if (w->s->active != NULL && strcmp(o->name, w->s->active) == 0)
-		return 0;
-	w->names = xreallocarray(w->names, w->n + 1, sizeof(char *));
-	w->names[w->n++] = xstrdup(o->name);
-	return 0;
-}
-
 /* Remove ".partial" files that no upload of this handle is writing. */
 static int
 sftp_cleanup(struct storage *st, struct bk_err *err)
 {
-	struct sweep w = { .s = st->priv };
+	struct sftp *s = st->priv;
+	struct partial_sweep w = { .active = s->active };
 	size_t i;
 	char *p;
 	int rc;
 
-	rc = walk(w.s, true, collect_partial, &w, err);
-	for (i = 0; i < w.n; i++) {
-		if (rc == 0 && w.s->c.sftp != NULL) {
-			p = remote_path(w.s, w.names[i]);
-			(void)libssh2_sftp_unlink(w.s->c.sftp, p);
-			free(p);
-		}
-		free(w.names[i]);
+	rc = walk(s, true, partial_collect, &w, err);
+	for (i = 0; rc == 0 && i < w.n && s->c.sftp != NULL; i++) {
+		p = remote_path(s, w.names[i]);
+		(void)libssh2_sftp_unlink(s->c.sftp, p);
+		free(p);
 	}
-	free(w.names);
+	partial_sweep_free(&w);
 	return rc;
 }
 

@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "partial.h"
 #include "secret.h"
 #include "settings.h"
 #include "webdav_int.h"
@@ -38,17 +39,6 @@
 #include "xmalloc.h"
 
 #define RESP_MAX	(16u << 20)
-
-void
-webdav_backoff(int attempt)
-{
-	struct timespec ts;
-	long ms = 250L << attempt;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
 
 size_t
 webdav_to_buf(char *p, size_t size, size_t n, void *arg)
@@ -156,7 +146,7 @@ webdav_req(struct webdav *w, const char *method, const char *url,
 
 	for (i = 0; i < WEBDAV_ATTEMPTS; i++) {
 		if (i > 0)
-			webdav_backoff(i);
+			partial_backoff(i);
 		if (resp != NULL)
 			buf_reset(resp);
 		if ((h = webdav_easy(w, url, err)) == NULL)
@@ -349,14 +339,6 @@ webdav_close(struct storage *st)
 	free(w->active);
 }
 
-static bool
-has_suffix(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-
-	return a > b && strcmp(s + a - b, suf) == 0;
-}
-
 /* One <response>: a file directly in the collection, or skipped. */
 static int
 list_one(const struct xml_node *r, bool partials, storage_list_fn *fn,
@@ -389,7 +371,7 @@ list_one(const struct xml_node *r, bool partials, storage_list_fn *fn,
 	name = curl_easy_unescape(NULL, s != NULL ? s + 1 : copy, 0, NULL);
 	free(copy);
 	if (name == NULL || *name == '\0' ||
-	    has_suffix(name, WEBDAV_PARTIAL) != partials) {
+	    partial_is(name) != partials) {
 		curl_free(name);
 		return 0;
 	}
@@ -427,7 +409,7 @@ walk(struct webdav *w, bool partials, storage_list_fn *fn, void *arg,
 	hdrs = curl_slist_append(hdrs, "Depth: 1");
 	for (i = 0; i < 2 * WEBDAV_ATTEMPTS && root == NULL; i++) {
 		if (i > 0)
-			webdav_backoff(i < 3 ? i : 3);
+			partial_backoff(i < 3 ? i : 3);
 		st = webdav_req(w, "PROPFIND", w->coll, hdrs, NULL, &resp,
 		    "cannot list", err);
 		if (st == 404 || st == 409) {
@@ -521,7 +503,7 @@ webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
 	snprintf(what, sizeof(what), "cannot download %s", name);
 	for (i = 0; i < WEBDAV_ATTEMPTS; i++) {
 		if (i > 0)
-			webdav_backoff(i);
+			partial_backoff(i);
 		if ((d.h = webdav_easy(w, url, err)) == NULL)
 			break;
 		d.status = 0;
@@ -551,40 +533,20 @@ webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
 	return rc;
 }
 
-struct sweep {
-	struct webdav	*w;
-	char		**names;
-	size_t		 n;
-};
-
-static int
-collect_partial(const struct storage_obj *o, void *arg)
-{
-	struct sweep *s = arg;
-
-	if (s->w->active != NULL && strcmp(o->name, s->w->active) == 0)
-		return 0;
-	s->names = xreallocarray(s->names, s->n + 1, sizeof(char *));
-	s->names[s->n++] = xstrdup(o->name);
-	return 0;
-}
-
 /* Delete ".partial" files no upload of this handle is writing. */
 static int
 webdav_cleanup(struct storage *st, struct bk_err *err)
 {
-	struct sweep s = { .w = st->priv };
+	struct webdav *w = st->priv;
+	struct partial_sweep s = { .active = w->active };
 	struct bk_err ignored;
 	size_t i;
 	int rc;
 
-	rc = walk(s.w, true, collect_partial, &s, err);
-	for (i = 0; i < s.n; i++) {
-		if (rc == 0)
-			(void)webdav_remove(st, s.names[i], &ignored);
-		free(s.names[i]);
-	}
-	free(s.names);
+	rc = walk(w, true, partial_collect, &s, err);
+	for (i = 0; rc == 0 && i < s.n; i++)
+		(void)webdav_remove(st, s.names[i], &ignored);
+	partial_sweep_free(&s);
 	return rc;
 }
 

@@ -13,11 +13,11 @@
 #include <curl/curl.h>
 
 #include "http.h"
+#include "partial.h"
 #include "storage_int.h"
 
 struct buf;
 
-#define WEBDAV_PARTIAL	".partial"
 #define WEBDAV_ATTEMPTS	3
 
 struct webdav {
@@ -52,8 +52,6 @@ struct webdav_upload {
 	int			 spool;
 };
 
-/* Sleep before retry number attempt: 250 ms doubled each time. */
-void	 webdav_backoff(int attempt);
 /* libcurl write callback appending to a struct buf (NULL: discard). */
 size_t	 webdav_to_buf(char *, size_t, size_t, void *);
 /* A handle for url with the shared set-up and the user's credentials. */

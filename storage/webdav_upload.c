@@ -209,7 +209,7 @@ webdav_begin(struct storage *st, struct storage_upload *up,
 	int tries;
 
 	u->spool = -1;
-	xasprintf(&tmpname, "%s" WEBDAV_PARTIAL, up->name);
+	tmpname = partial_name(up->name);
 	u->tmpurl = webdav_object_url(w, tmpname);
 	u->dsturl = webdav_object_url(w, up->name);
 	if (webdav_ensure_coll(w, err) == -1)
@@ -225,7 +225,7 @@ webdav_begin(struct storage *st, struct storage_upload *up,
 		}
 		if (!err->retryable || tries + 1 >= WEBDAV_ATTEMPTS)
 			goto fail;
-		webdav_backoff(tries + 1);
+		partial_backoff(tries + 1);
 	}
 	if (w->chunked == 0 ? spool_open(w, u, err) == -1 :
 	    stream_start(w, u, err) == -1)
@@ -298,7 +298,7 @@ spool_put(struct webdav *w, struct webdav_upload *u, uint64_t len,
 
 	for (i = 0; i < WEBDAV_ATTEMPTS; i++) {
 		if (i > 0)
-			webdav_backoff(i);
+			partial_backoff(i);
 		if (lseek(u->spool, 0, SEEK_SET) == -1)
 			return bk_err_sys(err, BK_EIO, "TEMP_DIR: spool");
 		if ((h = webdav_easy(w, u->tmpurl, err)) == NULL)
