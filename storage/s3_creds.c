@@ -89,6 +89,7 @@ iam_get(struct s3_creds *c, const char *method, const char *url,
 {
 	struct obj_call call = { .method = method, .url = url };
 	struct obj_resp r;
+	char what[512];
 	CURL *h;
 	int rc;
 
@@ -97,7 +98,9 @@ iam_get(struct s3_creds *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
 	call.headers = hdr != NULL ? curl_slist_append(NULL, hdr) : NULL;
 	objstore_resp_init(&r);
-	rc = objstore_perform(h, &call, &r, "AWS_IAM_ROLE_ENDPOINT", err);
+	/* The user's setting and its value (a URL, never a secret). */
+	snprintf(what, sizeof(what), "AWS_IAM_ROLE_ENDPOINT (%s)", c->iam_url);
+	rc = objstore_perform(h, &call, &r, what, err);
 	curl_slist_free_all(call.headers);
 	http_easy_free(h);
 	*status = r.status;

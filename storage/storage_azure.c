@@ -288,7 +288,7 @@ az_token(struct az *a, char **out, struct bk_err *err)
 	struct obj_call c = { .method = "GET" };
 	struct obj_resp r;
 	json_t *j = NULL;
-	char *url = NULL;
+	char *url = NULL, what[512];
 	CURL *h = NULL;
 	int rc = 0;
 
@@ -302,8 +302,9 @@ az_token(struct az *a, char **out, struct bk_err *err)
 	c.url = url;
 	c.headers = curl_slist_append(NULL, "Metadata: true");
 	rc = -1;
+	snprintf(what, sizeof(what), "AZURE_IMDS_ENDPOINT (%s)", a->imds);
 	if ((h = http_easy(a->admin, NULL, err)) != NULL &&
-	    objstore_perform(h, &c, &r, "AZURE_IMDS_ENDPOINT", err) == 0) {
+	    objstore_perform(h, &c, &r, what, err) == 0) {
 		j = r.status == 200 ? json_loadb(r.body.data, r.body.len, 0,
 		    NULL) : NULL;
 		if (j == NULL || !json_is_string(json_object_get(j,

@@ -4,8 +4,8 @@
 //
 // Path-style only (vhostBuckets: false), signatures verified
 // (allowMismatchedSignatures: false), one extra key pair AK/SK, the bucket
-// created up front; HTTPS when KEY and CERT are given.  Prints "ready"
-// once listening.  SIGTERM stops it.
+// created up front, extra pairs from S3_EXTRA_KEYS; HTTPS when KEY and
+// CERT are given.  Prints "ready" once listening.  SIGTERM stops it.
 'use strict';
 const path = require('path');
 const fs = require('fs');
@@ -30,6 +30,13 @@ const account = require(path.join(mods,
 
 const [port, dir, bucket, ak, sk, key, cert] = process.argv.slice(2);
 account.DUMMY_ACCOUNT.createKeyPair(ak, sk);
+// More pairs from the environment (never argv): S3_EXTRA_KEYS="AK:SK,...",
+// what the instance-metadata stand-in hands out.  s3rver verifies the
+// signature with the pair and ignores x-amz-security-token's value.
+for (const kv of (process.env.S3_EXTRA_KEYS || '').split(',')) {
+  const i = kv.indexOf(':');
+  if (i > 0) account.DUMMY_ACCOUNT.createKeyPair(kv.slice(0, i), kv.slice(i + 1));
+}
 const opts = {
   address: '127.0.0.1', port: Number(port), directory: dir, silent: true,
   vhostBuckets: false, allowMismatchedSignatures: false,

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "conformance.h"
 #include "err.h"
 #include "settings.h"
@@ -390,6 +392,210 @@ test_tls(void)
 	settings_free(&a);
 }
 
+/* GET or POST (with body) a stand-in's control URL; its JSON answer. */
+static json_t *
+ctl(const char *url, const char *post)
+{
+	char *cmd;
+	json_t *j;
+	FILE *p;
+
+	xasprintf(&cmd, "curl -s %s%s%s '%s'", post ? "-X POST --data-binary '"
+	    : "", post ? post : "", post ? "'" : "", url);
+	p = popen(cmd, "r");
+	j = json_loadf(p, JSON_DISABLE_EOF_CHECK, NULL);
+	pclose(p);
+	free(cmd);
+	return j;
+}
+
+static long
+imds_stat(const char *name)
+{
+	char url[512];
+	json_t *j;
+	long n;
+
+	snprintf(url, sizeof(url), "%s/__ctl/stats", getenv("IMDS_URL"));
+	j = ctl(url, NULL);
+	n = json_integer_value(json_object_get(j, name));
+	json_decref(j);
+	return n;
+}
+
+static void
+imds_ttl(const char *ttls)
+{
+	char url[512];
+
+	snprintf(url, sizeof(url), "%s/__ctl/ttl", getenv("IMDS_URL"));
+	json_decref(ctl(url, ttls));
+}
+
+/* The proxy's log of requests (after fp_ctl("reset") or the start). */
+static json_t *
+fp_ctl(const char *what, const char *post)
+{
+	char url[256];
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s/__ctl/%s",
+	    getenv("FP_PORT"), what);
+	return ctl(url, post);
+}
+
+/* Settings that reach s3rver through faultproxy, as production reaches
+ * a server through the admin's HTTP_CONNECT_TO. */
+static void
+proxied(struct settings *a)
+{
+	char ct[256];
+
+	settings_defaults(a, SET_ADMIN);
+	snprintf(ct, sizeof(ct), "%s:127.0.0.1:%s", getenv("S3_ENDPOINT"),
+	    getenv("FP_PORT"));
+	settings_set(a, "HTTP_CONNECT_TO", ct);
+}
+
+/* Wait for the clock (not for a server): until t has passed. */
+static void
+wait_until(time_t t)
+{
+	while (time(NULL) <= t)
+		usleep(100000);
+}
+
+static void
+test_iam(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct storage_upload *up;
+	struct bk_err err = { 0 };
+	unsigned char b[4096];
+	json_t *log, *e;
+	size_t i, reqs = 0, signed_ok = 0, first_key = 0, second_key = 0;
+	size_t sent = 0;
+	long gets;
+	char path[512];
+	const char *ak0 = NULL, *tok0 = NULL;
+	time_t t0;
+	int rc;
+
+	/* Instance profile only: no static keys anywhere. */
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	settings_set(&u, "AWS_ACCESS_KEY_ID", "");
+	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "");
+	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
+	proxied(&a);
+	json_decref(fp_ctl("reset", ""));
+	imds_ttl("3600");
+	gets = imds_stat("cred_gets");
+	setenv("PB_TEST_S3_PART_BYTES", "262144", 1);
+	rc = open_s3(&st, &u, &a, &err);
+	for (i = 0; rc == 0 && i < 3; i++) {
+		snprintf(path, sizeof(path), "iam-%zu.tar", i);
+		rc = upload(st, path, 1000 + i, 1000, &err);
+	}
+	if (rc == 0)
+		rc = upload(st, "iam-big.tar", 1200000, 4096, &err);
+	ok(rc == 0, "instance profile only (AWS_IAM_ROLE_ENDPOINT): 3 small "
+	    "and one 5-part backup upload (%s)", err.msg);
+	snprintf(path, sizeof(path), "%s/iam.out", tmp);
+	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/iam-big.tar %s",
+	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, 1200000),
+	    "aws reads the instance-profile backup back intact");
+	ok(imds_stat("cred_gets") - gets == 1, "credentials cached: one "
+	    "fetch from the metadata service for all of them (%ld)",
+	    imds_stat("cred_gets") - gets);
+	log = fp_ctl("log", NULL);
+	json_array_foreach(log, i, e) {
+		const char *k = json_string_value(json_object_get(e, "ak"));
+		const char *t = json_string_value(json_object_get(e,
+		    "amz_token"));
+
+		reqs++;
+		if (ak0 == NULL) {
+			ak0 = k;
+			tok0 = t;
+		}
+		if (k != NULL && t != NULL && strcmp(k, getenv("IMDS_AK")) ==
+		    0 && tok0 != NULL && strcmp(t, tok0) == 0 &&
+		    strstr(t, "pb-session-token-") == t && json_integer_value(
+		    json_object_get(e, "status")) / 100 == 2)
+			signed_ok++;
+	}
+	ok(reqs >= 10 && signed_ok == reqs, "every request (%zu) signed with "
+	    "the role's key and carries its session token in "
+	    "x-amz-security-token, and s3rver accepted it (%zu)", reqs,
+	    signed_ok);
+	json_decref(log);
+	storage_close(st);
+
+	/* A short-lived key pair expires during a long upload: the next
+	 * request fetches new keys, once; later parts are signed with them. */
+	json_decref(fp_ctl("reset", ""));
+	imds_ttl("302,3600");
+	gets = imds_stat("cred_gets");
+	rc = open_s3(&st, &u, &a, &err);
+	t0 = time(NULL);
+	if (rc == 0)
+		rc = storage_begin(st, "iam-long.tar", &up, &err);
+	for (i = 0; rc == 0 && i < 1200000; i += sizeof(b)) {
+		if (i / sizeof(b) == 600000 / sizeof(b))
+			wait_until(t0 + 3);	/* 2 parts out; keys expire */
+		fill(b, sizeof(b), i);
+		rc = storage_write(up, b, sizeof(b), &err);
+		sent = i + sizeof(b);
+	}
+	if (rc == 0)
+		rc = storage_commit(up, &err);
+	else
+		storage_abort(up);
+	ok(rc == 0, "an upload across the expiry of its keys completes (%s)",
+	    err.msg);
+	ok(imds_stat("cred_gets") - gets == 2, "the keys were fetched again "
+	    "before they expired, once (%ld fetches)",
+	    imds_stat("cred_gets") - gets);
+	log = fp_ctl("log", NULL);
+	ak0 = NULL;
+	json_array_foreach(log, i, e) {
+		const char *k = json_string_value(json_object_get(e, "ak"));
+
+		if (ak0 == NULL)
+			ak0 = k;
+		if (k != NULL && strcmp(k, ak0) != 0)
+			second_key++;
+		else if (k != NULL && second_key == 0)
+			first_key++;
+	}
+	ok(first_key >= 2 && second_key >= 2 && first_key + second_key ==
+	    json_array_size(log), "the first requests used the first keys, "
+	    "every one after the refresh the new ones (%zu, %zu)", first_key,
+	    second_key);
+	json_decref(log);
+	storage_close(st);
+	snprintf(path, sizeof(path), "%s/iam-long.out", tmp);
+	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/iam-long.tar %s",
+	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, sent),
+	    "aws reads it back intact (%zu bytes)", sent);
+	unsetenv("PB_TEST_S3_PART_BYTES");
+
+	/* Nothing listens: one line naming the setting and the URL. */
+	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", "http://127.0.0.1:1");
+	bk_err_clear(&err);
+	rc = open_s3(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "iam-x.tar", 10, 10, &err);
+	ok(rc == -1 && err.code == BK_EUNREACH && bk_err_exit_status(&err) ==
+	    3 && strstr(err.msg, "AWS_IAM_ROLE_ENDPOINT") &&
+	    strstr(err.msg, "127.0.0.1:1") && strchr(err.msg, '\n') == NULL,
+	    "unreachable AWS_IAM_ROLE_ENDPOINT: exit 3, one line: %s",
+	    err.msg);
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+}
+
 static void
 test_storage_class(void)
 {
@@ -444,6 +650,7 @@ main(int argc, char **argv)
 	test_errors();
 	test_tls();
 	test_storage_class();
+	test_iam();
 
 	/* The shared suite in its own folder: 1 MiB parts so the large
 	 * case is a multipart upload, pages of 10 so listing pages. */

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""faultproxy.py - a recording, fault-injecting HTTP proxy for tests.
+
+    faultproxy.py --dir DIR --upstream HOST:PORT
+
+Listens on a free port of 127.0.0.1 (written to DIR/port once it accepts
+connections) and forwards every request, headers (Host included, so
+signatures still verify) and body unchanged, to the upstream server.  The
+client reaches it the way production code reaches any server: through the
+admin's HTTP_CONNECT_TO, so the client believes it talks to the upstream.
+
+Every request is logged (GET /__ctl/log, a JSON array) with its method,
+target, status, the fault played if any, and what a test asserts about
+authentication without keeping any secret: the scheme of Authorization
+("AWS4-HMAC-SHA256", "SharedKey", "Bearer"), the S3 access key id of
+its Credential, the bearer token, and the x-amz-security-token.
+
+Faults (POST /__ctl/faults, a JSON array replacing the rules):
+    {"match": "REGEX on 'METHOD TARGET'", "skip": K, "count": C,
+     "action": "500" | "503" | "reset"}
+lets the first K matching requests through, then plays the action on the
+next C (-1: forever): an HTTP error with an S3/Azure-style body, or the
+connection reset once the request was read.  POST /__ctl/reset forgets
+the log and the rules.  Stops on SIGTERM.
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+LOCK = threading.Lock()
+LOG = []
+RULES = []  # dicts with "seen" counters
+UPSTREAM = None
+HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection",
+       "te", "upgrade", "trailer"}
+
+
+def auth_info(h):
+    a = h.get("Authorization") or ""
+    out = {"scheme": a.split(" ", 1)[0] if a else ""}
+    m = re.search(r"Credential=([^/,]+)/", a)
+    if m:
+        out["ak"] = m.group(1)
+    if a.startswith("Bearer "):
+        out["bearer"] = a[7:]
+    if h.get("x-amz-security-token"):
+        out["amz_token"] = h.get("x-amz-security-token")
+    return out
+
+
+def pick_fault(line):
+    with LOCK:
+        for r in RULES:
+            if not re.search(r["match"], line):
+                continue
+            r["seen"] += 1
+            if r["seen"] <= r.get("skip", 0):
+                return None
+            c = r.get("count", 1)
+            if c != -1 and r["seen"] > r.get("skip", 0) + c:
+                return None
+            return r["action"]
+    return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def reply(self, status, body, ctype="application/json", hdrs=()):
+        data = body.encode() if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in hdrs:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def control(self, body):
+        global RULES, LOG
+        if self.path == "/__ctl/log":
+            with LOCK:
+                return self.reply(200, json.dumps(LOG))
+        if self.path == "/__ctl/faults":
+            rules = json.loads(body or b"[]")
+            for r in rules:
+                r["seen"] = 0
+            with LOCK:
+                RULES = rules
+            return self.reply(200, "{}")
+        if self.path == "/__ctl/reset":
+            with LOCK:
+                RULES, LOG = [], []
+            return self.reply(200, "{}")
+        return self.reply(404, "{}")
+
+    def handle_any(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n else b""
+        if self.path.startswith("/__ctl/"):
+            return self.control(body)
+        line = "%s %s" % (self.command, self.path)
+        fault = pick_fault(line)
+        entry = {"method": self.command, "target": self.path,
+                 "fault": fault, "len": n}
+        entry.update(auth_info(self.headers))
+        if fault == "reset":
+            entry["status"] = 0
+            with LOCK:
+                LOG.append(entry)
+            # RST, not FIN: what a dropped connection looks like.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        if fault in ("500", "503"):
+            entry["status"] = int(fault)
+            with LOCK:
+                LOG.append(entry)
+            code = "InternalError" if fault == "500" else "ServerBusy"
+            return self.reply(int(fault), "<?xml version=\"1.0\" encoding="
+                              "\"UTF-8\"?><Error><Code>%s</Code><Message>"
+                              "injected by faultproxy</Message></Error>" %
+                              code, "application/xml",
+                              [("x-ms-error-code", code)])
+        host, port = UPSTREAM
+        c = http.client.HTTPConnection(host, port, timeout=60)
+        hdrs = {k: v for k, v in self.headers.items()
+                if k.lower() not in HOP}
+        c.request(self.command, self.path, body=body, headers=hdrs)
+        r = c.getresponse()
+        data = r.read()
+        entry["status"] = r.status
+        with LOCK:
+            LOG.append(entry)
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in HOP and k.lower() != "content-length":
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        c.close()
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+
+
+def main():
+    global UPSTREAM
+    p = argparse.ArgumentParser()
+    p.add_argument("--dir", required=True)
+    p.add_argument("--upstream", required=True)
+    a = p.parse_args()
+    h, port = a.upstream.rsplit(":", 1)
+    UPSTREAM = (h, int(port))
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    signal.signal(signal.SIGTERM, lambda *x: os._exit(0))
+    tmp = os.path.join(a.dir, "port.tmp")
+    with open(tmp, "w") as f:
+        f.write("%d\n" % srv.server_address[1])
+    os.rename(tmp, os.path.join(a.dir, "port"))
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
