@@ -596,6 +596,95 @@ test_iam(void)
 	settings_free(&a);
 }
 
+/* How many requests of the proxy's log match method and a substring. */
+static size_t
+fp_count(json_t *log, const char *method, const char *sub, int faulted)
+{
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(log, i, e) {
+		const char *m = json_string_value(json_object_get(e, "method"));
+		const char *t = json_string_value(json_object_get(e, "target"));
+
+		if (m != NULL && t != NULL && strcmp(m, method) == 0 &&
+		    strstr(t, sub) != NULL && (faulted < 0 || faulted ==
+		    json_is_string(json_object_get(e, "fault"))))
+			n++;
+	}
+	return n;
+}
+
+static void
+test_faults(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+	char out[8192], path[512];
+	json_t *log;
+	int rc;
+
+	/* 5 parts of 256 KiB through faultproxy: part 2 answered 503 once,
+	 * part 3 500 once, part 4's connection reset twice. */
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	proxied(&a);
+	setenv("PB_TEST_S3_PART_BYTES", "262144", 1);
+	json_decref(fp_ctl("reset", ""));
+	json_decref(fp_ctl("faults", "["
+	    "{\"match\": \"^PUT .*[?]partNumber=2&\", \"action\": \"503\"},"
+	    "{\"match\": \"^PUT .*[?]partNumber=3&\", \"action\": \"500\"},"
+	    "{\"match\": \"^PUT .*[?]partNumber=4&\", \"count\": 2, "
+	    "\"action\": \"reset\"}]"));
+	rc = open_s3(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "faults.tar", 1200000, 4096, &err);
+	ok(rc == 0, "transient faults on 3 of 5 parts (503, 500, two resets): "
+	    "the backup still uploads (%s)", err.msg);
+	snprintf(path, sizeof(path), "%s/faults.out", tmp);
+	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/faults.tar %s",
+	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, 1200000),
+	    "aws reads it back whole");
+	log = fp_ctl("log", NULL);
+	ok(fp_count(log, "PUT", "?partNumber=1&", -1) == 1 &&
+	    fp_count(log, "PUT", "?partNumber=2&", -1) == 2 &&
+	    fp_count(log, "PUT", "?partNumber=3&", -1) == 2 &&
+	    fp_count(log, "PUT", "?partNumber=4&", -1) == 3 &&
+	    fp_count(log, "PUT", "?partNumber=5&", -1) == 1 &&
+	    fp_count(log, "POST", "?uploads", -1) == 1,
+	    "each failed part was sent again on its own, the others once, "
+	    "one multipart upload");
+	json_decref(log);
+	storage_close(st);
+
+	/* Part 3 fails every time: the upload gives up with a clear error
+	 * and aborts; nothing appears. */
+	json_decref(fp_ctl("reset", ""));
+	json_decref(fp_ctl("faults", "[{\"match\": \"^PUT .*[?]partNumber=3&\","
+	    " \"count\": -1, \"action\": \"503\"}]"));
+	rc = open_s3(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "doomed.tar", 1200000, 4096, &err);
+	ok(rc == -1 && strstr(err.msg, "503") != NULL &&
+	    strstr(err.msg, "127.0.0.1") != NULL && strchr(err.msg, '\n') ==
+	    NULL, "a part failing every time: the upload fails, one line "
+	    "naming the host and the answer: %s", err.msg);
+	log = fp_ctl("log", NULL);
+	ok(fp_count(log, "PUT", "?partNumber=3&", 1) == 5 &&
+	    fp_count(log, "DELETE", "?uploadId=", 0) == 1,
+	    "it was tried 5 times, then the multipart upload was aborted "
+	    "(%zu tries)", fp_count(log, "PUT", "?partNumber=3&", 1));
+	json_decref(log);
+	ok(aws(out, sizeof(out), "s3 ls s3://%s/backups/alice/",
+	    getenv("S3_BUCKET")) == 0 && strstr(out, "doomed.tar") == NULL,
+	    "no object under its name");
+	json_decref(fp_ctl("reset", ""));
+	unsetenv("PB_TEST_S3_PART_BYTES");
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+}
+
 static void
 test_storage_class(void)
 {
@@ -651,6 +740,7 @@ main(int argc, char **argv)
 	test_tls();
 	test_storage_class();
 	test_iam();
+	test_faults();
 
 	/* The shared suite in its own folder: 1 MiB parts so the large
 	 * case is a multipart upload, pages of 10 so listing pages. */
