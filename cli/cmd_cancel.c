@@ -33,8 +33,8 @@ cmd_cancel_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc == -1)
 		return cli_fail(err.code == BK_ENOENT ? 1 :
 		    bk_err_exit_status(&err), "%s", err.msg);
-	if (strcmp(state, "failed") == 0 || strcmp(state, "canceling") == 0) {
-		what = strcmp(state, "failed") == 0 ? "canceled" : "canceling";
+	if (strcmp(state, "canceled") == 0 || strcmp(state, "canceling") == 0) {
+		what = state;
 		rc = 0;
 	} else if (strcmp(state, "unknown") == 0) {
 		what = "unknown";

@@ -219,15 +219,15 @@ queue_metrics_write(struct queue *q, FILE *f, struct bk_err *err)
 	family(f, "panel_backup_workers", "gauge", "live backup-worker "
 	    "processes");
 	per_node(f, nodes, "panel_backup_workers", "workers", "");
-	family(f, "panel_backup_jobs_total", "counter", "jobs finished for "
+	family(f, "panel_backup_job_results_total", "counter", "jobs finished for "
 	    "good by result, attempts sent to retry, due times missed");
-	counter(f, nodes, st, "panel_backup_jobs_total", "succeeded",
+	counter(f, nodes, st, "panel_backup_job_results_total", "succeeded",
 	    ",result=\"succeeded\"");
-	counter(f, nodes, st, "panel_backup_jobs_total", "failed",
+	counter(f, nodes, st, "panel_backup_job_results_total", "failed",
 	    ",result=\"failed\"");
-	counter(f, nodes, st, "panel_backup_jobs_total", "retried",
+	counter(f, nodes, st, "panel_backup_job_results_total", "retried",
 	    ",result=\"retried\"");
-	counter(f, nodes, st, "panel_backup_jobs_total", "missed",
+	counter(f, nodes, st, "panel_backup_job_results_total", "missed",
 	    ",result=\"missed\"");
 	family(f, "panel_backup_jobs_queued_total", "counter", "jobs created "
 	    "by trigger");

@@ -129,7 +129,7 @@ ok $? "a malformed job is set aside as failed with an error, the next is served"
 
 # Cancel: a queued job at once.
 fc bk_enqueue hank m.hank.1 0 3 >/dev/null
-[ "$(fc bk_cancel m.hank.1 86400000)" = failed ] &&
+[ "$(fc bk_cancel m.hank.1 86400000)" = canceled ] &&
     [ "$(r HGET "${P}job:m.hank.1" error)" = "canceled by request" ] &&
     [ -z "$(r ZSCORE "${P}q" m.hank.1)" ]
 ok $? "canceling a queued job removes it"
