@@ -32,7 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "err.h"
 #include "partial.h"
@@ -200,6 +202,40 @@ key_is_rsa(const struct sftp_session *s)
 	return rsa;
 }
 
+/*
+ * libssh2 1.10 reports a PEM key it cannot decrypt (wrong or missing
+ * passphrase) as a protocol error ("Error parsing PEM"), having tried it
+ * as an OpenSSH-format key as well.  Ask OpenSSL, which read it for
+ * libssh2 in the first place, whether the key opens with the passphrase.
+ */
+static bool
+pem_key_opens(const struct sftp_session *s)
+{
+	EVP_PKEY *pk;
+	BIO *bio;
+
+	if (strstr(s->key, "BEGIN OPENSSH PRIVATE KEY") != NULL)
+		return true;		/* not PEM: libssh2's own parser */
+	if ((bio = BIO_new_mem_buf(s->key, (int)s->keylen)) == NULL)
+		return true;
+	pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)(s->passphrase
+	    != NULL ? s->passphrase : ""));
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	ERR_clear_error();	/* this thread's queue: nobody else's business */
+	return pk != NULL;
+}
+
+static int
+key_unusable(struct sftp_session *s, struct bk_err *err, const char *why)
+{
+	bk_err_set(err, BK_ECONFIG, "SSH_IDENTITY_FILE: %s: cannot use the "
+	    "key (%s): wrong or missing SSH_IDENTITY_PASSPHRASE, or an "
+	    "unsupported key format", s->key_path, why);
+	err->retryable = false;
+	return -1;
+}
+
 static int
 authenticate(struct sftp_session *s, struct bk_err *err)
 {
@@ -222,14 +258,10 @@ authenticate(struct sftp_session *s, struct bk_err *err)
 			return 0;
 		if (rc == LIBSSH2_ERROR_FILE ||
 		    rc == LIBSSH2_ERROR_KEYFILE_AUTH_FAILED ||
-		    rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED) {
-			bk_err_set(err, BK_ECONFIG, "SSH_IDENTITY_FILE: %s: "
-			    "cannot use the key (%s): wrong or missing "
-			    "SSH_IDENTITY_PASSPHRASE, or an unsupported key "
-			    "format", s->key_path, ssh_msg(s));
-			err->retryable = false;
-			return -1;
-		}
+		    rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED)
+			return key_unusable(s, err, ssh_msg(s));
+		if (rc == LIBSSH2_ERROR_PROTO && !pem_key_opens(s))
+			return key_unusable(s, err, "PEM key does not open");
 		if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED &&
 		    rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED)
 			return bk_err_set(err, BK_EIO, "%s:%d: %s", s->host,

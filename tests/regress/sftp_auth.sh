@@ -11,7 +11,9 @@
 t_setup
 
 flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
+# The driver of the flavor under test (tests/run.sh sets PB_BIN).
+D=$(dirname "$PB_BIN")/tests/storage/test_sftp
+[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
 mkdir -p "$T/sshd" "$T/files/alice/keys" "$T/state"
 sshd_user || { echo "not ok 1 - cannot create the test login"; exit 1; }
 sshd_keys || { echo "not ok 1 - ssh-keygen failed"; exit 1; }

@@ -10,7 +10,9 @@
 t_setup
 
 flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
+# The driver of the flavor under test (tests/run.sh sets PB_BIN).
+D=$(dirname "$PB_BIN")/tests/storage/test_sftp
+[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
 mkdir -p "$T/sshd" "$T/files/alice" "$T/state"
 sshd_user || { echo "not ok 1 - cannot create the test login"; exit 1; }
 sshd_start || { echo "not ok 1 - sshd did not start"; exit 1; }

@@ -11,7 +11,9 @@
 t_setup
 
 flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
+# The driver of the flavor under test (tests/run.sh sets PB_BIN).
+D=$(dirname "$PB_BIN")/tests/storage/test_sftp
+[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
 apache_start || { echo "not ok 1 - apache did not start"; exit 1; }
 rclone_start || { echo "not ok 1 - rclone did not start"; exit 1; }
 mkdir -p "$T/files/alice"

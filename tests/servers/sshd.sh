@@ -8,7 +8,13 @@
 #	sshd_start [nosftp]	# $SSHD_PORT, $SSHD_PID, $SSHD_LOG; host key
 #				# $T/sshd/host_key (kept across restarts)
 #	sshd_stop
-#	sshd_new_host_key	# a different host key for the next start
+#	sshd_new_host_key [TYPE]	# a different host key (ed25519, or
+#				# TYPE: rsa, ecdsa) for the next start
+#	sshd_chroot_user	# $CHROOT_USER / $SFTP_PASSWORD locked into
+#				# $CHROOT_DIR (root-owned, outside /tmp) with
+#				# a folder "upload" it owns; removed at exit
+# Before sshd_start, SSHD_EXTRA may hold more config lines (appended last,
+# so a Match block fits), and SSHD_ALLOW more logins for AllowUsers.
 # or run a command with a server up (the C tests do this):
 #	sh tests/servers/sshd.sh run CMD...
 #
@@ -59,7 +65,26 @@ sshd_keys() {
 
 sshd_new_host_key() {
 	rm -f "$T/sshd/host_key" "$T/sshd/host_key.pub"
-	ssh-keygen -q -t ed25519 -N '' -f "$T/sshd/host_key"
+	ssh-keygen -q -t "${1:-ed25519}" -N '' -f "$T/sshd/host_key"
+}
+
+# sshd refuses a ChrootDirectory with any component writable by others
+# (/tmp is): so it lives under /var/lib, and the EXIT trap removes it.
+CHROOT_USER=pbchroot
+export CHROOT_USER
+sshd_chroot_user() {
+	if ! id "$CHROOT_USER" >/dev/null 2>&1; then
+		useradd -M -d / -s /usr/sbin/nologin "$CHROOT_USER" \
+		    2>/dev/null || id "$CHROOT_USER" >/dev/null || return 1
+	fi
+	echo "$CHROOT_USER:$SFTP_PASSWORD" | chpasswd || return 1
+	CHROOT_DIR=$(mktemp -d /var/lib/pb-chroot.XXXXXX) || return 1
+	trap 'rm -rf "$CHROOT_DIR"; t_cleanup' EXIT
+	chmod 755 "$CHROOT_DIR"
+	mkdir "$CHROOT_DIR/upload"
+	chown "$CHROOT_USER" "$CHROOT_DIR/upload"
+	chmod 700 "$CHROOT_DIR/upload"
+	export CHROOT_DIR
 }
 
 _sshd_config() {
@@ -75,11 +100,12 @@ PasswordAuthentication yes
 KbdInteractiveAuthentication no
 PubkeyAuthentication yes
 AuthorizedKeysFile $T/sshd/authorized_keys
-AllowUsers $SFTP_USER
+AllowUsers $SFTP_USER ${SSHD_ALLOW:-}
 MaxStartups 50
 LogLevel VERBOSE
 CFG
 	[ "${1:-}" = nosftp ] || echo "Subsystem sftp internal-sftp"
+	[ -z "${SSHD_EXTRA:-}" ] || printf '%s\n' "$SSHD_EXTRA"
 }
 
 sshd_start() {
