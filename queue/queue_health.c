@@ -19,38 +19,6 @@
 #include "queue_int.h"
 #include "xmalloc.h"
 
-static const char *
-hget(redisReply *h, const char *name)
-{
-	size_t i;
-
-	for (i = 0; h != NULL && h->type == REDIS_REPLY_ARRAY &&
-	    i + 1 < h->elements; i += 2)
-		if (strcmp(h->element[i]->str, name) == 0)
-			return h->element[i + 1]->str;
-	return NULL;
-}
-
-static void
-set_ms(json_t *o, const char *key, const char *ms, int64_t mult)
-{
-	char buf[40];
-
-	if (ms == NULL || *ms == '\0') {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	queue_rfc3339(strtoll(ms, NULL, 10) * mult, buf, sizeof(buf));
-	json_object_set_new(o, key, json_string(buf));
-}
-
-static void
-set_s(json_t *o, const char *key, const char *v)
-{
-	json_object_set_new(o, key, v != NULL && *v != '\0' ?
-	    json_string(v) : json_null());
-}
-
 /* The node that knows user, or NULL (not an error). */
 static int
 find_node(struct queue *q, const char *user, char **node,
@@ -98,7 +66,7 @@ queue_user_health(struct queue *q, const char *user, struct bk_err *err)
 	json_object_set_new(o, "user", json_string(user));
 	if (find_node(q, user, &node, err) == -1)
 		goto fail;
-	set_s(o, "node", node);
+	q_set_str(o, "node", node);
 	if (node != NULL) {
 		redisAppendCommand(q->c, "HGETALL bk:{%s}:user:%s", node, user);
 		redisAppendCommand(q->c, "ZSCORE bk:{%s}:sched %s", node, user);
@@ -112,27 +80,27 @@ queue_user_health(struct queue *q, const char *user, struct bk_err *err)
 			goto fail;
 		}
 	}
-	ok = hget(u, "last_ok_at");
-	fail = hget(u, "last_fail_at");
-	set_ms(o, "last_success", ok, 1);
-	set_s(o, "last_success_job", hget(u, "last_job"));
-	json_object_set_new(o, "last_backup_bytes", hget(u, "last_size") ?
-	    json_integer(strtoll(hget(u, "last_size"), NULL, 10)) :
+	ok = q_field(u, "last_ok_at");
+	fail = q_field(u, "last_fail_at");
+	q_set_time(o, "last_success", ok, 1);
+	q_set_str(o, "last_success_job", q_field(u, "last_job"));
+	json_object_set_new(o, "last_backup_bytes", q_field(u, "last_size") ?
+	    json_integer(strtoll(q_field(u, "last_size"), NULL, 10)) :
 	    json_null());
-	json_object_set_new(o, "last_duration_seconds", hget(u,
-	    "last_duration") ? json_integer(strtoll(hget(u, "last_duration"),
+	json_object_set_new(o, "last_duration_seconds", q_field(u,
+	    "last_duration") ? json_integer(strtoll(q_field(u, "last_duration"),
 	    NULL, 10) / 1000) : json_null());
-	set_ms(o, "last_failure", fail, 1);
-	set_s(o, "last_error", hget(u, "last_error"));
-	set_ms(o, "next_run", sc != NULL && sc->type == REDIS_REPLY_STRING ?
+	q_set_time(o, "last_failure", fail, 1);
+	q_set_str(o, "last_error", q_field(u, "last_error"));
+	q_set_time(o, "next_run", sc != NULL && sc->type == REDIS_REPLY_STRING ?
 	    sc->str : NULL, 1000);
-	set_s(o, "schedule", hget(sh, "expr"));
-	set_s(o, "schedule_error", hget(sh, "error"));
-	set_s(o, "running", hget(u, "active"));
-	set_s(o, "waiting", hget(u, "queued"));
+	q_set_str(o, "schedule", q_field(sh, "expr"));
+	q_set_str(o, "schedule_error", q_field(sh, "error"));
+	q_set_str(o, "running", q_field(u, "active"));
+	q_set_str(o, "waiting", q_field(u, "queued"));
 	if (json_is_null(json_object_get(o, "node")))
 		status = "unknown";
-	else if (hget(sh, "error") != NULL)
+	else if (q_field(sh, "error") != NULL)
 		status = "schedule_error";
 	else if (fail != NULL && (ok == NULL || strtoll(fail, NULL, 10) >
 	    strtoll(ok, NULL, 10)))

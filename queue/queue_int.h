@@ -36,4 +36,12 @@ redisReply	*q_fcall(struct queue *, const char *node, struct bk_err *,
 int		 q_job_node(struct queue *, const char *id, char **node,
 		    struct bk_err *);
 
+/* Field of an HGETALL reply, or NULL. */
+const char	*q_field(redisReply *, const char *name);
+/* o[key] = RFC 3339 of ms * mult, or null when ms is empty. */
+void		 q_set_time(json_t *o, const char *key, const char *ms,
+		    int64_t mult);
+/* o[key] = v, or null when v is empty. */
+void		 q_set_str(json_t *o, const char *key, const char *v);
+
 #endif

@@ -29,19 +29,20 @@ queue_rfc3339(int64_t ms, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static const char *
-field(redisReply *r, const char *name)
+const char *
+q_field(redisReply *r, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < r->elements; i += 2)
+	for (i = 0; r != NULL && r->type == REDIS_REPLY_ARRAY &&
+	    i + 1 < r->elements; i += 2)
 		if (strcmp(r->element[i]->str, name) == 0)
 			return r->element[i + 1]->str;
 	return NULL;
 }
 
-static void
-set_time(json_t *o, const char *key, const char *ms, int64_t mult)
+void
+q_set_time(json_t *o, const char *key, const char *ms, int64_t mult)
 {
 	char buf[40];
 
@@ -53,8 +54,8 @@ set_time(json_t *o, const char *key, const char *ms, int64_t mult)
 	json_object_set_new(o, key, json_string(buf));
 }
 
-static void
-set_str(json_t *o, const char *key, const char *v)
+void
+q_set_str(json_t *o, const char *key, const char *v)
 {
 	json_object_set_new(o, key, v != NULL && *v != '\0' ?
 	    json_string(v) : json_null());
@@ -72,30 +73,30 @@ static json_t *
 job_json(redisReply *r)
 {
 	json_t *o = json_object(), *b;
-	const char *state = field(r, "state"), *v;
+	const char *state = q_field(r, "state"), *v;
 
-	set_str(o, "id", field(r, "id"));
-	set_str(o, "user", field(r, "user"));
-	set_str(o, "node", field(r, "node"));
-	set_str(o, "trigger", field(r, "trigger"));
-	set_time(o, "scheduled_for", field(r, "scheduled_for"), 1000);
-	set_str(o, "state", state);
-	set_str(o, "phase", state != NULL && strcmp(state, "running") == 0 ?
-	    field(r, "phase") : NULL);
-	set_int(o, "attempts", field(r, "attempts"));
-	set_int(o, "max_attempts", field(r, "max_attempts"));
-	set_time(o, "created_at", field(r, "created_at"), 1);
-	set_time(o, "started_at", field(r, "started_at"), 1);
-	set_time(o, "finished_at", field(r, "finished_at"), 1);
-	set_time(o, "heartbeat_at", field(r, "heartbeat_at"), 1);
-	set_time(o, "next_retry_at", field(r, "next_retry_at"), 1);
-	set_int(o, "bytes_in", field(r, "bytes_in"));
-	set_int(o, "bytes_out", field(r, "bytes_out"));
-	set_str(o, "error", state != NULL && (strcmp(state, "failed") == 0 ||
-	    strcmp(state, "retrying") == 0) ? field(r, "error") : NULL);
-	set_str(o, "worker", field(r, "worker"));
-	set_str(o, "waiting_for", field(r, "waiting_for"));
-	v = field(r, "backups");
+	q_set_str(o, "id", q_field(r, "id"));
+	q_set_str(o, "user", q_field(r, "user"));
+	q_set_str(o, "node", q_field(r, "node"));
+	q_set_str(o, "trigger", q_field(r, "trigger"));
+	q_set_time(o, "scheduled_for", q_field(r, "scheduled_for"), 1000);
+	q_set_str(o, "state", state);
+	q_set_str(o, "phase", state != NULL && strcmp(state, "running") == 0 ?
+	    q_field(r, "phase") : NULL);
+	set_int(o, "attempts", q_field(r, "attempts"));
+	set_int(o, "max_attempts", q_field(r, "max_attempts"));
+	q_set_time(o, "created_at", q_field(r, "created_at"), 1);
+	q_set_time(o, "started_at", q_field(r, "started_at"), 1);
+	q_set_time(o, "finished_at", q_field(r, "finished_at"), 1);
+	q_set_time(o, "heartbeat_at", q_field(r, "heartbeat_at"), 1);
+	q_set_time(o, "next_retry_at", q_field(r, "next_retry_at"), 1);
+	set_int(o, "bytes_in", q_field(r, "bytes_in"));
+	set_int(o, "bytes_out", q_field(r, "bytes_out"));
+	q_set_str(o, "error", state != NULL && (strcmp(state, "failed") == 0 ||
+	    strcmp(state, "retrying") == 0) ? q_field(r, "error") : NULL);
+	q_set_str(o, "worker", q_field(r, "worker"));
+	q_set_str(o, "waiting_for", q_field(r, "waiting_for"));
+	v = q_field(r, "backups");
 	b = v != NULL ? json_loads(v, 0, NULL) : NULL;
 	if (b == NULL || !json_is_array(b)) {
 		json_decref(b);
@@ -219,8 +220,8 @@ collect(struct queue *q, const char *node, const char *index, size_t limit,
 			return q_fail(q, NULL, "HGETALL", err);
 		}
 		if (h->type == REDIS_REPLY_ARRAY && h->elements > 0) {
-			s = field(h, "state");
-			u = field(h, "user");
+			s = q_field(h, "state");
+			u = q_field(h, "user");
 			if ((user == NULL || (u != NULL && strcmp(u, user) ==
 			    0)) && (state == NULL || (s != NULL &&
 			    strcmp(s, state) == 0))) {
@@ -463,16 +464,16 @@ queue_workers(struct queue *q, struct bk_err *err)
 			continue;
 		}
 		o = json_object();
-		set_str(o, "id", field(h, "id"));
-		set_str(o, "node", field(h, "node"));
-		set_int(o, "pid", field(h, "pid"));
-		set_str(o, "host", field(h, "host"));
-		set_int(o, "slots", field(h, "slots"));
-		v = field(h, "jobs");
+		q_set_str(o, "id", q_field(h, "id"));
+		q_set_str(o, "node", q_field(h, "node"));
+		set_int(o, "pid", q_field(h, "pid"));
+		q_set_str(o, "host", q_field(h, "host"));
+		set_int(o, "slots", q_field(h, "slots"));
+		v = q_field(h, "jobs");
 		jobs = v != NULL ? json_loads(v, 0, NULL) : NULL;
 		json_object_set_new(o, "jobs", jobs != NULL ? jobs :
 		    json_array());
-		set_time(o, "last_heartbeat", field(h, "last_heartbeat"), 1);
+		q_set_time(o, "last_heartbeat", q_field(h, "last_heartbeat"), 1);
 		json_array_append_new(arr, o);
 		freeReplyObject(h);
 	}
