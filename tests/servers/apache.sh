@@ -14,7 +14,9 @@
 # A standalone config (nothing of /etc/apache2 is read): basic auth with
 # $DAV_USER/$DAV_PASSWORD, /dav served by mod_dav_fs, and /nochunk, the
 # same but answering 411 to any chunked request body (mod_rewrite), like
-# servers that need a Content-Length.  Both over HTTP and HTTPS.
+# servers that need a Content-Length, and /digest ($APACHE_DIGEST), the
+# same as /dav with HTTP Digest authentication instead of basic.  Both over
+# HTTP and HTTPS.
 
 DAV_USER=alice
 DAV_PASSWORD='dav-Test-pw-2026'
@@ -44,13 +46,18 @@ dav_certs() {
 apache_start() {
 	dav_certs || return 1
 	A=$T/apache
-	mkdir -p "$A/data" "$A/nochunk" "$A/lock" "$A/run"
-	chown www-data:www-data "$A/data" "$A/nochunk" "$A/lock"
+	mkdir -p "$A/data" "$A/nochunk" "$A/digest" "$A/lock" "$A/run"
+	chown www-data:www-data "$A/data" "$A/nochunk" "$A/digest" "$A/lock"
 	htpasswd -bc "$A/htpasswd" "$DAV_USER" "$DAV_PASSWORD" 2>/dev/null
+	# htdigest only prompts: its line is user:realm:MD5(user:realm:pw).
+	printf '%s:pb digest:%s\n' "$DAV_USER" "$(printf '%s:pb digest:%s' \
+	    "$DAV_USER" "$DAV_PASSWORD" | md5sum | cut -d' ' -f1)" \
+	    >"$A/htdigest"
 	APACHE_HTTP=$(free_port)
 	APACHE_HTTPS=$(free_port)
 	APACHE_DATA=$A/data
 	APACHE_NOCHUNK=$A/nochunk
+	APACHE_DIGEST=$A/digest
 	m=/usr/lib/apache2/modules
 	cat >"$A/httpd.conf" <<CFG
 ServerName 127.0.0.1
@@ -64,6 +71,7 @@ LoadModule authz_core_module $m/mod_authz_core.so
 LoadModule authn_core_module $m/mod_authn_core.so
 LoadModule authn_file_module $m/mod_authn_file.so
 LoadModule auth_basic_module $m/mod_auth_basic.so
+LoadModule auth_digest_module $m/mod_auth_digest.so
 LoadModule authz_user_module $m/mod_authz_user.so
 LoadModule dav_module $m/mod_dav.so
 LoadModule dav_fs_module $m/mod_dav_fs.so
@@ -86,6 +94,7 @@ Listen 127.0.0.1:$APACHE_HTTP
 Listen 127.0.0.1:$APACHE_HTTPS https
 Alias /dav $A/data
 Alias /nochunk $A/nochunk
+Alias /digest $A/digest
 <Directory />
 	Require all denied
 </Directory>
@@ -106,6 +115,15 @@ Alias /nochunk $A/nochunk
 	RewriteCond %{HTTP:Transfer-Encoding} chunked [NC]
 	RewriteRule ^ - [R=411]
 </Directory>
+<Directory $A/digest>
+	Dav On
+	AuthType Digest
+	AuthName "pb digest"
+	AuthDigestDomain /digest/
+	AuthDigestProvider file
+	AuthUserFile $A/htdigest
+	Require valid-user
+</Directory>
 SSLSessionCache shmcb:$A/run/ssl_scache(512000)
 <VirtualHost 127.0.0.1:$APACHE_HTTPS>
 	SSLEngine on
@@ -117,7 +135,8 @@ CFG
 	    2>>"$A/error.log" &
 	APACHE_PID=$!
 	t_bg "$APACHE_PID"
-	export APACHE_HTTP APACHE_HTTPS APACHE_DATA APACHE_NOCHUNK APACHE_PID
+	export APACHE_HTTP APACHE_HTTPS APACHE_DATA APACHE_NOCHUNK \
+	    APACHE_DIGEST APACHE_PID
 	wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$APACHE_HTTP/" &&
 	wait_for 10 curl -s -o /dev/null --cacert "$DAV_CA" \
 	    "https://127.0.0.1:$APACHE_HTTPS/"

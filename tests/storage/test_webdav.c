@@ -10,7 +10,8 @@
  * is created, list shows size and time, download gives the bytes back,
  * abort and dead uploads leave nothing, a wrong password is one clear
  * error without the password.  Apache's /nochunk answers 411 to chunked
- * bodies: the spooled fallback must still deliver.  The served folders
+ * bodies: the spooled fallback must still deliver; /digest asks for
+ * HTTP Digest authentication instead of basic.  The served folders
  * are read directly from disk as the independent reader.
  *
  * (The command-line driver of the black-box tests is test_sftp's "drive"
@@ -283,12 +284,39 @@ out:
 	settings_free(&user);
 }
 
+static size_t
+discard(char *p, size_t size, size_t n, void *arg)
+{
+	return size * n;
+}
+
+/* The status of a GET of url with the test login sent as `auth`. */
+static long
+status_with(const char *url, long auth)
+{
+	long status = 0;
+	CURL *h = curl_easy_init();
+
+	if (h == NULL)
+		return 0;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_USERNAME, getenv("DAV_USER"));
+	curl_easy_setopt(h, CURLOPT_PASSWORD, getenv("DAV_PASSWORD"));
+	curl_easy_setopt(h, CURLOPT_HTTPAUTH, auth);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+	if (curl_easy_perform(h) == CURLE_OK)
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(h);
+	return status;
+}
+
 static int
 self_test(void)
 {
 	const char *tmp = getenv("PB_TMP");
 	struct settings admin;
 	char url[512], ca[1024], spool[1024];
+	long basic, digest;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	data = xmalloc(datalen);
@@ -319,6 +347,17 @@ self_test(void)
 	    getenv("APACHE_HTTP"));
 	check_server("apache refusing chunked bodies (411)", url,
 	    getenv("APACHE_NOCHUNK"), &admin, false);
+	/* HTTP Digest: the streamed PUT must not need a second pass. */
+	snprintf(url, sizeof(url), "http://127.0.0.1:%s/digest",
+	    getenv("APACHE_HTTP"));
+	check_server("apache digest auth", url, getenv("APACHE_DIGEST"),
+	    &admin, true);
+	strcat(url, "/conformance/");
+	basic = status_with(url, CURLAUTH_BASIC);
+	digest = status_with(url, CURLAUTH_DIGEST);
+	ok(basic == 401 && digest > 0 && digest != 401, "apache digest auth: "
+	    "the server takes Digest only (basic: %ld, digest: %ld)", basic,
+	    digest);
 	ok(count_entries(spool) == 0, "the 411 fallback's spool file is "
 	    "gone from TEMP_DIR");
 	free(data);
