@@ -19,7 +19,8 @@ Faults (POST /__ctl/faults, a JSON array replacing the rules):
     {"match": "REGEX on 'METHOD TARGET'", "skip": K, "count": C,
      "action": "500" | "503" | "reset"}
 lets the first K matching requests through, then plays the action on the
-next C (-1: forever): an HTTP error with an S3/Azure-style body, or the
+next C (-1: forever; each rule counts every request it matches, the first
+rule that fires wins): an HTTP error with an S3/Azure-style body, or the
 connection reset once the request was read.  POST /__ctl/reset forgets
 the log and the rules.  Stops on SIGTERM.
 """
@@ -56,18 +57,18 @@ def auth_info(h):
 
 
 def pick_fault(line):
+    """Every rule counts the requests it matches; the first to fire wins."""
+    action = None
     with LOCK:
         for r in RULES:
             if not re.search(r["match"], line):
                 continue
             r["seen"] += 1
-            if r["seen"] <= r.get("skip", 0):
-                return None
-            c = r.get("count", 1)
-            if c != -1 and r["seen"] > r.get("skip", 0) + c:
-                return None
-            return r["action"]
-    return None
+            skip, c = r.get("skip", 0), r.get("count", 1)
+            if action is None and r["seen"] > skip and \
+                    (c == -1 or r["seen"] <= skip + c):
+                action = r["action"]
+    return action
 
 
 class Handler(BaseHTTPRequestHandler):

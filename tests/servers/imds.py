@@ -23,8 +23,11 @@ points at:
 Azure managed identity, the token endpoint AZURE_IMDS_ENDPOINT points at:
     GET /metadata/identity/oauth2/token?api-version=...&resource=...
         with "Metadata: true"
-        -> {"access_token": "pb-mi-token-N", "expires_on": now + az-ttl,
+        -> {"access_token": JWT, "expires_on": now + az-ttl,
             "resource": ..., "token_type": "Bearer"}
+  The token is a JWT of the shape Entra ID issues (aud the resource, iss
+  https://sts.windows.net/TENANT/, iat/nbf/exp; jti "pb-mi-token-N"),
+  which Azurite --oauth basic checks (it does not check the signature).
   Without the header or the resource: 400, like the real one.
 
 Control:
@@ -34,6 +37,7 @@ Control:
 Stops on SIGTERM.
 """
 import argparse
+import base64
 import json
 import os
 import signal
@@ -57,6 +61,21 @@ def next_ttl(default):
         if not TTLS:
             return default
         return TTLS.pop(0) if len(TTLS) > 1 else TTLS[0]
+
+
+def b64url(d):
+    return base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(
+        b"=").decode()
+
+
+def jwt(n, resource, now, exp):
+    tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+    claims = {"aud": resource.rstrip("/"), "iss":
+              "https://sts.windows.net/%s/" % tenant, "iat": int(now),
+              "nbf": int(now) - 60, "exp": exp, "jti": "pb-mi-token-%d" % n,
+              "tid": tenant, "oid": "pb-managed-identity"}
+    return "%s.%s.%s" % (b64url({"typ": "JWT", "alg": "RS256"}),
+                         b64url(claims), "cGItdGVzdC1zaWduYXR1cmU")
 
 
 def iso(t):
@@ -143,8 +162,10 @@ class Handler(BaseHTTPRequestHandler):
             STATS["az_gets"] += 1
             n = STATS["az_gets"]
         ttl = next_ttl(ARGS.az_ttl)
-        exp = int(time.time() + ttl)
-        doc = {"access_token": "pb-mi-token-%d" % n, "refresh_token": "",
+        now = time.time()
+        exp = int(now + ttl)
+        doc = {"access_token": jwt(n, q["resource"][0], now, exp),
+               "refresh_token": "",
                "expires_in": str(int(ttl)), "expires_on": str(exp),
                "not_before": str(exp - 3600), "resource": q["resource"][0],
                "token_type": "Bearer"}

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "conformance.h"
 #include "err.h"
 #include "settings.h"
@@ -80,6 +82,10 @@ upload(struct storage *st, const char *name, size_t size, size_t chunk,
 	return storage_commit(up, err);
 }
 
+/* Environment the SDK runs with: "" (the plain Azurite) or the HTTPS
+ * one's endpoint and CA. */
+static char *sdk_env = "";
+
 /* The SDK: its stdout into out (may be NULL); exit status. */
 static int
 sdk(char *out, size_t size, const char *fmt, ...)
@@ -97,8 +103,8 @@ sdk(char *out, size_t size, const char *fmt, ...)
 	if (vasprintf(&args, fmt, ap) == -1)
 		abort();
 	va_end(ap);
-	xasprintf(&cmd, "node %s/tests/servers/azure_sdk.js %s 2>/dev/null",
-	    getenv("PB_ROOT") ? getenv("PB_ROOT") : ".", args);
+	xasprintf(&cmd, "%snode %s/tests/servers/azure_sdk.js %s 2>/dev/null",
+	    sdk_env, getenv("PB_ROOT") ? getenv("PB_ROOT") : ".", args);
 	p = popen(cmd, "r");
 	if (out != NULL) {
 		n = fread(out, 1, size - 1, p);
@@ -121,8 +127,9 @@ sdk_matches(const char *blob, size_t size)
 	FILE *p;
 	int same = 1;
 
-	xasprintf(&cmd, "node %s/tests/servers/azure_sdk.js get %s '%s' "
-	    "2>/dev/null", getenv("PB_ROOT") ? getenv("PB_ROOT") : ".",
+	xasprintf(&cmd, "%snode %s/tests/servers/azure_sdk.js get %s '%s' "
+	    "2>/dev/null", sdk_env, getenv("PB_ROOT") ? getenv("PB_ROOT") :
+	    ".",
 	    getenv("AZ_CONTAINER"), blob);
 	p = popen(cmd, "r");
 	while ((n = fread(b, 1, sizeof(b), p)) > 0) {
@@ -320,6 +327,269 @@ test_errors(void)
 	settings_free(&a);
 }
 
+/* GET or POST (with body) a stand-in's control URL; its JSON answer. */
+static json_t *
+ctl(const char *base, const char *what, const char *post)
+{
+	char *cmd;
+	json_t *j;
+	FILE *p;
+
+	xasprintf(&cmd, "curl -s %s%s%s '%s/__ctl/%s'", post ?
+	    "-X POST --data-binary '" : "", post ? post : "", post ? "'" : "",
+	    base, what);
+	p = popen(cmd, "r");
+	j = json_loadf(p, JSON_DISABLE_EOF_CHECK, NULL);
+	pclose(p);
+	free(cmd);
+	return j;
+}
+
+static long
+az_gets(void)
+{
+	json_t *j = ctl(getenv("IMDS_URL"), "stats", NULL);
+	long n = json_integer_value(json_object_get(j, "az_gets"));
+
+	json_decref(j);
+	return n;
+}
+
+static json_t *
+fp(const char *what, const char *post)
+{
+	char base[64];
+
+	snprintf(base, sizeof(base), "http://127.0.0.1:%s", getenv("FP_PORT"));
+	return ctl(base, what, post);
+}
+
+/* Requests of the proxy's log whose target holds sub; faulted or not
+ * (-1: either). */
+static size_t
+fp_count(json_t *log, const char *sub, int faulted)
+{
+	size_t i, n = 0;
+	json_t *e;
+
+	json_array_foreach(log, i, e) {
+		const char *t = json_string_value(json_object_get(e, "target"));
+
+		if (t != NULL && strstr(t, sub) != NULL && (faulted < 0 ||
+		    faulted == json_is_string(json_object_get(e, "fault"))))
+			n++;
+	}
+	return n;
+}
+
+/* The HTTPS Azurite (private CA), with a key or a managed identity. */
+static void
+tls_settings(struct settings *u, struct settings *a, int mi)
+{
+	char *ep;
+
+	user_settings(u);
+	xasprintf(&ep, "https://127.0.0.1:%s/{{ .AccountName }}",
+	    getenv("AZ_TLS_PORT"));
+	settings_set(u, "AZURE_STORAGE_ENDPOINT", ep);
+	free(ep);
+	if (mi)
+		settings_set(u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", "");
+	settings_defaults(a, SET_ADMIN);
+	settings_set(a, "HTTP_CA_FILE", getenv("AZ_CA_PEM"));
+	settings_set(a, "AZURE_IMDS_ENDPOINT", getenv("IMDS_AZ_URL"));
+}
+
+static void
+wait_until(time_t t)
+{
+	while (time(NULL) <= t)
+		usleep(100000);
+}
+
+static void
+test_tls_mi(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct storage_upload *up;
+	struct bk_err err = { 0 };
+	unsigned char b[4096];
+	size_t off;
+	time_t t0;
+	long gets;
+	int rc;
+
+	xasprintf(&sdk_env, "AZ_ENDPOINT='%s' NODE_EXTRA_CA_CERTS='%s' ",
+	    getenv("AZ_TLS_ENDPOINT"), getenv("AZ_CA_PEM"));
+	setenv("PB_TEST_AZ_BLOCK_BYTES", "262144", 1);
+
+	/* HTTPS with the account key: refused without the CA, fine with
+	 * the admin's HTTP_CA_FILE. */
+	tls_settings(&u, &a, 0);
+	settings_set(&a, "HTTP_CA_FILE", "");
+	rc = open_az(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "tls.tar", 100, 100, &err);
+	ok(rc == -1 && err.code == BK_ECONFIG && strstr(err.msg,
+	    "AZURE_STORAGE_ENDPOINT") && strstr(err.msg, "TLS") &&
+	    strstr(err.msg, "127.0.0.1"), "https with an unknown CA is "
+	    "refused: %s", err.msg);
+	storage_close(st);
+	settings_set(&a, "HTTP_CA_FILE", getenv("AZ_CA_PEM"));
+	bk_err_clear(&err);
+	rc = open_az(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "tls.tar", 600000, 4096, &err);
+	ok(rc == 0, "https, private CA in HTTP_CA_FILE: a 3-block upload "
+	    "(%s)", err.msg);
+	ok(sdk_matches("backups/alice/tls.tar", 600000), "the SDK reads it "
+	    "back over https");
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+
+	/* Managed identity only: account, container, endpoint; the token
+	 * comes from the admin's AZURE_IMDS_ENDPOINT, and Azurite
+	 * (--oauth basic) checks its issuer, audience and lifetime. */
+	tls_settings(&u, &a, 1);
+	json_decref(ctl(getenv("IMDS_URL"), "ttl", "3600"));
+	gets = az_gets();
+	rc = open_az(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "mi-1.tar", 1000, 1000, &err);
+	if (rc == 0)
+		rc = upload(st, "mi-2.tar", 700000, 4096, &err);
+	ok(rc == 0, "managed identity only: a Put Blob and a 3-block "
+	    "upload (%s)", err.msg);
+	ok(sdk_matches("backups/alice/mi-2.tar", 700000), "the SDK reads "
+	    "the managed-identity backup back");
+	ok(az_gets() - gets == 1, "the token is cached: one fetch for 5 "
+	    "requests (%ld)", az_gets() - gets);
+	storage_close(st);
+
+	/* A token about to expire is fetched again mid-upload, once. */
+	json_decref(ctl(getenv("IMDS_URL"), "ttl", "302,3600"));
+	gets = az_gets();
+	rc = open_az(&st, &u, &a, &err);
+	t0 = time(NULL);
+	if (rc == 0)
+		rc = storage_begin(st, "mi-long.tar", &up, &err);
+	for (off = 0; rc == 0 && off < 40 * sizeof(b) * 8; off += sizeof(b)) {
+		if (off == 20 * sizeof(b) * 8)
+			wait_until(t0 + 3);	/* 2 blocks out */
+		fill(b, sizeof(b), off);
+		rc = storage_write(up, b, sizeof(b), &err);
+	}
+	if (rc == 0)
+		rc = storage_commit(up, &err);
+	else
+		storage_abort(up);
+	ok(rc == 0 && az_gets() - gets == 2, "an upload across the token's "
+	    "expiry fetches a new one, once (%ld fetches; %s)", az_gets() -
+	    gets, err.msg);
+	ok(sdk_matches("backups/alice/mi-long.tar", 40 * sizeof(b) * 8),
+	    "and arrives whole");
+	storage_close(st);
+
+	/* Azurite really checks the token: an expired one is refused. */
+	json_decref(ctl(getenv("IMDS_URL"), "ttl", "-100"));
+	rc = open_az(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "mi-x.tar", 10, 10, &err);
+	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg,
+	    "AZURE_IMDS_ENDPOINT") && strstr(err.msg, "127.0.0.1") &&
+	    strstr(err.msg, "eyJ") == NULL, "an expired token is refused: "
+	    "one line naming managed identity and the host, no token: %s",
+	    err.msg);
+	storage_close(st);
+	json_decref(ctl(getenv("IMDS_URL"), "ttl", "3600"));
+
+	settings_set(&a, "AZURE_IMDS_ENDPOINT", "http://127.0.0.1:1/token");
+	rc = open_az(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "mi-x.tar", 10, 10, &err);
+	ok(rc == -1 && err.code == BK_EUNREACH && bk_err_exit_status(&err) ==
+	    3 && strstr(err.msg, "AZURE_IMDS_ENDPOINT") &&
+	    strstr(err.msg, "127.0.0.1:1") && strchr(err.msg, '\n') == NULL,
+	    "unreachable AZURE_IMDS_ENDPOINT: exit 3, one line: %s", err.msg);
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+	unsetenv("PB_TEST_AZ_BLOCK_BYTES");
+	free(sdk_env);
+	sdk_env = "";
+}
+
+/* Put Block through faultproxy (reached with HTTP_CONNECT_TO). */
+static void
+test_faults(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+	char ct[128], out[8192];
+	json_t *log;
+	int rc;
+
+	user_settings(&u);
+	settings_defaults(&a, SET_ADMIN);
+	snprintf(ct, sizeof(ct), "127.0.0.1:%s:127.0.0.1:%s",
+	    getenv("AZ_PORT"), getenv("FP_PORT"));
+	settings_set(&a, "HTTP_CONNECT_TO", ct);
+	setenv("PB_TEST_AZ_BLOCK_BYTES", "262144", 1);
+	json_decref(fp("reset", ""));
+	json_decref(fp("faults", "["
+	    "{\"match\": \"^PUT .*[?]comp=block&\", \"skip\": 1, "
+	    "\"action\": \"503\"},"
+	    "{\"match\": \"^PUT .*[?]comp=block&\", \"skip\": 2, "
+	    "\"action\": \"500\"},"
+	    "{\"match\": \"^PUT .*[?]comp=block&\", \"skip\": 3, "
+	    "\"count\": 2, \"action\": \"reset\"}]"));
+	rc = open_az(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "faults.tar", 1200000, 4096, &err);
+	ok(rc == 0, "transient faults on Put Block (503, 500, two resets): "
+	    "the backup still uploads (%s)", err.msg);
+	ok(sdk_matches("backups/alice/faults.tar", 1200000), "the SDK reads "
+	    "it back whole");
+	log = fp("log", NULL);
+	ok(fp_count(log, "comp=block&", 1) == 4 &&
+	    fp_count(log, "comp=block&", 0) == 5 &&
+	    fp_count(log, "comp=blocklist", -1) == 1, "4 faulted Put Blocks "
+	    "sent again, 5 blocks stored, one Put Block List (%zu, %zu)",
+	    fp_count(log, "comp=block&", 1), fp_count(log, "comp=block&", 0));
+	json_decref(log);
+	storage_close(st);
+
+	/* Every Put Block after the second fails: a clear error, and no
+	 * block list is ever committed. */
+	json_decref(fp("reset", ""));
+	json_decref(fp("faults", "[{\"match\": \"^PUT .*[?]comp=block&\", "
+	    "\"skip\": 2, \"count\": -1, \"action\": \"503\"}]"));
+	rc = open_az(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = upload(st, "doomed.tar", 1200000, 4096, &err);
+	ok(rc == -1 && strstr(err.msg, "503") != NULL &&
+	    strstr(err.msg, "127.0.0.1") != NULL && strchr(err.msg, '\n') ==
+	    NULL, "a block failing every time: the upload fails, one line "
+	    "naming the host and the answer: %s", err.msg);
+	log = fp("log", NULL);
+	ok(fp_count(log, "comp=blocklist", -1) == 0 && fp_count(log,
+	    "comp=block&", 1) >= 5, "each failing block tried 5 times, no "
+	    "block list committed (%zu failed tries)",
+	    fp_count(log, "comp=block&", 1));
+	json_decref(log);
+	ok(sdk(out, sizeof(out), "ls %s backups/alice/",
+	    getenv("AZ_CONTAINER")) == 0 && strstr(out, "doomed.tar") == NULL,
+	    "the SDK sees no blob under its name");
+	json_decref(fp("reset", ""));
+	unsetenv("PB_TEST_AZ_BLOCK_BYTES");
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -335,6 +605,8 @@ main(int argc, char **argv)
 	}
 	test_main();
 	test_errors();
+	test_tls_mi();
+	test_faults();
 
 	/* The shared suite in its own folder: 1 MiB blocks so the large
 	 * case is a block upload, pages of 10 so listing pages. */
