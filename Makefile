@@ -102,7 +102,7 @@ $(OBJDIR)/bin/backup-notifier: $(OBJDIR)/notifier/notifier_main.o $(LIBA)
 
 $(OBJDIR)/tests/%: tests/%.c $(TESTLIBOBJ) $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ \
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $@.d $(LDFLAGS) -o $@ \
 	    $< $(TESTLIBOBJ) $(LIBA) $(LIBS)
 
 # The fault-injection shim of the black-box tests (LD_PRELOAD); never
@@ -184,4 +184,4 @@ install: $(if $(NOBUILD),,all)
 clean:
 	rm -rf build bin
 
--include $(LIBOBJ:.o=.d) $(TESTLIBOBJ:.o=.d)
+-include $(ALLSRC:%.c=$(OBJDIR)/%.d) $(TESTLIBOBJ:.o=.d) $(TESTBIN:=.d)
