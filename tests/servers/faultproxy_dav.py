@@ -13,6 +13,11 @@ request is seen here.  A refused request's body is read to its end first
 (Content-Length or chunked) so the client sees the 503, not a reset; with
 "Expect: 100-continue" the 503 goes out before the body, as HTTP allows.
 
+--drop N closes the first N connections (N = "all": every one) as soon as
+they are accepted, before a byte is read: a server going away.  --raw
+relays bytes without reading HTTP at all (for SSH: the SFTP retry tests);
+its log lines are "connection N dropped" or "connection N passed".
+
 The port it listens on (127.0.0.1, chosen by the kernel) is written to
 --port-file once it accepts connections: that file is the readiness check.
 --log gets one line per request: "METHOD PATH 503 injected" or
@@ -26,8 +31,10 @@ import threading
 
 
 class State:
-    def __init__(self, fails, log):
+    def __init__(self, fails, drop, log):
         self.fails = fails          # method -> remaining count, or -1: all
+        self.drop = drop            # connections still to drop, -1: all
+        self.conns = 0
         self.lock = threading.Lock()
         self.log = log
 
@@ -38,6 +45,15 @@ class State:
                 return False
             if n > 0:
                 self.fails[method] = n - 1
+            return True
+
+    def drop_next(self):
+        with self.lock:
+            self.conns += 1
+            if self.drop == 0:
+                return False
+            if self.drop > 0:
+                self.drop -= 1
             return True
 
     def note(self, line):
@@ -119,6 +135,13 @@ class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         st = self.server.state
         c = self.request
+        if st.drop_next():
+            st.note("connection %d dropped" % st.conns)
+            return
+        if self.server.raw:
+            st.note("connection %d passed" % st.conns)
+            self.relay(b"")
+            return
         head, rest = read_head(c)
         if head is None:
             return
@@ -145,12 +168,18 @@ class Handler(socketserver.BaseRequestHandler):
                 if l.split(":")[0].strip().lower()
                 not in ("connection", "keep-alive")]
         out = "\r\n".join([lines[0]] + kept + ["Connection: close"])
+        self.relay(out.encode("latin-1") + b"\r\n\r\n" + rest)
+
+    def relay(self, first):
+        c = self.request
         u = socket.create_connection(self.server.upstream)
         try:
-            u.sendall(out.encode("latin-1") + b"\r\n\r\n" + rest)
+            if first:
+                u.sendall(first)
             t = threading.Thread(target=pipe, args=(c, u), daemon=True)
             t.start()
             pipe(u, c)
+            t.join(5)
         finally:
             u.close()
 
@@ -166,6 +195,8 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--fail", action="append", default=[])
+    ap.add_argument("--drop", default="0")
+    ap.add_argument("--raw", action="store_true")
     a = ap.parse_args()
     fails = {}
     for f in a.fail:
@@ -173,7 +204,8 @@ def main():
         fails[m.upper()] = -1 if n == "all" else int(n or "1")
     host, _, port = a.upstream.rpartition(":")
     srv = Server(("127.0.0.1", 0), Handler)
-    srv.state = State(fails, a.log)
+    srv.state = State(fails, -1 if a.drop == "all" else int(a.drop), a.log)
+    srv.raw = a.raw
     srv.upstream = (host, int(port))
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
