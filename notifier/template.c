@@ -63,8 +63,8 @@ tpl_render(const char *tpl, const struct tpl_field *f, size_t n,
 {
 	bool on[MAX_DEPTH + 1];
 	const struct tpl_field *fd;
-	const char *p = tpl, *open, *a, *end;
-	size_t alen;
+	const char *p = tpl, *open, *a = NULL, *end = NULL;
+	size_t alen = 0;
 	int depth = 0;
 
 	on[0] = true;

@@ -342,7 +342,7 @@ static struct xml_node *
 parse_element(struct xml_parser *xp, int depth)
 {
 	struct xml_node *n;
-	int empty;
+	int empty = 0;
 
 	if (depth > XML_MAX_DEPTH) {
 		xml_fail(xp, "nested too deeply");
