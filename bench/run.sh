@@ -8,8 +8,9 @@
 #   BENCH_RUNS=3         runs per pipeline
 #   BENCH_BIG=0          1: also peak RSS on a 4 GiB single-file corpus
 #   BENCH_DIR=/var/tmp/pb-bench   corpora are kept here between runs
-# Other benchmarks (queue, crypt, destinations) run after this one when
-# their scripts exist: bench/*.sh.
+#   BENCH_EXTRA=1        0: skip the other benchmarks
+# Other benchmarks (queue, crypt, destinations) run after this one:
+# bench/*.sh.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -137,6 +138,7 @@ if [ "${BENCH_BIG:-0}" = 1 ]; then
 	report "4 GiB corpus: peak RSS" "ours-none-4GiB"
 fi
 
+[ "${BENCH_EXTRA:-1}" = 1 ] || exit 0
 for b in bench/*.sh; do
 	case $b in bench/run.sh|bench/scale.sh) continue ;; esac
 	echo
