@@ -364,8 +364,8 @@ run(void)
 	struct bk_err err;
 	char **names = NULL;
 	size_t nnames = 0, i;
-	int64_t now_ms;
-	time_t last_scan = 0, now;
+	int64_t now_ms, last_scan = 0;
+	time_t now;
 	bool full = true;
 	int reaped, ino = watch_dir();
 
@@ -378,10 +378,13 @@ run(void)
 		if (queue_time(q, &now_ms, &err) == -1)
 			goto redis_err;
 		now = (time_t)(now_ms / 1000);
-		if (full || now - last_scan >= RESCAN_SECONDS) {
+		/* The rescan period runs on the monotonic clock: a jump of
+		 * Redis's clock must not pause it. */
+		if (full || daemon_mono_ms() - last_scan >=
+		    RESCAN_SECONDS * 1000) {
 			if (rescan(now, &err) == -1)
 				goto redis_err;
-			last_scan = now;
+			last_scan = daemon_mono_ms();
 			full = false;
 		} else if (nnames > 0 || ndirty > 0) {
 			if (rescan_some(names, nnames, now, &err) == -1)
