@@ -6,6 +6,8 @@
  *  - The body goes to "NAME.partial" and commit MOVEs it (Overwrite: T)
  *    onto NAME only after the PUT succeeded; any failure DELETEs the
  *    partial name, so a final name only ever holds a whole backup.
+ *    A MOVE retried after a lost answer meets 404: it counts as done
+ *    only when NAME holds exactly the bytes sent and the partial is gone.
  *  - The PUT streams with Transfer-Encoding: chunked, driven through the
  *    multi interface: write() hands its bytes to the read callback and
  *    pumps the transfer until they are taken, pausing it in between, so
@@ -359,6 +361,35 @@ webdav_abort(struct storage_upload *up)
 	upload_free(up);
 }
 
+/*
+ * A MOVE answered "not found" after a retry: if the first attempt took
+ * effect and only its answer was lost, the source is gone because the
+ * backup is in place.  It counts as moved only if NAME holds exactly the
+ * bytes sent and the partial name is gone.
+ */
+static bool
+moved_already(struct webdav *w, struct webdav_upload *u, uint64_t bytes)
+{
+	curl_off_t len = -1;
+	long status = 0, tmpstatus = 0;
+	struct bk_err e;
+	CURL *h;
+
+	if ((h = webdav_easy(w, u->dsturl, &e)) == NULL)
+		return false;
+	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	if (curl_easy_perform(h) == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	}
+	http_easy_free(h);
+	if (status != 200 || len < 0 || (uint64_t)len != bytes)
+		return false;
+	tmpstatus = webdav_req(w, "HEAD", u->tmpurl, NULL, NULL, NULL,
+	    "look up the partial upload", &e);
+	return tmpstatus == 404;
+}
+
 int
 webdav_commit(struct storage_upload *up, struct bk_err *err)
 {
@@ -388,6 +419,8 @@ webdav_commit(struct storage_upload *up, struct bk_err *err)
 	curl_slist_free_all(hdrs);
 	if (st == -1)
 		goto fail;
+	if (st == 404 && moved_already(w, u, up->bytes))
+		st = 201;
 	if (st != 201 && st != 204 && st != 200) {
 		webdav_status_err(w, st, "cannot move the upload into place", err);
 		goto fail;

@@ -13,6 +13,10 @@ request is seen here.  A refused request's body is read to its end first
 (Content-Length or chunked) so the client sees the 503, not a reset; with
 "Expect: 100-continue" the 503 goes out before the body, as HTTP allows.
 
+--lose METHOD:N passes the first N such requests on but throws the
+server's answer away and answers 503 instead: the request took effect, its
+answer was lost on the way ("METHOD PATH 503 lost").
+
 --drop N closes the first N connections (N = "all": every one) as soon as
 they are accepted, before a byte is read: a server going away.  --raw
 relays bytes without reading HTTP at all (for SSH: the SFTP retry tests);
@@ -31,20 +35,22 @@ import threading
 
 
 class State:
-    def __init__(self, fails, drop, log):
+    def __init__(self, fails, lose, drop, log):
         self.fails = fails          # method -> remaining count, or -1: all
+        self.lose = lose            # the same, for answers thrown away
         self.drop = drop            # connections still to drop, -1: all
         self.conns = 0
         self.lock = threading.Lock()
         self.log = log
 
-    def decide(self, method):
+    def decide(self, method, table=None):
+        table = self.fails if table is None else table
         with self.lock:
-            n = self.fails.get(method, 0)
+            n = table.get(method, 0)
             if n == 0:
                 return False
             if n > 0:
-                self.fails[method] = n - 1
+                table[method] = n - 1
             return True
 
     def drop_next(self):
@@ -163,14 +169,15 @@ class Handler(socketserver.BaseRequestHandler):
                 pass
             st.note("%s %s 503 injected" % (method, path))
             return
-        st.note("%s %s passed" % (method, path))
+        lose = st.decide(method, st.lose)
+        st.note("%s %s %s" % (method, path, "503 lost" if lose else "passed"))
         kept = [l for l in lines[1:]
                 if l.split(":")[0].strip().lower()
                 not in ("connection", "keep-alive")]
         out = "\r\n".join([lines[0]] + kept + ["Connection: close"])
-        self.relay(out.encode("latin-1") + b"\r\n\r\n" + rest)
+        self.relay(out.encode("latin-1") + b"\r\n\r\n" + rest, lose)
 
-    def relay(self, first):
+    def relay(self, first, lose=False):
         c = self.request
         u = socket.create_connection(self.server.upstream)
         try:
@@ -178,7 +185,15 @@ class Handler(socketserver.BaseRequestHandler):
                 u.sendall(first)
             t = threading.Thread(target=pipe, args=(c, u), daemon=True)
             t.start()
-            pipe(u, c)
+            if lose:
+                while u.recv(65536):
+                    pass
+                c.sendall(b"HTTP/1.1 503 Service Unavailable\r\n"
+                          b"Content-Length: 0\r\n"
+                          b"Connection: close\r\n\r\n")
+                c.shutdown(socket.SHUT_WR)
+            else:
+                pipe(u, c)
             t.join(5)
         finally:
             u.close()
@@ -195,16 +210,18 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--fail", action="append", default=[])
+    ap.add_argument("--lose", action="append", default=[])
     ap.add_argument("--drop", default="0")
     ap.add_argument("--raw", action="store_true")
     a = ap.parse_args()
-    fails = {}
-    for f in a.fail:
-        m, _, n = f.partition(":")
-        fails[m.upper()] = -1 if n == "all" else int(n or "1")
+    fails, lose = {}, {}
+    for table, specs in ((fails, a.fail), (lose, a.lose)):
+        for f in specs:
+            m, _, n = f.partition(":")
+            table[m.upper()] = -1 if n == "all" else int(n or "1")
     host, _, port = a.upstream.rpartition(":")
     srv = Server(("127.0.0.1", 0), Handler)
-    srv.state = State(fails, -1 if a.drop == "all" else int(a.drop), a.log)
+    srv.state = State(fails, lose, -1 if a.drop == "all" else int(a.drop), a.log)
     srv.raw = a.raw
     srv.upstream = (host, int(port))
     tmp = a.port_file + ".tmp"
