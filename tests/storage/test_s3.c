@@ -542,7 +542,7 @@ test_iam(void)
 		rc = storage_begin(st, "iam-long.tar", &up, &err);
 	for (i = 0; rc == 0 && i < 1200000; i += sizeof(b)) {
 		if (i / sizeof(b) == 600000 / sizeof(b))
-			wait_until(t0 + 3);	/* 2 parts out; keys expire */
+			wait_until(t0 + 3);	/* 2 parts out; expiry */
 		fill(b, sizeof(b), i);
 		rc = storage_write(up, b, sizeof(b), &err);
 		sent = i + sizeof(b);
