@@ -13,7 +13,8 @@ Every request is logged (GET /__ctl/log, a JSON array) with its method,
 target, status, the fault played if any, and what a test asserts about
 authentication without keeping any secret: the scheme of Authorization
 ("AWS4-HMAC-SHA256", "SharedKey", "Bearer"), the S3 access key id of
-its Credential, the bearer token, and the x-amz-security-token.
+its Credential and its SignedHeaders, the bearer token, and the
+x-amz-security-token.
 
 Faults (POST /__ctl/faults, a JSON array replacing the rules):
     {"match": "REGEX on 'METHOD TARGET'", "skip": K, "count": C,
@@ -49,6 +50,9 @@ def auth_info(h):
     m = re.search(r"Credential=([^/,]+)/", a)
     if m:
         out["ak"] = m.group(1)
+    m = re.search(r"SignedHeaders=([^, ]+)", a)
+    if m:
+        out["signed"] = m.group(1)
     if a.startswith("Bearer "):
         out["bearer"] = a[7:]
     if h.get("x-amz-security-token"):

@@ -512,6 +512,8 @@ test_iam(void)
 		const char *k = json_string_value(json_object_get(e, "ak"));
 		const char *t = json_string_value(json_object_get(e,
 		    "amz_token"));
+		const char *sh = json_string_value(json_object_get(e,
+		    "signed"));
 
 		reqs++;
 		if (ak0 == NULL) {
@@ -519,13 +521,14 @@ test_iam(void)
 			tok0 = t;
 		}
 		if (k != NULL && t != NULL && strcmp(k, getenv("IMDS_AK")) ==
-		    0 && tok0 != NULL && strcmp(t, tok0) == 0 &&
+		    0 && tok0 != NULL && strcmp(t, tok0) == 0 && sh != NULL &&
+		    strstr(sh, "x-amz-security-token") != NULL &&
 		    strstr(t, "pb-session-token-") == t && json_integer_value(
 		    json_object_get(e, "status")) / 100 == 2)
 			signed_ok++;
 	}
 	ok(reqs >= 10 && signed_ok == reqs, "every request (%zu) signed with "
-	    "the role's key and carries its session token in "
+	    "the role's key, its session token sent and signed as "
 	    "x-amz-security-token, and s3rver accepted it (%zu)", reqs,
 	    signed_ok);
 	json_decref(log);
