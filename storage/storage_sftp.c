@@ -73,6 +73,47 @@ is_dir(struct sftp *s, const char *path)
 }
 
 /*
+ * SSH_REMOTE_PATH given as the folder's path on the server's disk, seen
+ * from inside a chroot: the tail of it that starts with a folder the
+ * login can see is most likely the one meant ("/srv/box/u1/backups" ->
+ * "backups" when the chroot is /srv/box/u1).  NULL if no tail fits.
+ */
+static char *
+chroot_guess(struct sftp *s)
+{
+	const char *t;
+	char *first;
+	bool hit;
+
+	for (t = strchr(s->dir + 1, '/'); t != NULL; t = strchr(t + 1, '/')) {
+		first = xstrndup(t + 1, strcspn(t + 1, "/"));
+		hit = *first != '\0' && is_dir(s, first);
+		free(first);
+		if (hit)
+			return xstrdup(t + 1);
+	}
+	return NULL;
+}
+
+static int
+dir_refused(struct sftp *s, const char *tried, struct bk_err *err)
+{
+	char *guess = s->dir[0] == '/' ? chroot_guess(s) : NULL;
+
+	bk_err_set(err, BK_EFAIL, "SSH_REMOTE_PATH: %s@%s:%d: cannot create "
+	    "folder \"%s\" (tried \"%s\")%s%s%s", s->c.user, s->c.host,
+	    s->c.port, s->dir, tried, s->dir[0] != '/' ? "" : guess == NULL ?
+	    "; on a chrooted account an absolute path starts at the chroot: "
+	    "try a path relative to the login folder" : "; on a chrooted "
+	    "account an absolute path starts at the chroot: the folder meant "
+	    "is probably \"", guess != NULL ? guess : "", guess != NULL ?
+	    "\" (relative to the login folder)" : "");
+	err->retryable = false;
+	free(guess);
+	return -1;
+}
+
+/*
  * Create SSH_REMOTE_PATH level by level.  The error names the exact
  * path tried, and for an absolute path that the server refuses, the usual
  * cause: under a chroot (Hetzner Storage Box, Synology) "/" is the chroot.
@@ -97,16 +138,8 @@ ensure_dir(struct sftp *s, struct bk_err *err)
 			if (libssh2_session_last_errno(s->c.ss) !=
 			    LIBSSH2_ERROR_SFTP_PROTOCOL)
 				rc = sftp_session_fail(&s->c, err, "cannot create", p);
-			else {
-				rc = bk_err_set(err, BK_EFAIL, "SSH_REMOTE_PATH: "
-				    "%s@%s:%d: cannot create folder \"%s\" "
-				    "(tried \"%s\")%s", s->c.user, s->c.host,
-				    s->c.port, s->dir, p, s->dir[0] == '/' ?
-				    "; on a chrooted account an absolute path "
-				    "starts at the chroot: try a path relative "
-				    "to the login folder" : "");
-				err->retryable = false;
-			}
+			else
+				rc = dir_refused(s, p, err);
 			break;
 		}
 		*c = save;

@@ -6,7 +6,8 @@
 # The classic mix-up is giving SSH_REMOTE_PATH as the folder's path on the
 # server's disk; inside the chroot that path does not exist and "/" is not
 # writable.  That must fail with one line that says which path was tried
-# and hints at the chroot, leaving nothing anywhere; the path as the
+# and hints at the chroot, naming the folder most likely meant, leaving
+# nothing anywhere; the path as the
 # account sees it (relative to the login folder, or absolute from the
 # chroot) works, and the bytes land in the chroot on the host's disk.
 . "$(dirname "$0")/../lib/common.sh"
@@ -50,6 +51,8 @@ ok $((rc != 1)) "SSH_REMOTE_PATH given as the host's path: exit 1 (got $rc)"
     grep -qF "\"$host_path\"" "$T/err" && grep -q "tried \"/" "$T/err" &&
     grep -q "chroot" "$T/err"
 ok $? "... one line naming the setting, the path tried and the chroot: $(cat "$T/err")"
+grep -q 'probably "upload/backups"' "$T/err"
+ok $? "... and it names the folder meant, as the chrooted login sees it"
 ! grep -q "$SFTP_PASSWORD" "$T/err" "$T/out"
 ok $? "... no password in it"
 [ -z "$(find "$CHROOT_DIR" -name 'backup-1.tar*')" ] &&
