@@ -9,7 +9,8 @@
  *    into place only by commit, so a final name always holds a whole
  *    backup.  list() never shows ".partial" files; cleanup() removes those
  *    not being written through this handle (jobs of one user run one at a
- *    time, so any other one was left by an attempt that died).
+ *    time, so any other one was left by an attempt that died); the
+ *    naming and sweep rules are partial.c's, shared with WebDAV and local.
  *  - Writes are gathered into a large buffer handed to libssh2_sftp_write()
  *    in one call: libssh2 1.10 splits it into many SFTP write requests in
  *    flight at once (its write pipelining), which is what makes SFTP fast

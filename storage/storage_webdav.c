@@ -9,7 +9,8 @@
  *  - An upload is a PUT to "NAME.partial" in the collection, then a MOVE
  *    (Overwrite: T) onto NAME: a final name only ever holds a whole
  *    backup.  list() hides ".partial" names; cleanup() deletes those not
- *    being written through this handle (one job per user at a time).
+ *    being written through this handle (one job per user at a time);
+ *    the naming, sweep and backoff are partial.c's.
  *  - WEBDAV_PATH is created with MKCOL one level at a time.  Apache
  *    mod_dav and rclone disagree on several status codes (405 vs 201 for
  *    an existing collection, 409 vs 404 for a missing parent, 204 vs 201

@@ -7,9 +7,9 @@
 # server's disk; inside the chroot that path does not exist and "/" is not
 # writable.  That must fail with one line that says which path was tried
 # and hints at the chroot, naming the folder most likely meant, leaving
-# nothing anywhere; the path as the
-# account sees it (relative to the login folder, or absolute from the
-# chroot) works, and the bytes land in the chroot on the host's disk.
+# nothing anywhere; the path as the account sees it (relative to the login
+# folder, or absolute from the chroot) works, and the bytes land in the
+# chroot on the host's disk.
 . "$(dirname "$0")/../lib/common.sh"
 . "$PB_ROOT/tests/servers/sshd.sh"
 t_setup
