@@ -322,6 +322,28 @@ warn_skip(struct tarw *t, const char *what, const char *path)
 	t->stats.warnings++;
 }
 
+/*
+ * Open a file to archive without touching its access time where we may
+ * (the owner, or CAP_FOWNER): a backup is not a read by the user, and the
+ * atime write per file is measurable on trees of small files.  Only the
+ * producer thread of one process calls it.
+ */
+static int
+open_noatime(int dirfd, const char *name)
+{
+	static bool noatime_ok = true;
+	int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK, fd;
+
+	if (noatime_ok) {
+		fd = openat(dirfd, name, flags | O_NOATIME);
+		if (fd != -1 || errno != EPERM)
+			return fd;
+		noatime_ok = false;	/* not the owner: stop trying */
+	}
+	return openat(dirfd, name, flags);
+}
+
 static int add_dir(struct tarw *, int, const char *, struct bk_err *);
 
 /* One directory entry: name in the directory dirfd, member its name in
@@ -372,8 +394,7 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 		archive_entry_set_symlink(e, lnk);
 		archive_entry_set_size(e, 0);
 	} else if (S_ISREG(sb.st_mode)) {
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
-		    O_NOCTTY | O_NONBLOCK);
+		fd = open_noatime(dirfd, name);
 		if (fd == -1) {
 			warn_skip(t, errno == ENOENT ? "file vanished; "
 			    "skipped" : "file unreadable; skipped",
