@@ -5,31 +5,10 @@
 # -R and -p wrote.  Damage, wrong keys and bad settings fail loudly, and
 # no secret shows up in any output.
 . "$PB_ROOT/tests/lib/common.sh"
+. "$PB_ROOT/tests/lib/crypt.sh"
 t_setup
 
-mkdir -p "$T/home/alice/files" "$T/users" "$T/out" "$T/k"
-SRC=$T/home/alice/files
-make_tree "$SRC"
-cat >"$T/pb.conf" <<EOC
-USERS_DIR=$T/users
-SOURCE_FILES=$T/home/{user}/files
-SOURCE_EMAILS=$T/mail/{user}
-SOURCE_VHOSTS=$T/vhosts/{user}
-SOURCE_MINECRAFT=$T/mc/{user}
-ALLOW_ENCRYPTION=true
-EOC
-export PANEL_BACKUP_CONFIG=$T/pb.conf
-
-user_env() {
-	printf 'BACKUP_ARCHIVE=%s\n' "$T/out" >"$T/users/alice.env"
-	for kv in "$@"; do printf '%s\n' "$kv" >>"$T/users/alice.env"; done
-	chmod 600 "$T/users/alice.env"
-}
-
-same_tree() {	# same_tree TAR.GZ
-	rm -rf "$T/x" && mkdir "$T/x" && tar -xzf "$1" -C "$T/x" &&
-	    diff -r --no-dereference "$SRC" "$T/x/files" >/dev/null 2>&1
-}
+crypt_setup "$T/k"
 
 age-keygen -o "$T/k/id" 2>/dev/null
 RCPT=$(age-keygen -y "$T/k/id")

@@ -5,20 +5,10 @@
 # wrote.  Unusable keys are named by fingerprint; nothing of ours (home
 # directory, agent) is left running; secrets appear in no output.
 . "$PB_ROOT/tests/lib/common.sh"
+. "$PB_ROOT/tests/lib/crypt.sh"
 t_setup
 
-mkdir -p "$T/home/alice/files" "$T/users" "$T/out" "$T/tmp"
-SRC=$T/home/alice/files
-make_tree "$SRC"
-cat >"$T/pb.conf" <<EOC
-USERS_DIR=$T/users
-SOURCE_FILES=$T/home/{user}/files
-SOURCE_EMAILS=$T/mail/{user}
-SOURCE_VHOSTS=$T/vhosts/{user}
-SOURCE_MINECRAFT=$T/mc/{user}
-ALLOW_ENCRYPTION=true
-EOC
-export PANEL_BACKUP_CONFIG=$T/pb.conf
+crypt_setup "$T/tmp"
 export TMPDIR=$T/tmp	# where our private GNUPGHOMEs go
 
 GH=$T/gh
@@ -40,17 +30,6 @@ $G --passphrase '' --armor --export-secret-keys alice@example.org \
     >"$T/alice.sec"
 OLDFPR=$($G --with-colons --list-keys old@example.org |
     awk -F: '/^fpr/ { print $10; exit }')
-
-user_env() {
-	printf 'BACKUP_ARCHIVE=%s\n' "$T/out" >"$T/users/alice.env"
-	for kv in "$@"; do printf '%s\n' "$kv" >>"$T/users/alice.env"; done
-	chmod 600 "$T/users/alice.env"
-}
-
-same_tree() {
-	rm -rf "$T/x" && mkdir "$T/x" && tar -xzf "$1" -C "$T/x" &&
-	    diff -r --no-dereference "$SRC" "$T/x/files" >/dev/null 2>&1
-}
 
 no_leftovers() {
 	[ -z "$(ls "$T/tmp")" ] && ! pgrep -f "$T/tm[p]/pb-gnupg" >/dev/null

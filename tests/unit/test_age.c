@@ -22,68 +22,10 @@
 #include "crypt_age.h"
 #include "err.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char tmp[256];
-
-static int
-collect(void *ctx, const void *p, size_t n, struct bk_err *err)
-{
-	(void)err;
-	return buf_append(ctx, p, n);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	buf_init(&b, (size_t)1 << 30);
-	if (f == NULL) {
-		*len = 0;
-		return buf_take(&b);
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	*len = b.len;
-	return buf_take(&b);
-}
-
-static void
-spit(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	fwrite(p, 1, n, f);
-	fclose(f);
-}
-
-static char *
-path(const char *name)
-{
-	static char p[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", tmp, name);
-	return p[i];
-}
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
+static const char *tmp;
 
 /* Encrypt data in uneven pieces; returns the ciphertext. */
 static char *
@@ -95,7 +37,7 @@ encrypt(struct age_recipients *r, const char *data, size_t n, size_t *outlen)
 	size_t off = 0, step = 1;
 
 	buf_init(&out, (size_t)1 << 30);
-	e = age_enc_new(r, collect, &out, &err);
+	e = age_enc_new(r, tu_collect, &out, &err);
 	while (off < n) {
 		step = step * 3 + 7;
 		if (step > n - off)
@@ -115,7 +57,7 @@ static int
 decrypt(struct age_identities *ids, const char *c, size_t n, struct buf *out,
     struct bk_err *err)
 {
-	struct age_dec *d = age_dec_new(ids, collect, out);
+	struct age_dec *d = age_dec_new(ids, tu_collect, out);
 	size_t off = 0, step;
 	int rc = 0;
 
@@ -137,7 +79,7 @@ ids_file(const char *file)
 	struct age_identities *ids = age_identities_new();
 	struct bk_err err = { 0 };
 	size_t n;
-	char *s = slurp(file, &n);
+	char *s = tu_slurp(file, &n);
 
 	if (age_identities_add_data(ids, s, n, &err) != 0)
 		printf("# identity %s: %s\n", file, err.msg);
@@ -156,7 +98,7 @@ test_forward(const char *plain, size_t plen)
 	FILE *f;
 
 	age_keygen(&id, &rc);
-	f = fopen(path("id.txt"), "w");
+	f = fopen(tu_path("id.txt"), "w");
 	fprintf(f, "# created by test_age\n%s\n", id);
 	fclose(f);
 	sodium_free(id);
@@ -164,13 +106,13 @@ test_forward(const char *plain, size_t plen)
 	ok(age_recipients_add(r, rc, &err) == 0, "age1 recipient accepted");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		c = encrypt(r, plain, sizes[i], &clen);
-		spit(path("x.age"), c, clen);
+		tu_spit(tu_path("x.age"), c, clen);
 		free(c);
-		unlink(path("x.out"));
-		ok(sh("age -d -i %s -o %s %s", path("id.txt"), path("x.out"),
-		    path("x.age")) == 0, "age -d opens our X25519 file of %zu "
-		    "bytes", sizes[i]);
-		back = slurp(path("x.out"), &blen);
+		unlink(tu_path("x.out"));
+		ok(tu_sh("age -d -i %s -o %s %s", tu_path("id.txt"),
+		    tu_path("x.out"), tu_path("x.age")) == 0, "age -d opens "
+		    "our X25519 file of %zu bytes", sizes[i]);
+		back = tu_slurp(tu_path("x.out"), &blen);
 		ok(blen == sizes[i] && memcmp(back, plain, blen) == 0,
 		    "age -d gives back the %zu bytes we encrypted", sizes[i]);
 		free(back);
@@ -179,25 +121,25 @@ test_forward(const char *plain, size_t plen)
 	free(rc);
 
 	/* ssh-ed25519 and ssh-rsa recipients, opened by age -i key. */
-	sh("ssh-keygen -q -t ed25519 -N '' -f %s", path("ed"));
-	sh("ssh-keygen -q -t rsa -b 2048 -N '' -f %s", path("rsa"));
+	tu_sh("ssh-keygen -q -t ed25519 -N '' -f %s", tu_path("ed"));
+	tu_sh("ssh-keygen -q -t rsa -b 2048 -N '' -f %s", tu_path("rsa"));
 	for (i = 0; i < 2; i++) {
 		const char *k = i == 0 ? "ed" : "rsa";
 
-		snprintf(line, sizeof(line), "%s.pub", path(k));
-		back = slurp(line, &blen);
+		snprintf(line, sizeof(line), "%s.pub", tu_path(k));
+		back = tu_slurp(line, &blen);
 		r = age_recipients_new();
 		ok(age_recipients_add(r, back, &err) == 0, "%s public key "
 		    "accepted as a recipient", k);
 		free(back);
 		c = encrypt(r, plain, plen, &clen);
-		spit(path("s.age"), c, clen);
+		tu_spit(tu_path("s.age"), c, clen);
 		free(c);
 		age_recipients_free(r);
-		unlink(path("s.out"));
-		ok(sh("age -d -i %s -o %s %s", path(k), path("s.out"),
-		    path("s.age")) == 0, "age -d -i %s opens our file", k);
-		back = slurp(path("s.out"), &blen);
+		unlink(tu_path("s.out"));
+		ok(tu_sh("age -d -i %s -o %s %s", tu_path(k), tu_path("s.out"),
+		    tu_path("s.age")) == 0, "age -d -i %s opens our file", k);
+		back = tu_slurp(tu_path("s.out"), &blen);
 		ok(blen == plen && memcmp(back, plain, plen) == 0,
 		    "age -d -i %s gives back our payload", k);
 		free(back);
@@ -211,18 +153,18 @@ test_forward(const char *plain, size_t plen)
 	ok(memmem(c, 200, "-> scrypt ", 10) != NULL &&
 	    memmem(c, 200, " 18\n", 4) != NULL,
 	    "passphrase files use an scrypt stanza with work factor 18");
-	spit(path("p.age"), c, clen);
+	tu_spit(tu_path("p.age"), c, clen);
 	free(c);
 	age_recipients_free(r);
-	ok(sh("printf 'correct horse\\n' | script -qec \"age -d -o %s %s\" "
-	    "/dev/null >/dev/null", path("p.out"), path("p.age")) == 0,
+	ok(tu_sh("printf 'correct horse\\n' | script -qec \"age -d -o %s %s\" "
+	    "/dev/null >/dev/null", tu_path("p.out"), tu_path("p.age")) == 0,
 	    "age -d with the passphrase typed on a terminal opens our file");
-	back = slurp(path("p.out"), &blen);
+	back = tu_slurp(tu_path("p.out"), &blen);
 	ok(blen == 100000 && memcmp(back, plain, blen) == 0,
 	    "age -d gives back our passphrase-encrypted payload");
 	free(back);
-	ok(sh("printf 'wrong horse\\n' | script -qec \"age -d -o %s %s\" "
-	    "/dev/null >/dev/null", path("p2.out"), path("p.age")) != 0,
+	ok(tu_sh("printf 'wrong horse\\n' | script -qec \"age -d -o %s %s\" "
+	    "/dev/null >/dev/null", tu_path("p2.out"), tu_path("p.age")) != 0,
 	    "age -d refuses our file with a wrong passphrase");
 }
 
@@ -236,12 +178,12 @@ test_backward(const char *plain, size_t plen)
 	size_t clen;
 	int rc;
 
-	spit(path("plain"), plain, plen);
-	sh("age-keygen -o %s 2>/dev/null", path("ref.key"));
-	ok(sh("age -r $(age-keygen -y %s) -o %s %s", path("ref.key"),
-	    path("r.age"), path("plain")) == 0, "age -r encrypts");
-	c = slurp(path("r.age"), &clen);
-	ids = ids_file(path("ref.key"));
+	tu_spit(tu_path("plain"), plain, plen);
+	tu_sh("age-keygen -o %s 2>/dev/null", tu_path("ref.key"));
+	ok(tu_sh("age -r $(age-keygen -y %s) -o %s %s", tu_path("ref.key"),
+	    tu_path("r.age"), tu_path("plain")) == 0, "age -r encrypts");
+	c = tu_slurp(tu_path("r.age"), &clen);
+	ids = ids_file(tu_path("ref.key"));
 	rc = decrypt(ids, c, clen, &out, &err);
 	ok(rc == 0 && out.len == plen && memcmp(out.data, plain, plen) == 0,
 	    "we decrypt age -r output with its identity file (%s)",
@@ -276,9 +218,9 @@ test_backward(const char *plain, size_t plen)
 	age_identities_free(ids);
 
 	/* Another identity: no match. */
-	sh("age-keygen -o %s 2>/dev/null", path("other.key"));
-	ids = ids_file(path("other.key"));
-	c = slurp(path("r.age"), &clen);
+	tu_sh("age-keygen -o %s 2>/dev/null", tu_path("other.key"));
+	ids = ids_file(tu_path("other.key"));
+	c = tu_slurp(tu_path("r.age"), &clen);
 	rc = decrypt(ids, c, clen, &out, &err);
 	ok(rc == -1 && err.code == BK_EAUTH, "a wrong identity is refused: %s",
 	    err.msg);
@@ -290,10 +232,10 @@ test_backward(const char *plain, size_t plen)
 	for (int i = 0; i < 2; i++) {
 		const char *k = i == 0 ? "ed" : "rsa";
 
-		ok(sh("age -R %s.pub -o %s %s", path(k), path("R.age"),
-		    path("plain")) == 0, "age -R %s.pub encrypts", k);
-		c = slurp(path("R.age"), &clen);
-		ids = ids_file(path(k));
+		ok(tu_sh("age -R %s.pub -o %s %s", tu_path(k), tu_path("R.age"),
+		    tu_path("plain")) == 0, "age -R %s.pub encrypts", k);
+		c = tu_slurp(tu_path("R.age"), &clen);
+		ids = ids_file(tu_path(k));
 		rc = decrypt(ids, c, clen, &out, &err);
 		ok(rc == 0 && out.len == plen &&
 		    memcmp(out.data, plain, plen) == 0,
@@ -304,10 +246,10 @@ test_backward(const char *plain, size_t plen)
 		age_identities_free(ids);
 	}
 
-	ok(sh("printf 'pw\\npw\\n' | script -qec \"age -p -o %s %s\" "
-	    "/dev/null >/dev/null", path("P.age"), path("plain")) == 0,
+	ok(tu_sh("printf 'pw\\npw\\n' | script -qec \"age -p -o %s %s\" "
+	    "/dev/null >/dev/null", tu_path("P.age"), tu_path("plain")) == 0,
 	    "age -p encrypts with a typed passphrase");
-	c = slurp(path("P.age"), &clen);
+	c = tu_slurp(tu_path("P.age"), &clen);
 	ids = age_identities_new();
 	age_identities_add_passphrase(ids, "pw", 2, &err);
 	rc = decrypt(ids, c, clen, &out, &err);
@@ -336,8 +278,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	snprintf(tmp, sizeof(tmp), "/tmp/test_age.XXXXXX");
-	if (mkdtemp(tmp) == NULL)
+	if ((tmp = tu_tmpdir("test_age")) == NULL)
 		return 1;
 	plain = xmalloc(plen);
 	randombytes_buf(plain, plen);
@@ -357,6 +298,6 @@ main(void)
 	test_forward(plain, plen);
 	test_backward(plain, plen);
 	free(plain);
-	sh("rm -rf %s", tmp);
+	tu_sh("rm -rf %s", tmp);
 	return tap_done();
 }

@@ -22,32 +22,8 @@
 #include "crypt_age.h"
 #include "err.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
-
-static int
-collect(void *ctx, const void *p, size_t n, struct bk_err *err)
-{
-	(void)err;
-	return buf_append(ctx, p, n);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	buf_init(&b, (size_t)1 << 30);
-	if (f != NULL) {
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_append(&b, chunk, n);
-		fclose(f);
-	}
-	*len = b.len;
-	return buf_take(&b);
-}
 
 struct vector {
 	char		 expect[32];
@@ -126,7 +102,7 @@ run_vector(const char *dir, const char *name, int *skipped)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	s = slurp(path, &n);
+	s = tu_slurp(path, &n);
 	if (parse_vector(s, n, &v) != 0) {
 		ok(0, "%s: vector parses", name);
 		goto out;
@@ -144,7 +120,7 @@ run_vector(const char *dir, const char *name, int *skipped)
 		clen = zlen;
 	}
 	buf_init(&out, (size_t)1 << 30);
-	d = age_dec_new(v.ids, collect, &out);
+	d = age_dec_new(v.ids, tu_collect, &out);
 	rc = age_dec_write(d, c, clen, &err);
 	if (rc == 0)
 		rc = age_dec_finish(d, &err);

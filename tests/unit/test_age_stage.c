@@ -19,9 +19,10 @@
 #include "pipeline.h"
 #include "settings.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char tmp[128];
+static const char *tmp;
 
 /* The last stage: collect everything into the struct buf of its arg. */
 static int
@@ -62,33 +63,6 @@ run(const struct stage_type *type, void *arg, const char *data, size_t n,
 		pipeline_abort(p, err);
 	pipeline_free(p);
 	return rc;
-}
-
-static void
-spit(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	fwrite(p, 1, n, f);
-	fclose(f);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	buf_init(&b, (size_t)1 << 30);
-	if (f != NULL) {
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_append(&b, chunk, n);
-		fclose(f);
-	}
-	*len = b.len;
-	return buf_take(&b);
 }
 
 static void
@@ -160,12 +134,12 @@ test_roundtrip(const char *plain, size_t plen)
 	crypt_stage_free(arg);
 	settings_free(&us);
 	snprintf(path, sizeof(path), "%s/x.age", tmp);
-	spit(path, out.data, out.len);
+	tu_spit(path, out.data, out.len);
 	snprintf(cmd, sizeof(cmd), "age -d -i %s/id -o %s/x.out %s", tmp, tmp,
 	    path);
 	ok(system(cmd) == 0, "age -d opens the stage's output");
 	snprintf(path, sizeof(path), "%s/x.out", tmp);
-	got = slurp(path, &glen);
+	got = tu_slurp(path, &glen);
 	ok(glen == plen && memcmp(got, plain, plen) == 0,
 	    "age -d gives back the pipeline's input");
 	free(got);
@@ -231,8 +205,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	snprintf(tmp, sizeof(tmp), "/tmp/test_age_stage.XXXXXX");
-	if (mkdtemp(tmp) == NULL)
+	if ((tmp = tu_tmpdir("test_age_stage")) == NULL)
 		return 1;
 	setenv("TMPDIR", tmp, 1);
 	plain = xmalloc(plen);

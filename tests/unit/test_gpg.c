@@ -20,67 +20,11 @@
 #include "crypt_gpg.h"
 #include "err.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
-static char tmp[128];
+static const char *tmp;
 static char gh[192];	/* the test's own gpg home */
-
-static int
-collect(void *ctx, const void *p, size_t n, struct bk_err *err)
-{
-	(void)err;
-	return buf_append(ctx, p, n);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	struct buf b;
-	char chunk[65536];
-	size_t n;
-
-	buf_init(&b, (size_t)1 << 30);
-	if (f != NULL) {
-		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			buf_append(&b, chunk, n);
-		fclose(f);
-	}
-	*len = b.len;
-	return buf_take(&b);
-}
-
-static void
-spit(const char *path, const void *p, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-
-	fwrite(p, 1, n, f);
-	fclose(f);
-}
-
-static const char *
-path(const char *name)
-{
-	static char p[8][512];
-	static int i;
-
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof(p[i]), "%s/%s", tmp, name);
-	return p[i];
-}
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 #define GPG "gpg --homedir %s --batch --yes --pinentry-mode loopback"
 
@@ -94,7 +38,7 @@ run(bool decrypt, const struct gpg_keys *k, const char *data, size_t n,
 	int rc = 0;
 
 	buf_init(out, (size_t)1 << 30);
-	if ((s = gpg_stream_new(decrypt, k, collect, out, err)) == NULL)
+	if ((s = gpg_stream_new(decrypt, k, tu_collect, out, err)) == NULL)
 		return -1;
 	while (off < n && rc == 0) {
 		step = step * 2 > n - off ? n - off : step * 2;
@@ -110,9 +54,9 @@ run(bool decrypt, const struct gpg_keys *k, const char *data, size_t n,
 static char *
 export(const char *what, const char *uid, size_t *n)
 {
-	sh(GPG " --passphrase '' --armor %s '%s' > %s 2>/dev/null", gh, what,
-	    uid, path("export.asc"));
-	return slurp(path("export.asc"), n);
+	tu_sh(GPG " --passphrase '' --armor %s '%s' > %s 2>/dev/null", gh, what,
+	    uid, tu_path("export.asc"));
+	return tu_slurp(tu_path("export.asc"), n);
 }
 
 static char *
@@ -147,7 +91,7 @@ leftovers(void)
 	if (d != NULL)
 		closedir(d);
 	/* [p] keeps pgrep from matching the shell that runs it. */
-	return found || sh("pgrep -f '%s/[p]b-gnupg' >/dev/null", tmp) == 0;
+	return found || tu_sh("pgrep -f '%s/[p]b-gnupg' >/dev/null", tmp) == 0;
 }
 
 static void
@@ -155,24 +99,25 @@ make_keys(void)
 {
 	char *fpr;
 
-	sh("mkdir -m 700 %s && printf 'no-auto-key-retrieve\\nauto-key-locate "
-	    "local\\ndisable-dirmngr\\ntrust-model always\\n' > %s/gpg.conf",
-	    gh, gh);
-	sh(GPG " --passphrase '' --quick-gen-key 'Alice <alice@example.org>' "
+	tu_sh("mkdir -m 700 %s && printf 'no-auto-key-retrieve\\n"
+	    "auto-key-locate local\\ndisable-dirmngr\\ntrust-model always\\n' "
+	    "> %s/gpg.conf", gh, gh);
+	tu_sh(GPG " --passphrase '' --quick-gen-key "
+	    "'Alice <alice@example.org>' future-default default never "
+	    "2>/dev/null", gh);
+	tu_sh(GPG " --passphrase '' --quick-gen-key 'Bob <bob@example.org>' "
 	    "future-default default never 2>/dev/null", gh);
-	sh(GPG " --passphrase '' --quick-gen-key 'Bob <bob@example.org>' "
-	    "future-default default never 2>/dev/null", gh);
-	sh(GPG " --passphrase '' --faked-system-time 20200101T000000 "
+	tu_sh(GPG " --passphrase '' --faked-system-time 20200101T000000 "
 	    "--quick-gen-key 'Old <old@example.org>' future-default default "
 	    "1d 2>/dev/null", gh);
-	sh(GPG " --passphrase '' --quick-gen-key 'Signer <sig@example.org>' "
+	tu_sh(GPG " --passphrase '' --quick-gen-key 'Signer <sig@example.org>' "
 	    "ed25519 sign never 2>/dev/null", gh);
-	sh(GPG " --passphrase '' --quick-gen-key 'Gone <gone@example.org>' "
+	tu_sh(GPG " --passphrase '' --quick-gen-key 'Gone <gone@example.org>' "
 	    "future-default default never 2>/dev/null", gh);
 	fpr = fpr_of("gone@example.org");
-	sh("sed 's/^:-----/-----/' %s/openpgp-revocs.d/%s.rev > %s",
-	    gh, fpr, path("rev.asc"));
-	sh(GPG " --import %s 2>/dev/null", gh, path("rev.asc"));
+	tu_sh("sed 's/^:-----/-----/' %s/openpgp-revocs.d/%s.rev > %s",
+	    gh, fpr, tu_path("rev.asc"));
+	tu_sh(GPG " --import %s 2>/dev/null", gh, tu_path("rev.asc"));
 	free(fpr);
 }
 
@@ -189,21 +134,21 @@ test_encrypt(const char *plain, size_t plen)
 	ok(run(false, &k, plain, plen, &out, &err) == 0,
 	    "symmetric encryption runs (%s)", err.msg);
 	ok(gpg_is_pgp(out.data, out.len), "the output is binary OpenPGP");
-	spit(path("sym.gpg"), out.data, out.len);
+	tu_spit(tu_path("sym.gpg"), out.data, out.len);
 	buf_free(&out);
-	ok(sh(GPG " --passphrase 's3cret pass' -o %s -d %s 2>/dev/null", gh,
-	    path("sym.out"), path("sym.gpg")) == 0,
+	ok(tu_sh(GPG " --passphrase 's3cret pass' -o %s -d %s 2>/dev/null", gh,
+	    tu_path("sym.out"), tu_path("sym.gpg")) == 0,
 	    "gpg -d with the passphrase opens our file");
-	back = slurp(path("sym.out"), &blen);
+	back = tu_slurp(tu_path("sym.out"), &blen);
 	ok(blen == plen && memcmp(back, plain, plen) == 0,
 	    "gpg gives back our payload");
 	free(back);
-	ok(sh(GPG " --list-packets %s 2>/dev/null | grep -q 'symkey enc "
-	    "packet: version [0-9], cipher 9'", gh, path("sym.gpg")) == 0,
+	ok(tu_sh(GPG " --list-packets %s 2>/dev/null | grep -q 'symkey enc "
+	    "packet: version [0-9], cipher 9'", gh, tu_path("sym.gpg")) == 0,
 	    "the session key is AES-256 (cipher 9)");
-	sh("gpgconf --homedir %s --kill gpg-agent", gh);
-	ok(sh(GPG " --passphrase 'wrong' -o %s -d %s 2>/dev/null", gh,
-	    path("sym2.out"), path("sym.gpg")) != 0,
+	tu_sh("gpgconf --homedir %s --kill gpg-agent", gh);
+	ok(tu_sh(GPG " --passphrase 'wrong' -o %s -d %s 2>/dev/null", gh,
+	    tu_path("sym2.out"), tu_path("sym.gpg")) != 0,
 	    "gpg -d with a wrong passphrase fails");
 	ok(!leftovers(), "no private home or agent of ours is left");
 
@@ -221,16 +166,16 @@ test_encrypt(const char *plain, size_t plen)
 	k.setting = "GPG_PUBLIC_KEY_RING";
 	ok(run(false, &k, plain, plen, &out, &err) == 0,
 	    "public key encryption runs (%s)", err.msg);
-	spit(path("pub.gpg"), out.data, out.len);
+	tu_spit(tu_path("pub.gpg"), out.data, out.len);
 	buf_free(&out);
-	ok(sh(GPG " -o %s -d %s 2>/dev/null", gh, path("pub.out"),
-	    path("pub.gpg")) == 0, "gpg -d with the private key opens it");
-	back = slurp(path("pub.out"), &blen);
+	ok(tu_sh(GPG " -o %s -d %s 2>/dev/null", gh, tu_path("pub.out"),
+	    tu_path("pub.gpg")) == 0, "gpg -d with the private key opens it");
+	back = tu_slurp(tu_path("pub.out"), &blen);
 	ok(blen == plen && memcmp(back, plain, plen) == 0,
 	    "gpg gives back our payload");
 	free(back);
-	ok(sh(GPG " --list-packets %s 2>/dev/null | grep -c 'pubkey enc "
-	    "packet' | grep -qx 2", gh, path("pub.gpg")) == 0,
+	ok(tu_sh(GPG " --list-packets %s 2>/dev/null | grep -c 'pubkey enc "
+	    "packet' | grep -qx 2", gh, tu_path("pub.gpg")) == 0,
 	    "both keys of the ring are recipients");
 	free(ring);
 
@@ -273,10 +218,10 @@ test_decrypt(const char *plain, size_t plen)
 	size_t clen, n;
 	int rc;
 
-	spit(path("plain"), plain, plen);
-	sh(GPG " --passphrase 'pw 2' -c -o %s %s", gh, path("c.gpg"),
-	    path("plain"));
-	c = slurp(path("c.gpg"), &clen);
+	tu_spit(tu_path("plain"), plain, plen);
+	tu_sh(GPG " --passphrase 'pw 2' -c -o %s %s", gh, tu_path("c.gpg"),
+	    tu_path("plain"));
+	c = tu_slurp(tu_path("c.gpg"), &clen);
 	k.passphrase = "pw 2";
 	rc = run(true, &k, c, clen, &out, &err);
 	ok(rc == 0 && out.len == plen && memcmp(out.data, plain, plen) == 0,
@@ -297,9 +242,9 @@ test_decrypt(const char *plain, size_t plen)
 	buf_free(&out);
 	free(c);
 
-	sh(GPG " -e -r alice@example.org -o %s %s", gh, path("e.gpg"),
-	    path("plain"));
-	c = slurp(path("e.gpg"), &clen);
+	tu_sh(GPG " -e -r alice@example.org -o %s %s", gh, tu_path("e.gpg"),
+	    tu_path("plain"));
+	c = tu_slurp(tu_path("e.gpg"), &clen);
 	sec = export("--export-secret-keys", "alice@example.org", &n);
 	k.passphrase = NULL;
 	k.ring = sec;
@@ -329,8 +274,7 @@ main(void)
 
 	if (sodium_init() < 0)
 		return 1;
-	snprintf(tmp, sizeof(tmp), "/tmp/test_gpg.XXXXXX");
-	if (mkdtemp(tmp) == NULL)
+	if ((tmp = tu_tmpdir("test_gpg")) == NULL)
 		return 1;
 	setenv("TMPDIR", tmp, 1);
 	snprintf(gh, sizeof(gh), "%s/gh", tmp);
@@ -340,7 +284,7 @@ main(void)
 	test_encrypt(plain, plen);
 	test_decrypt(plain, plen);
 	free(plain);
-	sh("gpgconf --homedir %s --kill all", gh);
-	sh("rm -rf %s", tmp);
+	tu_sh("gpgconf --homedir %s --kill all", gh);
+	tu_sh("rm -rf %s", tmp);
 	return tap_done();
 }

@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "settings.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 static const char *const hosts[] = { "bark.test", "discord.com",
@@ -43,18 +44,6 @@ static struct settings admin;
 
 #define TITLE	"Backup of alice succeeded"
 #define BODY	"Backup backup-1.tar.gz of alice\nSize: 1.5 KiB"
-
-static void
-write_file(const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
 
 static int
 start_recorder(void)
@@ -76,10 +65,7 @@ start_recorder(void)
 		argv[n++] = xstrndup(hosts[i], strcspn(hosts[i], ":"));
 	}
 	argv[n] = NULL;
-	if ((rec_pid = fork()) == 0) {
-		execv(argv[0], argv);
-		_exit(127);
-	}
+	rec_pid = tu_spawn(argv);
 	for (i = 5; i < n; i += 2)
 		free(argv[i]);
 	snprintf(pf, sizeof(pf), "%s/port", dir);
@@ -614,8 +600,10 @@ main(void)
 	settings_set(&admin, "HTTP_CA_FILE", ca);
 	settings_set(&admin, "NOTIFICATION_TIMEOUT", "5s");
 	settings_set(&admin, "NOTIFICATION_TEMPLATE_DIR", dir);
-	write_file("title_success", "Backup of {{ .User }} succeeded\n");
-	write_file("body_success", "Backup {{ .BackupName }} of {{ .User }}\n"
+	tu_write_text(dir, "title_success",
+	    "Backup of {{ .User }} succeeded\n");
+	tu_write_text(dir, "body_success",
+	    "Backup {{ .BackupName }} of {{ .User }}\n"
 	    "Size: {{ .Size }}\n");
 	buf_free(&ct);
 
@@ -627,15 +615,8 @@ main(void)
 	test_check();
 
 	settings_free(&admin);
-	kill(rec_pid, SIGTERM);
-	waitpid(rec_pid, NULL, 0);
-	if (getenv("KEEP_TMP") == NULL) {
-		char cmd[700];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", dir);
-	}
+	tu_stop(rec_pid);
+	tu_rmtree(dir);
 	curl_global_cleanup();
 	return tap_done();
 }

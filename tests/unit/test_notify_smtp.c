@@ -24,6 +24,7 @@
 #include "notify.h"
 #include "settings.h"
 #include "tap.h"
+#include "testutil.h"
 #include "xmalloc.h"
 
 static char dir[] = "/tmp/pb-smtp.XXXXXX";
@@ -33,18 +34,6 @@ static struct settings admin;
 static int seen;	/* messages read so far */
 
 #define TITLE	"Sauvegarde réussie pour alice"
-
-static void
-write_file(const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	fputs(text, f);
-	fclose(f);
-}
 
 static int
 start_server(void)
@@ -56,11 +45,8 @@ start_server(void)
 
 	snprintf(path, sizeof(path), "%s/tests/servers/smtp_server.py",
 	    root != NULL ? root : ".");
-	if ((srv_pid = fork()) == 0) {
-		execl("/usr/bin/python3", "python3", path, "--dir", dir,
-		    (char *)NULL);
-		_exit(127);
-	}
+	srv_pid = tu_spawn((char *[]){ "/usr/bin/python3", path, "--dir", dir,
+	    NULL });
 	snprintf(pf, sizeof(pf), "%s/ports", dir);
 	for (w = 0; w < 600; w++) {	/* readiness: the ports file */
 		if ((j = json_load_file(pf, 0, NULL)) != NULL) {
@@ -268,8 +254,10 @@ main(void)
 	settings_set(&admin, "HTTP_CA_FILE", ca);
 	settings_set(&admin, "NOTIFICATION_TIMEOUT", "10s");
 	settings_set(&admin, "NOTIFICATION_TEMPLATE_DIR", dir);
-	write_file("title_success", "Sauvegarde réussie pour {{ .User }}");
-	write_file("body_success", "Backup {{ .BackupName }} of {{ .User }}\n"
+	tu_write_text(dir, "title_success",
+	    "Sauvegarde réussie pour {{ .User }}");
+	tu_write_text(dir, "body_success",
+	    "Backup {{ .BackupName }} of {{ .User }}\n"
 	    ".hidden line\nSize: {{ .Size }}\n");
 
 	test_starttls_plain();
@@ -279,15 +267,8 @@ main(void)
 	test_refusals();
 
 	settings_free(&admin);
-	kill(srv_pid, SIGTERM);
-	waitpid(srv_pid, NULL, 0);
-	if (getenv("KEEP_TMP") == NULL) {
-		char cmd[700];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			printf("# could not remove %s\n", dir);
-	}
+	tu_stop(srv_pid);
+	tu_rmtree(dir);
 	curl_global_cleanup();
 	return tap_done();
 }
