@@ -7,37 +7,20 @@
 # documented exit status, and no secret in it.  Uploads are read back with
 # the stock sftp client.
 . "$(dirname "$0")/../lib/common.sh"
-. "$PB_ROOT/tests/servers/sshd.sh"
+. "$PB_ROOT/tests/lib/sftp.sh"
 t_setup
 
-flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-# The driver of the flavor under test (tests/run.sh sets PB_BIN).
-D=$(dirname "$PB_BIN")/tests/storage/test_sftp
-[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
-mkdir -p "$T/sshd" "$T/files/alice/keys" "$T/state"
-sshd_user || { echo "not ok 1 - cannot create the test login"; exit 1; }
+sftp_setup "$T/files/alice/keys" "$T/state"
 sshd_keys || { echo "not ok 1 - ssh-keygen failed"; exit 1; }
 sshd_start || { echo "not ok 1 - sshd did not start"; exit 1; }
 cp "$SFTP_KEYS"/id_* "$T/files/alice/keys/"
-cat >"$T/admin.conf" <<CFG
-STATE_DIR=$T/state
-TEMP_DIR=$T/tmp
-SOURCE_FILES=$T/files/{user}
-CFG
+sftp_admin_conf
 head -c 200000 /dev/urandom >"$T/data"
 
 # env FILE LINES...: a user settings file for this server.
 env_file() {
-	f=$1
-	shift
-	{
-		echo "SSH_HOST_NAME=127.0.0.1"
-		echo "SSH_PORT=$SSHD_PORT"
-		echo "SSH_USER=$SFTP_USER"
-		echo "SSH_REMOTE_PATH=$SFTP_HOME/backups"
-		for l in "$@"; do echo "$l"; done
-	} >"$f"
-	chmod 600 "$f"
+	sftp_env "$@"
+	chmod 600 "$1"
 }
 
 put() {	# put ENV NAME: upload $T/data; stderr in $T/err

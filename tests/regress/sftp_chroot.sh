@@ -11,15 +11,10 @@
 # folder, or absolute from the chroot) works, and the bytes land in the
 # chroot on the host's disk.
 . "$(dirname "$0")/../lib/common.sh"
-. "$PB_ROOT/tests/servers/sshd.sh"
+. "$PB_ROOT/tests/lib/sftp.sh"
 t_setup
 
-flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-# The driver of the flavor under test (tests/run.sh sets PB_BIN).
-D=$(dirname "$PB_BIN")/tests/storage/test_sftp
-[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
-mkdir -p "$T/sshd" "$T/files/alice" "$T/state"
-sshd_user || { echo "not ok 1 - cannot create the test login"; exit 1; }
+sftp_setup "$T/files/alice" "$T/state"
 sshd_chroot_user || { echo "not ok 1 - cannot create the chroot login"; exit 1; }
 SSHD_ALLOW=$CHROOT_USER
 SSHD_EXTRA="Match User $CHROOT_USER
@@ -27,8 +22,7 @@ SSHD_EXTRA="Match User $CHROOT_USER
 	ForceCommand internal-sftp
 	AllowTcpForwarding no"
 sshd_start || { echo "not ok 1 - sshd did not start"; cat "$T/sshd/sshd.log"; exit 1; }
-printf 'STATE_DIR=%s/state\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\n' \
-    "$T" "$T" "$T" >"$T/admin.conf"
+sftp_admin_conf
 head -c 120000 /dev/urandom >"$T/data"
 
 put() {	# put REMOTE_PATH NAME

@@ -6,28 +6,13 @@
 # named), and a worker dying mid-upload (nothing under the final name;
 # the next cleanup removes the leftover).
 . "$(dirname "$0")/../lib/common.sh"
-. "$PB_ROOT/tests/servers/sshd.sh"
+. "$PB_ROOT/tests/lib/sftp.sh"
 t_setup
 
-flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-# The driver of the flavor under test (tests/run.sh sets PB_BIN).
-D=$(dirname "$PB_BIN")/tests/storage/test_sftp
-[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
-mkdir -p "$T/sshd" "$T/files/alice" "$T/state"
-sshd_user || { echo "not ok 1 - cannot create the test login"; exit 1; }
+sftp_setup "$T/files/alice" "$T/state"
 sshd_start || { echo "not ok 1 - sshd did not start"; exit 1; }
-cat >"$T/admin.conf" <<CFG
-STATE_DIR=$T/state
-TEMP_DIR=$T/tmp
-SOURCE_FILES=$T/files/{user}
-CFG
-cat >"$T/u.env" <<CFG
-SSH_HOST_NAME=127.0.0.1
-SSH_PORT=$SSHD_PORT
-SSH_USER=$SFTP_USER
-SSH_PASSWORD=$SFTP_PASSWORD
-SSH_REMOTE_PATH=$SFTP_HOME/backups
-CFG
+sftp_admin_conf
+sftp_env "$T/u.env" "SSH_PASSWORD=$SFTP_PASSWORD"
 head -c 100000 /dev/urandom >"$T/data"
 run() {	# run ENV ACTION [NAME] < input
 	"$D" drive "$T/admin.conf" "$@" >"$T/out" 2>"$T/err"

@@ -13,17 +13,12 @@
 # and keys with a passphrase in PEM and OpenSSH formats.  Every upload is
 # read back from the server's disk.
 . "$(dirname "$0")/../lib/common.sh"
-. "$PB_ROOT/tests/servers/sshd.sh"
+. "$PB_ROOT/tests/lib/sftp.sh"
 t_setup
 
-flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-# The driver of the flavor under test (tests/run.sh sets PB_BIN).
-D=$(dirname "$PB_BIN")/tests/storage/test_sftp
-[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
 K=$T/files/alice/keys
 PP='Pem-Pass-phrase-77'
-mkdir -p "$T/sshd" "$K" "$T/state-stock" "$T/state-legacy"
-sshd_user || { echo "not ok 1 - cannot create the test login"; exit 1; }
+sftp_setup "$K" "$T/state-stock" "$T/state-legacy"
 
 # name type format [passphrase]
 key() {
@@ -55,23 +50,12 @@ head -1 "$K/ed25519_pem" | grep -q "BEGIN OPENSSH PRIVATE KEY"
 ok $? "ed25519 has no PEM form: ssh-keygen -m PEM writes OpenSSH format"
 
 head -c 100000 /dev/urandom >"$T/data"
-env_file() {	# env_file FILE STATE-SUFFIX LINES...
-	f=$1
-	shift
-	{
-		echo "SSH_HOST_NAME=127.0.0.1"
-		echo "SSH_PORT=$SSHD_PORT"
-		echo "SSH_USER=$SFTP_USER"
-		echo "SSH_REMOTE_PATH=$SFTP_HOME/backups"
-		for l in "$@"; do echo "$l"; done
-	} >"$f"
-}
 put() {	# put STATE KEY NAME [LINES...]: upload $T/data with that key
 	st=$1 k=$2 n=$3
 	shift 3
 	printf 'STATE_DIR=%s\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\n' \
 	    "$T/state-$st" "$T" "$T" >"$T/admin.conf"
-	env_file "$T/u.env" "SSH_IDENTITY_FILE=keys/$k" "$@"
+	sftp_env "$T/u.env" "SSH_IDENTITY_FILE=keys/$k" "$@"
 	case $k in
 	ecdsa_openssh)	# a leak inside libssh2 1.10: see sshd_lsan.supp
 		ASAN_OPTIONS="${ASAN_OPTIONS:-}:fast_unwind_on_malloc=0" \

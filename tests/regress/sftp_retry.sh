@@ -7,18 +7,12 @@
 # backend and a real sshd, closing chosen connections as soon as they are
 # accepted.
 . "$(dirname "$0")/../lib/common.sh"
-. "$PB_ROOT/tests/servers/sshd.sh"
+. "$PB_ROOT/tests/lib/sftp.sh"
 t_setup
 
-flavor=$(cat "$PB_ROOT/build/flavor" 2>/dev/null || echo opt)
-# The driver of the flavor under test (tests/run.sh sets PB_BIN).
-D=$(dirname "$PB_BIN")/tests/storage/test_sftp
-[ -x "$D" ] || D=$PB_ROOT/build/$flavor/tests/storage/test_sftp
-mkdir -p "$T/sshd" "$T/files/alice" "$T/state"
-sshd_user || { echo "not ok 1 - cannot create the test login"; exit 1; }
+sftp_setup "$T/files/alice" "$T/state"
 sshd_start || { echo "not ok 1 - sshd did not start"; exit 1; }
-printf 'STATE_DIR=%s/state\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\n' \
-    "$T" "$T" "$T" >"$T/admin.conf"
+sftp_admin_conf
 head -c 150000 /dev/urandom >"$T/data"
 
 proxy_start() {	# proxy_start DROP: $PROXY_PORT, $PROXY_LOG
