@@ -17,7 +17,7 @@
 # minute boundary.  Prints one line per figure.
 set -u
 cd "$(dirname "$0")/.."
-BIN=$(pwd)/bin
+BIN=${BIN:-$(pwd)/bin}
 N=${N:-100000}
 BURST=${BURST:-20000}
 LEAD=${LEAD:-40}
