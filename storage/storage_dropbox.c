@@ -678,55 +678,52 @@ dropbox_list(struct storage *st, storage_list_fn *fn, void *arg,
 	return rc;
 }
 
+/*
+ * One call on one file, NAME under the root: a 409 whose error is
+ * missing (notfound, e.g. "path/not_found") is BK_ENOENT, any other
+ * names the path.
+ */
 static int
-dropbox_remove(struct storage *st, const char *name, struct bk_err *err)
+dropbox_file_call(struct dbx_store *s, struct dbx_req *req, const char *name,
+    const char *notfound, struct bk_err *err)
 {
-	struct dbx_store *s = st->priv;
-	struct dbx_req req = { .host = DBX_API, .rpc = true,
-	    .route = "files/delete_v2" };
 	char *path;
 	int rc;
 
 	xasprintf(&path, "%s/%s", s->root, name);
-	req.arg = json_pack("{s:s}", "path", path);
-	rc = dbx_call(&s->api, s->h, &req, err);
-	if (rc == -1 && req.status == 409) {
-		if (dbx_is(req.error, "path_lookup/not_found"))
+	req->arg = json_pack("{s:s}", "path", path);
+	rc = dbx_call(&s->api, s->h, req, err);
+	if (rc == -1 && req->status == 409) {
+		if (dbx_is(req->error, notfound))
 			bk_err_set(err, BK_ENOENT, "dropbox:%s: no such file",
 			    path);
 		else
 			bk_err_prefix(err, "dropbox:%s", path);
 	}
-	json_decref(req.arg);
-	dbx_req_done(&req);
+	json_decref(req->arg);
+	dbx_req_done(req);
 	free(path);
 	return rc;
+}
+
+static int
+dropbox_remove(struct storage *st, const char *name, struct bk_err *err)
+{
+	struct dbx_req req = { .host = DBX_API, .rpc = true,
+	    .route = "files/delete_v2" };
+
+	return dropbox_file_call(st->priv, &req, name, "path_lookup/not_found",
+	    err);
 }
 
 static int
 dropbox_download(struct storage *st, const char *name, storage_sink_fn *fn,
     void *arg, struct bk_err *err)
 {
-	struct dbx_store *s = st->priv;
 	struct dbx_req req = { .host = DBX_CONTENT, .route = "files/download",
 	    .sink = fn, .sink_arg = arg };
-	char *path;
-	int rc;
 
-	xasprintf(&path, "%s/%s", s->root, name);
-	req.arg = json_pack("{s:s}", "path", path);
-	rc = dbx_call(&s->api, s->h, &req, err);
-	if (rc == -1 && req.status == 409) {
-		if (dbx_is(req.error, "path/not_found"))
-			bk_err_set(err, BK_ENOENT, "dropbox:%s: no such file",
-			    path);
-		else
-			bk_err_prefix(err, "dropbox:%s", path);
-	}
-	json_decref(req.arg);
-	dbx_req_done(&req);
-	free(path);
-	return rc;
+	return dropbox_file_call(st->priv, &req, name, "path/not_found", err);
 }
 
 const struct storage_backend storage_backend_dropbox = {

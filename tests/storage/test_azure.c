@@ -21,6 +21,7 @@
 #include "settings.h"
 #include "storage.h"
 #include "tap.h"
+#include "testenv.h"
 #include "xmalloc.h"
 
 static void
@@ -47,39 +48,6 @@ open_az(struct storage **st, struct settings *u, struct settings *a,
 	    getenv("AZ_TMP") };
 
 	return storage_open(st, "azure", &cfg, err);
-}
-
-static void
-fill(unsigned char *p, size_t n, size_t off)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)(((uint32_t)(off + i) * 2654435761u) >> 24);
-}
-
-static int
-upload(struct storage *st, const char *name, size_t size, size_t chunk,
-    struct bk_err *err)
-{
-	struct storage_upload *up;
-	unsigned char *b = xmalloc(chunk);
-	size_t off;
-
-	if (storage_begin(st, name, &up, err) == -1) {
-		free(b);
-		return -1;
-	}
-	for (off = 0; off < size; off += chunk) {
-		size_t n = size - off < chunk ? size - off : chunk;
-
-		fill(b, n, off);
-		if (storage_write(up, b, n, err) == -1) {
-			storage_abort(up);
-			free(b);
-			return -1;
-		}
-	}
-	free(b);
-	return storage_commit(up, err);
 }
 
 /* Environment the SDK runs with: "" (the plain Azurite) or the HTTPS
@@ -133,7 +101,7 @@ sdk_matches(const char *blob, size_t size)
 	    getenv("AZ_CONTAINER"), blob);
 	p = popen(cmd, "r");
 	while ((n = fread(b, 1, sizeof(b), p)) > 0) {
-		fill(want, n, off);
+		te_fill(want, n, off);
 		if (memcmp(b, want, n) != 0)
 			same = 0;
 		off += n;
@@ -143,40 +111,6 @@ sdk_matches(const char *blob, size_t size)
 	return same;
 }
 
-struct collect {
-	size_t	 n, bytes, off;
-	int	 ok;
-};
-
-static int
-sink(const void *p, size_t n, void *arg, struct bk_err *err)
-{
-	struct collect *c = arg;
-	unsigned char want[65536];
-	const unsigned char *q = p;
-
-	while (n > 0) {
-		size_t k = n < sizeof(want) ? n : sizeof(want);
-
-		fill(want, k, c->off);
-		c->ok &= memcmp(q, want, k) == 0;
-		c->off += k;
-		q += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static int
-count_obj(const struct storage_obj *o, void *arg)
-{
-	struct collect *c = arg;
-
-	c->n++;
-	c->bytes += o->size;
-	return 0;
-}
-
 static void
 test_main(void)
 {
@@ -184,7 +118,7 @@ test_main(void)
 	struct storage *st;
 	struct storage_upload *up;
 	struct bk_err err = { 0 };
-	struct collect c = { 0, 0, 0, 1 };
+	struct te_collect c = { .ok = 1 };
 	unsigned char b[1000];
 	char out[8192];
 
@@ -194,7 +128,7 @@ test_main(void)
 	ok(strcmp(storage_location(st), "azure://devstoreaccount1/"
 	    "pb-container/backups/alice/") == 0, "location: %s",
 	    storage_location(st));
-	ok(upload(st, "small.tar.gz", 1000, 1000, &err) == 0,
+	ok(te_upload(st, "small.tar.gz", 1000, 1000, &err) == 0,
 	    "a 1000-byte backup uploads as one Put Blob (%s)", err.msg);
 	ok(sdk_matches("backups/alice/small.tar.gz", 1000),
 	    "the SDK reads it back byte for byte under AZURE_STORAGE_PATH");
@@ -208,7 +142,7 @@ test_main(void)
 		    storage_begin(bl, "big.tar.zst", &up, &err) == 0,
 		    "begin a block upload");
 		for (size_t off = 0; off < 2400000; off += 1000) {
-			fill(b, 1000, off);
+			te_fill(b, 1000, off);
 			storage_write(up, b, 1000, &err);
 			if (off == 1200000)
 				ok(sdk(out, sizeof(out), "ls %s backups/",
@@ -223,9 +157,9 @@ test_main(void)
 	unsetenv("PB_TEST_AZ_BLOCK_BYTES");
 	ok(sdk_matches("backups/alice/big.tar.zst", 2400000),
 	    "the SDK reads the 10-block blob back intact");
-	ok(storage_download(st, "big.tar.zst", sink, &c, &err) == 0 &&
+	ok(storage_download(st, "big.tar.zst", te_sink, &c, &err) == 0 &&
 	    c.ok && c.off == 2400000, "our download streams it back intact");
-	ok(storage_download(st, "nope", sink, &c, &err) == -1 &&
+	ok(storage_download(st, "nope", te_sink, &c, &err) == -1 &&
 	    err.code == BK_ENOENT, "download of a missing blob: BK_ENOENT");
 
 	ok(storage_begin(st, "aborted.tar", &up, &err) == 0, "begin");
@@ -236,12 +170,12 @@ test_main(void)
 	    "nothing");
 
 	bk_err_clear(&err);
-	ok(upload(st, "a b+c&d=\xc3\xa9.tar.gz", 12, 64, &err) == 0,
+	ok(te_upload(st, "a b+c&d=\xc3\xa9.tar.gz", 12, 64, &err) == 0,
 	    "awkward name uploads (%s)", err.msg);
-	ok(upload(st, "x%20y.tar", 13, 64, &err) == 0, "x%%20y.tar uploads");
+	ok(te_upload(st, "x%20y.tar", 13, 64, &err) == 0, "x%%20y.tar uploads");
 	setenv("PB_TEST_LIST_PAGE", "2", 1);
-	ok(storage_list(st, count_obj, &c, &err) == 0 && (c.n = 0,
-	    c.bytes = 0, storage_list(st, count_obj, &c, &err) == 0),
+	ok(storage_list(st, te_count_obj, &c, &err) == 0 && (c.n = 0,
+	    c.bytes = 0, storage_list(st, te_count_obj, &c, &err) == 0),
 	    "list in pages of 2 (%s)", err.msg);
 	unsetenv("PB_TEST_LIST_PAGE");
 	ok(c.n == 4 && c.bytes == 1000 + 2400000 + 12 + 13,
@@ -257,7 +191,7 @@ test_main(void)
 
 	settings_set(&u, "AZURE_STORAGE_ACCESS_TIER", "Cool");
 	ok(open_az(&st, &u, &a, &err) == 0 &&
-	    upload(st, "cool.tar", 10, 10, &err) == 0 &&
+	    te_upload(st, "cool.tar", 10, 10, &err) == 0 &&
 	    sdk(out, sizeof(out), "tier %s backups/alice/cool.tar",
 	    getenv("AZ_CONTAINER")) == 0 && strncmp(out, "Cool", 4) == 0,
 	    "AZURE_STORAGE_ACCESS_TIER=Cool is applied (%s)", out);
@@ -275,7 +209,7 @@ test_main(void)
 		    getenv("AZ_KEY"), getenv("AZ_ENDPOINT"));
 		settings_set(&u, "AZURE_STORAGE_CONNECTION_STRING", cs);
 		ok(open_az(&st, &u, &a, &err) == 0 &&
-		    upload(st, "cs.tar", 10, 10, &err) == 0,
+		    te_upload(st, "cs.tar", 10, 10, &err) == 0,
 		    "AZURE_STORAGE_CONNECTION_STRING works (%s)", err.msg);
 		storage_close(st);
 		settings_free(&u);
@@ -296,7 +230,7 @@ test_errors(void)
 	user_settings(&u);
 	settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", badkey);
 	open_az(&st, &u, &a, &err);
-	ok(upload(st, "x.tar", 10, 10, &err) == -1 && err.code == BK_EAUTH &&
+	ok(te_upload(st, "x.tar", 10, 10, &err) == -1 && err.code == BK_EAUTH &&
 	    strstr(err.msg, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY") &&
 	    strstr(err.msg, "127.0.0.1") && strstr(err.msg, badkey) == NULL,
 	    "wrong key: auth error naming setting and host, key hidden: %s",
@@ -305,7 +239,7 @@ test_errors(void)
 	settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", getenv("AZ_KEY"));
 	settings_set(&u, "AZURE_STORAGE_CONTAINER_NAME", "missing");
 	open_az(&st, &u, &a, &err);
-	ok(upload(st, "x.tar", 10, 10, &err) == -1 &&
+	ok(te_upload(st, "x.tar", 10, 10, &err) == -1 &&
 	    err.code == BK_ECONFIG && strstr(err.msg,
 	    "AZURE_STORAGE_CONTAINER_NAME") && strstr(err.msg, "missing"),
 	    "missing container: %s", err.msg);
@@ -313,7 +247,7 @@ test_errors(void)
 	settings_set(&u, "AZURE_STORAGE_CONTAINER_NAME", getenv("AZ_CONTAINER"));
 	settings_set(&u, "AZURE_STORAGE_ENDPOINT", "http://127.0.0.1:1/x/");
 	open_az(&st, &u, &a, &err);
-	ok(upload(st, "x.tar", 10, 10, &err) == -1 &&
+	ok(te_upload(st, "x.tar", 10, 10, &err) == -1 &&
 	    err.code == BK_EUNREACH && bk_err_exit_status(&err) == 3 &&
 	    strstr(err.msg, "AZURE_STORAGE_ENDPOINT") &&
 	    strstr(err.msg, "127.0.0.1:1"), "unreachable: exit 3: %s",
@@ -327,28 +261,10 @@ test_errors(void)
 	settings_free(&a);
 }
 
-/* GET or POST (with body) a stand-in's control URL; its JSON answer. */
-static json_t *
-ctl(const char *base, const char *what, const char *post)
-{
-	char *cmd;
-	json_t *j;
-	FILE *p;
-
-	xasprintf(&cmd, "curl -s %s%s%s '%s/__ctl/%s'", post ?
-	    "-X POST --data-binary '" : "", post ? post : "", post ? "'" : "",
-	    base, what);
-	p = popen(cmd, "r");
-	j = json_loadf(p, JSON_DISABLE_EOF_CHECK, NULL);
-	pclose(p);
-	free(cmd);
-	return j;
-}
-
 static long
 az_gets(void)
 {
-	json_t *j = ctl(getenv("IMDS_URL"), "stats", NULL);
+	json_t *j = te_ctl(getenv("IMDS_URL"), "stats", NULL);
 	long n = json_integer_value(json_object_get(j, "az_gets"));
 
 	json_decref(j);
@@ -361,25 +277,7 @@ fp(const char *what, const char *post)
 	char base[64];
 
 	snprintf(base, sizeof(base), "http://127.0.0.1:%s", getenv("FP_PORT"));
-	return ctl(base, what, post);
-}
-
-/* Requests of the proxy's log whose target holds sub; faulted or not
- * (-1: either). */
-static size_t
-fp_count(json_t *log, const char *sub, int faulted)
-{
-	size_t i, n = 0;
-	json_t *e;
-
-	json_array_foreach(log, i, e) {
-		const char *t = json_string_value(json_object_get(e, "target"));
-
-		if (t != NULL && strstr(t, sub) != NULL && (faulted < 0 ||
-		    faulted == json_is_string(json_object_get(e, "fault"))))
-			n++;
-	}
-	return n;
+	return te_ctl(base, what, post);
 }
 
 /* The HTTPS Azurite (private CA), with a key or a managed identity. */
@@ -398,13 +296,6 @@ tls_settings(struct settings *u, struct settings *a, int mi)
 	settings_defaults(a, SET_ADMIN);
 	settings_set(a, "HTTP_CA_FILE", getenv("AZ_CA_PEM"));
 	settings_set(a, "AZURE_IMDS_ENDPOINT", getenv("IMDS_AZ_URL"));
-}
-
-static void
-wait_until(time_t t)
-{
-	while (time(NULL) <= t)
-		usleep(100000);
 }
 
 static void
@@ -430,7 +321,7 @@ test_tls_mi(void)
 	settings_set(&a, "HTTP_CA_FILE", "");
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "tls.tar", 100, 100, &err);
+		rc = te_upload(st, "tls.tar", 100, 100, &err);
 	ok(rc == -1 && err.code == BK_ECONFIG && strstr(err.msg,
 	    "AZURE_STORAGE_ENDPOINT") && strstr(err.msg, "TLS") &&
 	    strstr(err.msg, "127.0.0.1"), "https with an unknown CA is "
@@ -440,7 +331,7 @@ test_tls_mi(void)
 	bk_err_clear(&err);
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "tls.tar", 600000, 4096, &err);
+		rc = te_upload(st, "tls.tar", 600000, 4096, &err);
 	ok(rc == 0, "https, private CA in HTTP_CA_FILE: a 3-block upload "
 	    "(%s)", err.msg);
 	ok(sdk_matches("backups/alice/tls.tar", 600000), "the SDK reads it "
@@ -453,13 +344,13 @@ test_tls_mi(void)
 	 * comes from the admin's AZURE_IMDS_ENDPOINT, and Azurite
 	 * (--oauth basic) checks its issuer, audience and lifetime. */
 	tls_settings(&u, &a, 1);
-	json_decref(ctl(getenv("IMDS_URL"), "ttl", "3600"));
+	json_decref(te_ctl(getenv("IMDS_URL"), "ttl", "3600"));
 	gets = az_gets();
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "mi-1.tar", 1000, 1000, &err);
+		rc = te_upload(st, "mi-1.tar", 1000, 1000, &err);
 	if (rc == 0)
-		rc = upload(st, "mi-2.tar", 700000, 4096, &err);
+		rc = te_upload(st, "mi-2.tar", 700000, 4096, &err);
 	ok(rc == 0, "managed identity only: a Put Blob and a 3-block "
 	    "upload (%s)", err.msg);
 	ok(sdk_matches("backups/alice/mi-2.tar", 700000), "the SDK reads "
@@ -469,7 +360,7 @@ test_tls_mi(void)
 	storage_close(st);
 
 	/* A token about to expire is fetched again mid-upload, once. */
-	json_decref(ctl(getenv("IMDS_URL"), "ttl", "302,3600"));
+	json_decref(te_ctl(getenv("IMDS_URL"), "ttl", "302,3600"));
 	gets = az_gets();
 	rc = open_az(&st, &u, &a, &err);
 	t0 = time(NULL);
@@ -477,8 +368,8 @@ test_tls_mi(void)
 		rc = storage_begin(st, "mi-long.tar", &up, &err);
 	for (off = 0; rc == 0 && off < 40 * sizeof(b) * 8; off += sizeof(b)) {
 		if (off == 20 * sizeof(b) * 8)
-			wait_until(t0 + 3);	/* 2 blocks out */
-		fill(b, sizeof(b), off);
+			te_wait_until(t0 + 3);	/* 2 blocks out */
+		te_fill(b, sizeof(b), off);
 		rc = storage_write(up, b, sizeof(b), &err);
 	}
 	if (rc == 0)
@@ -493,22 +384,22 @@ test_tls_mi(void)
 	storage_close(st);
 
 	/* Azurite really checks the token: an expired one is refused. */
-	json_decref(ctl(getenv("IMDS_URL"), "ttl", "-100"));
+	json_decref(te_ctl(getenv("IMDS_URL"), "ttl", "-100"));
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "mi-x.tar", 10, 10, &err);
+		rc = te_upload(st, "mi-x.tar", 10, 10, &err);
 	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg,
 	    "AZURE_IMDS_ENDPOINT") && strstr(err.msg, "127.0.0.1") &&
 	    strstr(err.msg, "eyJ") == NULL, "an expired token is refused: "
 	    "one line naming managed identity and the host, no token: %s",
 	    err.msg);
 	storage_close(st);
-	json_decref(ctl(getenv("IMDS_URL"), "ttl", "3600"));
+	json_decref(te_ctl(getenv("IMDS_URL"), "ttl", "3600"));
 
 	settings_set(&a, "AZURE_IMDS_ENDPOINT", "http://127.0.0.1:1/token");
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "mi-x.tar", 10, 10, &err);
+		rc = te_upload(st, "mi-x.tar", 10, 10, &err);
 	ok(rc == -1 && err.code == BK_EUNREACH && bk_err_exit_status(&err) ==
 	    3 && strstr(err.msg, "AZURE_IMDS_ENDPOINT") &&
 	    strstr(err.msg, "127.0.0.1:1") && strchr(err.msg, '\n') == NULL,
@@ -548,17 +439,18 @@ test_faults(void)
 	    "\"count\": 2, \"action\": \"reset\"}]"));
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "faults.tar", 1200000, 4096, &err);
+		rc = te_upload(st, "faults.tar", 1200000, 4096, &err);
 	ok(rc == 0, "transient faults on Put Block (503, 500, two resets): "
 	    "the backup still uploads (%s)", err.msg);
 	ok(sdk_matches("backups/alice/faults.tar", 1200000), "the SDK reads "
 	    "it back whole");
 	log = fp("log", NULL);
-	ok(fp_count(log, "comp=block&", 1) == 4 &&
-	    fp_count(log, "comp=block&", 0) == 5 &&
-	    fp_count(log, "comp=blocklist", -1) == 1, "4 faulted Put Blocks "
-	    "sent again, 5 blocks stored, one Put Block List (%zu, %zu)",
-	    fp_count(log, "comp=block&", 1), fp_count(log, "comp=block&", 0));
+	ok(te_fp_count(log, NULL, "comp=block&", 1) == 4 &&
+	    te_fp_count(log, NULL, "comp=block&", 0) == 5 &&
+	    te_fp_count(log, NULL, "comp=blocklist", -1) == 1, "4 faulted Put "
+	    "Blocks sent again, 5 blocks stored, one Put Block List (%zu, %zu)",
+	    te_fp_count(log, NULL, "comp=block&", 1),
+	    te_fp_count(log, NULL, "comp=block&", 0));
 	json_decref(log);
 	storage_close(st);
 
@@ -569,16 +461,16 @@ test_faults(void)
 	    "\"skip\": 2, \"count\": -1, \"action\": \"503\"}]"));
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "doomed.tar", 1200000, 4096, &err);
+		rc = te_upload(st, "doomed.tar", 1200000, 4096, &err);
 	ok(rc == -1 && strstr(err.msg, "503") != NULL &&
 	    strstr(err.msg, "127.0.0.1") != NULL && strchr(err.msg, '\n') ==
 	    NULL, "a block failing every time: the upload fails, one line "
 	    "naming the host and the answer: %s", err.msg);
 	log = fp("log", NULL);
-	ok(fp_count(log, "comp=blocklist", -1) == 0 && fp_count(log,
-	    "comp=block&", 1) >= 5, "each failing block tried 5 times, no "
-	    "block list committed (%zu failed tries)",
-	    fp_count(log, "comp=block&", 1));
+	ok(te_fp_count(log, NULL, "comp=blocklist", -1) == 0 &&
+	    te_fp_count(log, NULL, "comp=block&", 1) >= 5, "each failing "
+	    "block tried 5 times, no block list committed (%zu failed tries)",
+	    te_fp_count(log, NULL, "comp=block&", 1));
 	json_decref(log);
 	ok(sdk(out, sizeof(out), "ls %s backups/alice/",
 	    getenv("AZ_CONTAINER")) == 0 && strstr(out, "doomed.tar") == NULL,

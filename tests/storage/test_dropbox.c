@@ -39,94 +39,10 @@
 #include "settings.h"
 #include "storage.h"
 #include "tap.h"
+#include "testenv.h"
 #include "xmalloc.h"
 
 #define MiB	(1024u * 1024u)
-
-/* ---- the command-line driver ---- */
-
-static int
-sink_stdout(const void *p, size_t n, void *arg, struct bk_err *err)
-{
-	if (fwrite(p, 1, n, stdout) != n)
-		return bk_err_sys(err, BK_EIO, "stdout");
-	return 0;
-}
-
-static int
-print_obj(const struct storage_obj *o, void *arg)
-{
-	printf("%s %llu %lld\n", o->name, (unsigned long long)o->size,
-	    (long long)o->mtime);
-	return 0;
-}
-
-static int
-drive(int argc, char **argv)
-{
-	struct settings admin, user;
-	struct storage_config cfg = { 0 };
-	struct storage_upload *up = NULL;
-	struct storage *st = NULL;
-	struct bk_err err = { 0 };
-	static char buf[256 * 1024];
-	const char *act, *name;
-	size_t n;
-	int rc = -1;
-
-	if (argc < 4) {
-		fprintf(stderr, "usage: drive ADMIN ENV USER ACTION [NAME]\n");
-		return 2;
-	}
-	act = argv[3];
-	name = argc > 4 ? argv[4] : "";
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (config_load_admin(argv[0], &admin, NULL, &err) == -1)
-		goto done;
-	if (config_load_user(&admin, argv[2], argv[1], &user, NULL,
-	    &err) == -1) {
-		settings_free(&admin);
-		goto done;
-	}
-	cfg.user = &user;
-	cfg.admin = &admin;
-	cfg.user_name = argv[2];
-	if (storage_open(&st, "dropbox", &cfg, &err) == -1)
-		goto out;
-	if (strcmp(act, "put") == 0 || strcmp(act, "abort") == 0) {
-		if (storage_begin(st, name, &up, &err) == -1)
-			goto out;
-		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
-			if (storage_write(up, buf, n, &err) == -1) {
-				storage_abort(up);
-				goto out;
-			}
-		if (strcmp(act, "abort") == 0) {
-			storage_abort(up);
-			rc = 0;
-		} else
-			rc = storage_commit(up, &err);
-		if (rc == 0)
-			printf("%s/%s\n", storage_location(st), name);
-	} else if (strcmp(act, "get") == 0)
-		rc = storage_download(st, name, sink_stdout, NULL, &err);
-	else if (strcmp(act, "ls") == 0)
-		rc = storage_list(st, print_obj, NULL, &err);
-	else if (strcmp(act, "rm") == 0)
-		rc = storage_delete(st, name, &err);
-	else
-		bk_err_set(&err, BK_ECONFIG, "unknown action %s", act);
-out:
-	storage_close(st);
-	settings_free(&user);
-	settings_free(&admin);
-done:
-	fflush(stdout);
-	if (rc == 0)
-		return 0;
-	fprintf(stderr, "error: %s\n", err.msg);
-	return bk_err_exit_status(&err);
-}
 
 /* ---- the double and its control endpoint ---- */
 
@@ -361,23 +277,6 @@ put(struct storage *st, const char *name, const unsigned char *d, size_t n,
 	return storage_commit(up, err);
 }
 
-struct cmp {
-	const unsigned char	*want;
-	size_t			 len, off;
-	int			 bad;
-};
-
-static int
-sink_cmp(const void *p, size_t n, void *arg, struct bk_err *err)
-{
-	struct cmp *c = arg;
-
-	if (c->off + n > c->len || memcmp(c->want + c->off, p, n) != 0)
-		c->bad = 1;
-	c->off += n;
-	return 0;
-}
-
 /* Uploaded, and the double holds exactly these bytes at path. */
 static int
 arrived(const char *path, const unsigned char *d, size_t n)
@@ -407,7 +306,7 @@ concurrency(void)
 	struct settings u;
 	struct storage *st = NULL;
 	struct bk_err err = { 0 };
-	struct cmp c = { d, n, 0, 0 };
+	struct te_cmp c = { d, n, 0, 0 };
 	int rc;
 
 	user_settings(&u, "/Conc", "4");
@@ -421,7 +320,7 @@ concurrency(void)
 	    "arrive whole (%s)", n, rc == 0 ? "sha256 checked" : err.msg);
 	ok(state_int("max_inflight") >= 3, "level 4: appends overlap (%lld in "
 	    "flight at once)", state_int("max_inflight"));
-	rc = storage_download(st, "big.tar.zst", sink_cmp, &c, &err);
+	rc = storage_download(st, "big.tar.zst", te_sink_cmp, &c, &err);
 	ok(rc == 0 && !c.bad && c.off == n, "download returns the same bytes");
 	storage_close(st);
 out:
@@ -742,7 +641,7 @@ main(int argc, char **argv)
 	struct settings u;
 
 	if (argc > 1 && strcmp(argv[1], "drive") == 0)
-		return drive(argc - 2, argv + 2);
+		return te_drive(argc - 2, argv + 2, "dropbox", 256 * 1024);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	srandom((unsigned)getpid());
 	if (mkdtemp(tmpdir) == NULL)

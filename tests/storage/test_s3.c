@@ -19,6 +19,7 @@
 #include "settings.h"
 #include "storage.h"
 #include "tap.h"
+#include "testenv.h"
 #include "xmalloc.h"
 
 static const char *tmp;
@@ -42,45 +43,6 @@ open_s3(struct storage **st, struct settings *u, struct settings *a,
 	struct storage_config cfg = { u, a, "alice", tmp, tmp };
 
 	return storage_open(st, "s3", &cfg, err);
-}
-
-/* Deterministic bytes, different for each offset. */
-static void
-fill(unsigned char *p, size_t n, size_t off)
-{
-	uint32_t x;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		x = (uint32_t)(off + i) * 2654435761u;
-		p[i] = (unsigned char)(x >> 24);
-	}
-}
-
-static int
-upload(struct storage *st, const char *name, size_t size, size_t chunk,
-    struct bk_err *err)
-{
-	struct storage_upload *up;
-	unsigned char *b = xmalloc(chunk);
-	size_t off;
-
-	if (storage_begin(st, name, &up, err) == -1) {
-		free(b);
-		return -1;
-	}
-	for (off = 0; off < size; off += chunk) {
-		size_t n = size - off < chunk ? size - off : chunk;
-
-		fill(b, n, off);
-		if (storage_write(up, b, n, err) == -1) {
-			storage_abort(up);
-			free(b);
-			return -1;
-		}
-	}
-	free(b);
-	return storage_commit(up, err);
 }
 
 /* Run the aws CLI; its stdout into out (may be NULL).  Exit status. */
@@ -121,7 +83,7 @@ aws(char *out, size_t size, const char *fmt, ...)
 	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-/* Does the file aws downloaded hold exactly fill(size)? */
+/* Does the file aws downloaded hold exactly te_fill(size)? */
 static int
 file_matches(const char *path, size_t size)
 {
@@ -131,7 +93,7 @@ file_matches(const char *path, size_t size)
 	int same = f != NULL;
 
 	while (same && (n = fread(b, 1, sizeof(b), f)) > 0) {
-		fill(want, n, off);
+		te_fill(want, n, off);
 		same = memcmp(b, want, n) == 0;
 		off += n;
 	}
@@ -140,53 +102,16 @@ file_matches(const char *path, size_t size)
 	return same && off == size;
 }
 
-struct collect {
-	size_t	 n;
-	size_t	 bytes;
-	int	 ok;
-	size_t	 off;
-};
-
-static int
-sink(const void *p, size_t n, void *arg, struct bk_err *err)
-{
-	struct collect *c = arg;
-	unsigned char want[65536];
-	const unsigned char *q = p;
-
-	while (n > 0) {
-		size_t k = n < sizeof(want) ? n : sizeof(want);
-
-		fill(want, k, c->off);
-		if (memcmp(q, want, k) != 0)
-			c->ok = 0;
-		c->off += k;
-		q += k;
-		n -= k;
-	}
-	return 0;
-}
-
-static int
-count_obj(const struct storage_obj *o, void *arg)
-{
-	struct collect *c = arg;
-
-	c->n++;
-	c->bytes += o->size;
-	return 0;
-}
-
 static void
 test_roundtrip(struct storage *st)
 {
 	struct bk_err err = { 0 };
 	struct storage_upload *up;
-	struct collect c = { 0, 0, 1, 0 };
+	struct te_collect c = { .ok = 1 };
 	char out[8192], path[512];
 	unsigned char b[1000];
 
-	ok(upload(st, "small.tar.gz", 1000, 1000, &err) == 0,
+	ok(te_upload(st, "small.tar.gz", 1000, 1000, &err) == 0,
 	    "a 1000-byte backup uploads (%s)", err.msg);
 	snprintf(path, sizeof(path), "%s/small.out", tmp);
 	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/small.tar.gz %s",
@@ -204,7 +129,7 @@ test_roundtrip(struct storage *st)
 		ok(open_s3(&mp, &u, &a, &err) == 0, "open with small parts");
 		ok(storage_begin(mp, "big.tar.zst", &up, &err) == 0, "begin");
 		for (size_t off = 0; off < 2400000; off += 1000) {
-			fill(b, 1000, off);
+			te_fill(b, 1000, off);
 			storage_write(up, b, 1000, &err);
 			if (off == 1200000)
 				ok(aws(out, sizeof(out), "s3 ls s3://%s/backups"
@@ -224,15 +149,15 @@ test_roundtrip(struct storage *st)
 	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/big.tar.zst %s",
 	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, 2400000),
 	    "aws reads the 10-part object back intact");
-	ok(storage_download(st, "big.tar.zst", sink, &c, &err) == 0 &&
+	ok(storage_download(st, "big.tar.zst", te_sink, &c, &err) == 0 &&
 	    c.ok && c.off == 2400000, "our download streams it back intact");
-	c = (struct collect){ 0, 0, 1, 0 };
-	ok(storage_download(st, "nope.tar", sink, &c, &err) == -1 &&
+	c = (struct te_collect){ .ok = 1 };
+	ok(storage_download(st, "nope.tar", te_sink, &c, &err) == -1 &&
 	    err.code == BK_ENOENT, "download of a missing name: BK_ENOENT");
 
 	/* Aborted upload: nothing under the name. */
 	ok(storage_begin(st, "aborted.tar", &up, &err) == 0, "begin");
-	fill(b, 1000, 0);
+	te_fill(b, 1000, 0);
 	storage_write(up, b, 1000, &err);
 	storage_abort(up);
 	ok(aws(out, sizeof(out), "s3 ls s3://%s/backups/alice/",
@@ -244,20 +169,20 @@ static void
 test_list_delete(struct storage *st)
 {
 	struct bk_err err = { 0 };
-	struct collect c = { 0 };
+	struct te_collect c = { 0 };
 	char out[8192];
 	const char *names[] = { "a b+c&d=\xc3\xa9.tar.gz", "x%20y.tar",
 	    "2024-01-01.tar.gz" };
 	size_t i;
 
 	for (i = 0; i < 3; i++)
-		ok(upload(st, names[i], 10 + i, 64, &err) == 0,
+		ok(te_upload(st, names[i], 10 + i, 64, &err) == 0,
 		    "awkward name uploads: %s (%s)", names[i], err.msg);
 	/* A key in a sub-folder is not part of the folder's listing. */
 	aws(NULL, 0, "s3 cp /etc/hostname s3://%s/backups/alice/sub/x",
 	    getenv("S3_BUCKET"));
 	setenv("PB_TEST_LIST_PAGE", "2", 1);
-	ok(storage_list(st, count_obj, &c, &err) == 0, "list with pages of "
+	ok(storage_list(st, te_count_obj, &c, &err) == 0, "list with pages of "
 	    "2 (%s)", err.msg);
 	unsetenv("PB_TEST_LIST_PAGE");
 	ok(c.n == 5, "each of the 5 objects listed exactly once (got %zu)",
@@ -284,7 +209,7 @@ test_errors(void)
 	user_settings(&u, getenv("S3_ENDPOINT"));
 	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "wrongSecretKeyValue12345");
 	open_s3(&st, &u, &a, &err);
-	rc = upload(st, "x.tar", 10, 10, &err);
+	rc = te_upload(st, "x.tar", 10, 10, &err);
 	ok(rc == -1 && err.code == BK_EAUTH && strstr(err.msg,
 	    "AWS_SECRET_ACCESS_KEY") && strstr(err.msg, "127.0.0.1") &&
 	    strstr(err.msg, "wrongSecretKeyValue12345") == NULL,
@@ -294,7 +219,7 @@ test_errors(void)
 	settings_set(&u, "AWS_SECRET_ACCESS_KEY", getenv("S3_SK"));
 	settings_set(&u, "AWS_S3_BUCKET_NAME", "no-such-bucket");
 	open_s3(&st, &u, &a, &err);
-	rc = upload(st, "x.tar", 10, 10, &err);
+	rc = te_upload(st, "x.tar", 10, 10, &err);
 	ok(rc == -1 && err.code == BK_ECONFIG &&
 	    strstr(err.msg, "AWS_S3_BUCKET_NAME") &&
 	    strstr(err.msg, "no-such-bucket"),
@@ -304,7 +229,7 @@ test_errors(void)
 
 	user_settings(&u, "127.0.0.1:1");
 	open_s3(&st, &u, &a, &err);
-	rc = upload(st, "x.tar", 10, 10, &err);
+	rc = te_upload(st, "x.tar", 10, 10, &err);
 	ok(rc == -1 && err.code == BK_EUNREACH && bk_err_exit_status(&err)
 	    == 3 && strstr(err.msg, "AWS_ENDPOINT") &&
 	    strstr(err.msg, "127.0.0.1:1"),
@@ -341,7 +266,7 @@ test_tls(void)
 	user_settings(&u, getenv("S3_TLS_ENDPOINT"));
 	settings_set(&u, "AWS_ENDPOINT_PROTO", "https");
 	open_s3(&st, &u, &a, &err);
-	ok(upload(st, "tls.tar", 100, 100, &err) == -1 &&
+	ok(te_upload(st, "tls.tar", 100, 100, &err) == -1 &&
 	    err.code == BK_ECONFIG && strstr(err.msg, "AWS_ENDPOINT"),
 	    "https with an unknown CA is refused: %s", err.msg);
 	storage_close(st);
@@ -353,7 +278,7 @@ test_tls(void)
 	settings_set(&u, "AWS_ENDPOINT_CA_CERT", "ca.pem");
 	bk_err_clear(&err);
 	ok(open_s3(&st, &u, &a, &err) == 0 &&
-	    upload(st, "tls.tar", 100, 100, &err) == 0,
+	    te_upload(st, "tls.tar", 100, 100, &err) == 0,
 	    "AWS_ENDPOINT_CA_CERT as a path in the user's files (%s)",
 	    err.msg);
 	storage_close(st);
@@ -370,7 +295,7 @@ test_tls(void)
 	settings_set(&u, "AWS_ENDPOINT_CA_CERT", pem);
 	bk_err_clear(&err);
 	ok(open_s3(&st, &u, &a, &err) == 0 &&
-	    upload(st, "tls2.tar", 70000, 4096, &err) == 0,
+	    te_upload(st, "tls2.tar", 70000, 4096, &err) == 0,
 	    "AWS_ENDPOINT_CA_CERT as PEM text (%s)", err.msg);
 	storage_close(st);
 	free(pem);
@@ -379,46 +304,25 @@ test_tls(void)
 	settings_set(&u, "AWS_ENDPOINT_CA_CERT", "");
 	settings_set(&a, "HTTP_CA_FILE", getenv("S3_CA_PEM"));
 	ok(open_s3(&st, &u, &a, &err) == 0 &&
-	    upload(st, "tls3.tar", 100, 100, &err) == 0,
+	    te_upload(st, "tls3.tar", 100, 100, &err) == 0,
 	    "the admin's HTTP_CA_FILE is trusted (%s)", err.msg);
 	storage_close(st);
 	settings_set(&a, "HTTP_CA_FILE", "");
 	settings_set(&u, "AWS_ENDPOINT_INSECURE", "true");
 	ok(open_s3(&st, &u, &a, &err) == 0 &&
-	    upload(st, "tls4.tar", 100, 100, &err) == 0,
+	    te_upload(st, "tls4.tar", 100, 100, &err) == 0,
 	    "AWS_ENDPOINT_INSECURE skips verification (%s)", err.msg);
 	storage_close(st);
 	settings_free(&u);
 	settings_free(&a);
 }
 
-/* GET or POST (with body) a stand-in's control URL; its JSON answer. */
-static json_t *
-ctl(const char *url, const char *post)
-{
-	char *cmd;
-	json_t *j;
-	FILE *p;
-
-	xasprintf(&cmd, "curl -s %s%s%s '%s'", post ? "-X POST --data-binary '"
-	    : "", post ? post : "", post ? "'" : "", url);
-	p = popen(cmd, "r");
-	j = json_loadf(p, JSON_DISABLE_EOF_CHECK, NULL);
-	pclose(p);
-	free(cmd);
-	return j;
-}
-
 static long
 imds_stat(const char *name)
 {
-	char url[512];
-	json_t *j;
-	long n;
+	json_t *j = te_ctl(getenv("IMDS_URL"), "stats", NULL);
+	long n = json_integer_value(json_object_get(j, name));
 
-	snprintf(url, sizeof(url), "%s/__ctl/stats", getenv("IMDS_URL"));
-	j = ctl(url, NULL);
-	n = json_integer_value(json_object_get(j, name));
 	json_decref(j);
 	return n;
 }
@@ -426,21 +330,17 @@ imds_stat(const char *name)
 static void
 imds_ttl(const char *ttls)
 {
-	char url[512];
-
-	snprintf(url, sizeof(url), "%s/__ctl/ttl", getenv("IMDS_URL"));
-	json_decref(ctl(url, ttls));
+	json_decref(te_ctl(getenv("IMDS_URL"), "ttl", ttls));
 }
 
 /* The proxy's log of requests (after fp_ctl("reset") or the start). */
 static json_t *
 fp_ctl(const char *what, const char *post)
 {
-	char url[256];
+	char base[64];
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%s/__ctl/%s",
-	    getenv("FP_PORT"), what);
-	return ctl(url, post);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%s", getenv("FP_PORT"));
+	return te_ctl(base, what, post);
 }
 
 /* Settings that reach s3rver through faultproxy, as production reaches
@@ -454,14 +354,6 @@ proxied(struct settings *a)
 	snprintf(ct, sizeof(ct), "%s:127.0.0.1:%s", getenv("S3_ENDPOINT"),
 	    getenv("FP_PORT"));
 	settings_set(a, "HTTP_CONNECT_TO", ct);
-}
-
-/* Wait for the clock (not for a server): until t has passed. */
-static void
-wait_until(time_t t)
-{
-	while (time(NULL) <= t)
-		usleep(100000);
 }
 
 static void
@@ -494,10 +386,10 @@ test_iam(void)
 	rc = open_s3(&st, &u, &a, &err);
 	for (i = 0; rc == 0 && i < 3; i++) {
 		snprintf(path, sizeof(path), "iam-%zu.tar", i);
-		rc = upload(st, path, 1000 + i, 1000, &err);
+		rc = te_upload(st, path, 1000 + i, 1000, &err);
 	}
 	if (rc == 0)
-		rc = upload(st, "iam-big.tar", 1200000, 4096, &err);
+		rc = te_upload(st, "iam-big.tar", 1200000, 4096, &err);
 	ok(rc == 0, "instance profile only (AWS_IAM_ROLE_ENDPOINT): 3 small "
 	    "and one 5-part backup upload (%s)", err.msg);
 	snprintf(path, sizeof(path), "%s/iam.out", tmp);
@@ -545,8 +437,8 @@ test_iam(void)
 		rc = storage_begin(st, "iam-long.tar", &up, &err);
 	for (i = 0; rc == 0 && i < 1200000; i += sizeof(b)) {
 		if (i / sizeof(b) == 600000 / sizeof(b))
-			wait_until(t0 + 3);	/* 2 parts out; expiry */
-		fill(b, sizeof(b), i);
+			te_wait_until(t0 + 3);	/* 2 parts out; expiry */
+		te_fill(b, sizeof(b), i);
 		rc = storage_write(up, b, sizeof(b), &err);
 		sent = i + sizeof(b);
 	}
@@ -588,7 +480,7 @@ test_iam(void)
 	bk_err_clear(&err);
 	rc = open_s3(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "iam-x.tar", 10, 10, &err);
+		rc = te_upload(st, "iam-x.tar", 10, 10, &err);
 	ok(rc == -1 && err.code == BK_EUNREACH && bk_err_exit_status(&err) ==
 	    3 && strstr(err.msg, "AWS_IAM_ROLE_ENDPOINT") &&
 	    strstr(err.msg, "127.0.0.1:1") && strchr(err.msg, '\n') == NULL,
@@ -597,25 +489,6 @@ test_iam(void)
 	storage_close(st);
 	settings_free(&u);
 	settings_free(&a);
-}
-
-/* How many requests of the proxy's log match method and a substring. */
-static size_t
-fp_count(json_t *log, const char *method, const char *sub, int faulted)
-{
-	size_t i, n = 0;
-	json_t *e;
-
-	json_array_foreach(log, i, e) {
-		const char *m = json_string_value(json_object_get(e, "method"));
-		const char *t = json_string_value(json_object_get(e, "target"));
-
-		if (m != NULL && t != NULL && strcmp(m, method) == 0 &&
-		    strstr(t, sub) != NULL && (faulted < 0 || faulted ==
-		    json_is_string(json_object_get(e, "fault"))))
-			n++;
-	}
-	return n;
 }
 
 static void
@@ -641,7 +514,7 @@ test_faults(void)
 	    "\"action\": \"reset\"}]"));
 	rc = open_s3(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "faults.tar", 1200000, 4096, &err);
+		rc = te_upload(st, "faults.tar", 1200000, 4096, &err);
 	ok(rc == 0, "transient faults on 3 of 5 parts (503, 500, two resets): "
 	    "the backup still uploads (%s)", err.msg);
 	snprintf(path, sizeof(path), "%s/faults.out", tmp);
@@ -649,12 +522,12 @@ test_faults(void)
 	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, 1200000),
 	    "aws reads it back whole");
 	log = fp_ctl("log", NULL);
-	ok(fp_count(log, "PUT", "?partNumber=1&", -1) == 1 &&
-	    fp_count(log, "PUT", "?partNumber=2&", -1) == 2 &&
-	    fp_count(log, "PUT", "?partNumber=3&", -1) == 2 &&
-	    fp_count(log, "PUT", "?partNumber=4&", -1) == 3 &&
-	    fp_count(log, "PUT", "?partNumber=5&", -1) == 1 &&
-	    fp_count(log, "POST", "?uploads", -1) == 1,
+	ok(te_fp_count(log, "PUT", "?partNumber=1&", -1) == 1 &&
+	    te_fp_count(log, "PUT", "?partNumber=2&", -1) == 2 &&
+	    te_fp_count(log, "PUT", "?partNumber=3&", -1) == 2 &&
+	    te_fp_count(log, "PUT", "?partNumber=4&", -1) == 3 &&
+	    te_fp_count(log, "PUT", "?partNumber=5&", -1) == 1 &&
+	    te_fp_count(log, "POST", "?uploads", -1) == 1,
 	    "each failed part was sent again on its own, the others once, "
 	    "one multipart upload");
 	json_decref(log);
@@ -667,16 +540,16 @@ test_faults(void)
 	    " \"count\": -1, \"action\": \"503\"}]"));
 	rc = open_s3(&st, &u, &a, &err);
 	if (rc == 0)
-		rc = upload(st, "doomed.tar", 1200000, 4096, &err);
+		rc = te_upload(st, "doomed.tar", 1200000, 4096, &err);
 	ok(rc == -1 && strstr(err.msg, "503") != NULL &&
 	    strstr(err.msg, "127.0.0.1") != NULL && strchr(err.msg, '\n') ==
 	    NULL, "a part failing every time: the upload fails, one line "
 	    "naming the host and the answer: %s", err.msg);
 	log = fp_ctl("log", NULL);
-	ok(fp_count(log, "PUT", "?partNumber=3&", 1) == 5 &&
-	    fp_count(log, "DELETE", "?uploadId=", 0) == 1,
+	ok(te_fp_count(log, "PUT", "?partNumber=3&", 1) == 5 &&
+	    te_fp_count(log, "DELETE", "?uploadId=", 0) == 1,
 	    "it was tried 5 times, then the multipart upload was aborted "
-	    "(%zu tries)", fp_count(log, "PUT", "?partNumber=3&", 1));
+	    "(%zu tries)", te_fp_count(log, "PUT", "?partNumber=3&", 1));
 	json_decref(log);
 	ok(aws(out, sizeof(out), "s3 ls s3://%s/backups/alice/",
 	    getenv("S3_BUCKET")) == 0 && strstr(out, "doomed.tar") == NULL,
@@ -700,7 +573,7 @@ test_storage_class(void)
 	user_settings(&u, getenv("S3_ENDPOINT"));
 	settings_set(&u, "AWS_STORAGE_CLASS", "STANDARD_IA");
 	ok(open_s3(&st, &u, &a, &err) == 0 &&
-	    upload(st, "ia.tar", 100, 100, &err) == 0, "upload with a "
+	    te_upload(st, "ia.tar", 100, 100, &err) == 0, "upload with a "
 	    "storage class (%s)", err.msg);
 	ok(aws(out, sizeof(out), "s3api head-object --bucket %s --key "
 	    "backups/alice/ia.tar", getenv("S3_BUCKET")) == 0 &&

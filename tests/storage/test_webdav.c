@@ -34,89 +34,8 @@
 #include "settings.h"
 #include "storage.h"
 #include "tap.h"
+#include "testenv.h"
 #include "xmalloc.h"
-
-struct cmpsink {
-	const unsigned char	*want;
-	size_t			 len, off;
-	int			 bad;
-};
-
-static int
-sink_cmp(const void *p, size_t n, void *arg, struct bk_err *err)
-{
-	struct cmpsink *c = arg;
-
-	if (c->off + n > c->len || memcmp(c->want + c->off, p, n) != 0)
-		c->bad = 1;
-	c->off += n;
-	return 0;
-}
-
-struct found {
-	const char	*name;
-	int		 seen, partials;
-	uint64_t	 size;
-	time_t		 mtime;
-};
-
-static int
-find_obj(const struct storage_obj *o, void *arg)
-{
-	struct found *f = arg;
-	size_t l = strlen(o->name);
-
-	if (l > 8 && strcmp(o->name + l - 8, ".partial") == 0)
-		f->partials++;
-	if (strcmp(o->name, f->name) == 0) {
-		f->seen++;
-		f->size = o->size;
-		f->mtime = o->mtime;
-	}
-	return 0;
-}
-
-static struct found
-lookup(struct storage *st, const char *name)
-{
-	struct found f = { .name = name };
-	struct bk_err err;
-
-	if (storage_list(st, find_obj, &f, &err) == -1)
-		f.seen = -1;
-	return f;
-}
-
-static int
-on_disk(const char *dir, const char *name)
-{
-	char p[4096];
-	struct stat sb;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return stat(p, &sb) == 0;
-}
-
-static int
-file_equals(const char *dir, const char *name, const unsigned char *d,
-    size_t len)
-{
-	char p[4096];
-	unsigned char *b;
-	size_t n;
-	FILE *f;
-	int eq;
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if ((f = fopen(p, "rb")) == NULL)
-		return 0;
-	b = xmalloc(len + 1);
-	n = fread(b, 1, len + 1, f);
-	fclose(f);
-	eq = n == len && memcmp(b, d, len) == 0;
-	free(b);
-	return eq;
-}
 
 static size_t
 count_entries(const char *dir)
@@ -147,8 +66,8 @@ check_server(const char *label, const char *url, const char *root,
 	struct storage_upload *up;
 	struct storage *st = NULL;
 	struct bk_err err = { 0 };
-	struct cmpsink cs;
-	struct found f;
+	struct te_cmp cs;
+	struct te_found f;
 	char dir[4096], host[512];
 	size_t off, k;
 	int rc;
@@ -167,7 +86,7 @@ check_server(const char *label, const char *url, const char *root,
 	ok(rc == 0, "%s: opens (%s)", label, rc ? err.msg : "");
 	if (rc != 0)
 		goto out;
-	f = lookup(st, "x");
+	f = te_lookup(st, "x");
 	ok(f.seen == 0, "%s: a missing folder lists as empty", label);
 	rc = storage_begin(st, "backup-1.tar.zst", &up, &err);
 	ok(rc == 0, "%s: upload starts (%s)", label, rc ? err.msg : "");
@@ -183,17 +102,17 @@ check_server(const char *label, const char *url, const char *root,
 	}
 	ok(off >= datalen, "%s: 1 MiB streamed in odd-sized writes (%s)",
 	    label, off >= datalen ? "" : err.msg);
-	f = lookup(st, "backup-1.tar.zst");
-	ok(f.seen == 0 && !on_disk(dir, "backup-1.tar.zst"),
+	f = te_lookup(st, "backup-1.tar.zst");
+	ok(f.seen == 0 && !te_on_disk(dir, "backup-1.tar.zst"),
 	    "%s: nothing under the final name before commit", label);
 	ok(f.partials == 0, "%s: list never shows .partial files", label);
 	rc = storage_commit(up, &err);
 	ok(rc == 0, "%s: commit succeeds (%s)", label, rc ? err.msg : "");
-	ok(file_equals(dir, "backup-1.tar.zst", data, datalen),
+	ok(te_file_equals(dir, "backup-1.tar.zst", data, datalen),
 	    "%s: the served file holds exactly the bytes sent", label);
-	ok(!on_disk(dir, "backup-1.tar.zst.partial"),
+	ok(!te_on_disk(dir, "backup-1.tar.zst.partial"),
 	    "%s: no .partial left after commit", label);
-	f = lookup(st, "backup-1.tar.zst");
+	f = te_lookup(st, "backup-1.tar.zst");
 	ok(f.seen == 1 && f.size == datalen && llabs((long long)(f.mtime -
 	    time(NULL))) < 300, "%s: list shows it once with size %llu and "
 	    "its time", label, (unsigned long long)f.size);
@@ -201,7 +120,7 @@ check_server(const char *label, const char *url, const char *root,
 	memset(&cs, 0, sizeof(cs));
 	cs.want = data;
 	cs.len = datalen;
-	rc = storage_download(st, "backup-1.tar.zst", sink_cmp, &cs, &err);
+	rc = storage_download(st, "backup-1.tar.zst", te_sink_cmp, &cs, &err);
 	ok(rc == 0 && !cs.bad && cs.off == datalen,
 	    "%s: download gives back the same bytes", label);
 
@@ -213,7 +132,7 @@ check_server(const char *label, const char *url, const char *root,
 		storage_abort(up);
 		rc = -1;
 	}
-	ok(rc == 0 && file_equals(dir, "backup-1.tar.zst", data, 1000),
+	ok(rc == 0 && te_file_equals(dir, "backup-1.tar.zst", data, 1000),
 	    "%s: uploading an existing name replaces it (%s)", label,
 	    rc ? err.msg : "");
 
@@ -222,8 +141,8 @@ check_server(const char *label, const char *url, const char *root,
 		(void)storage_write(up, data, 70000, &err);
 		storage_abort(up);
 	}
-	ok(rc == 0 && !on_disk(dir, "backup-2.tar.zst") &&
-	    !on_disk(dir, "backup-2.tar.zst.partial"),
+	ok(rc == 0 && !te_on_disk(dir, "backup-2.tar.zst") &&
+	    !te_on_disk(dir, "backup-2.tar.zst.partial"),
 	    "%s: an aborted upload leaves nothing behind", label);
 
 	/* A partial left by a worker that died, put there through the
@@ -233,18 +152,18 @@ check_server(const char *label, const char *url, const char *root,
 	if (rc == 0 && storage_write(up, data, 5000, &err) == 0)
 		rc = storage_commit(up, &err);
 	rc = rc == 0 ? storage_cleanup(st, &err) : -1;
-	ok(rc == 0 && !on_disk(dir, "backup-0.tar.zst.partial") &&
-	    on_disk(dir, "backup-1.tar.zst"),
+	ok(rc == 0 && !te_on_disk(dir, "backup-0.tar.zst.partial") &&
+	    te_on_disk(dir, "backup-1.tar.zst"),
 	    "%s: cleanup removes a dead upload's .partial, keeps backups",
 	    label);
 
 	rc = storage_delete(st, "backup-1.tar.zst", &err);
-	ok(rc == 0 && !on_disk(dir, "backup-1.tar.zst"),
+	ok(rc == 0 && !te_on_disk(dir, "backup-1.tar.zst"),
 	    "%s: delete removes the backup", label);
 	rc = storage_delete(st, "backup-1.tar.zst", &err);
 	ok(rc == -1 && err.code == BK_ENOENT, "%s: deleting it again is "
 	    "ENOENT", label);
-	rc = storage_download(st, "backup-1.tar.zst", sink_cmp, &cs, &err);
+	rc = storage_download(st, "backup-1.tar.zst", te_sink_cmp, &cs, &err);
 	ok(rc == -1 && err.code == BK_ENOENT, "%s: downloading a missing "
 	    "backup is ENOENT", label);
 	storage_close(st);
