@@ -271,15 +271,6 @@ az_gets(void)
 	return n;
 }
 
-static json_t *
-fp(const char *what, const char *post)
-{
-	char base[64];
-
-	snprintf(base, sizeof(base), "http://127.0.0.1:%s", getenv("FP_PORT"));
-	return te_ctl(base, what, post);
-}
-
 /* The HTTPS Azurite (private CA), with a key or a managed identity. */
 static void
 tls_settings(struct settings *u, struct settings *a, int mi)
@@ -429,8 +420,8 @@ test_faults(void)
 	    getenv("AZ_PORT"), getenv("FP_PORT"));
 	settings_set(&a, "HTTP_CONNECT_TO", ct);
 	setenv("PB_TEST_AZ_BLOCK_BYTES", "262144", 1);
-	json_decref(fp("reset", ""));
-	json_decref(fp("faults", "["
+	json_decref(te_fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("faults", "["
 	    "{\"match\": \"^PUT .*[?]comp=block&\", \"skip\": 1, "
 	    "\"action\": \"503\"},"
 	    "{\"match\": \"^PUT .*[?]comp=block&\", \"skip\": 2, "
@@ -444,7 +435,7 @@ test_faults(void)
 	    "the backup still uploads (%s)", err.msg);
 	ok(sdk_matches("backups/alice/faults.tar", 1200000), "the SDK reads "
 	    "it back whole");
-	log = fp("log", NULL);
+	log = te_fp_ctl("log", NULL);
 	ok(te_fp_count(log, NULL, "comp=block&", 1) == 4 &&
 	    te_fp_count(log, NULL, "comp=block&", 0) == 5 &&
 	    te_fp_count(log, NULL, "comp=blocklist", -1) == 1, "4 faulted Put "
@@ -456,8 +447,9 @@ test_faults(void)
 
 	/* Every Put Block after the second fails: a clear error, and no
 	 * block list is ever committed. */
-	json_decref(fp("reset", ""));
-	json_decref(fp("faults", "[{\"match\": \"^PUT .*[?]comp=block&\", "
+	json_decref(te_fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("faults",
+	    "[{\"match\": \"^PUT .*[?]comp=block&\", "
 	    "\"skip\": 2, \"count\": -1, \"action\": \"503\"}]"));
 	rc = open_az(&st, &u, &a, &err);
 	if (rc == 0)
@@ -466,7 +458,7 @@ test_faults(void)
 	    strstr(err.msg, "127.0.0.1") != NULL && strchr(err.msg, '\n') ==
 	    NULL, "a block failing every time: the upload fails, one line "
 	    "naming the host and the answer: %s", err.msg);
-	log = fp("log", NULL);
+	log = te_fp_ctl("log", NULL);
 	ok(te_fp_count(log, NULL, "comp=blocklist", -1) == 0 &&
 	    te_fp_count(log, NULL, "comp=block&", 1) >= 5, "each failing "
 	    "block tried 5 times, no block list committed (%zu failed tries)",
@@ -475,7 +467,7 @@ test_faults(void)
 	ok(sdk(out, sizeof(out), "ls %s backups/alice/",
 	    getenv("AZ_CONTAINER")) == 0 && strstr(out, "doomed.tar") == NULL,
 	    "the SDK sees no blob under its name");
-	json_decref(fp("reset", ""));
+	json_decref(te_fp_ctl("reset", ""));
 	unsetenv("PB_TEST_AZ_BLOCK_BYTES");
 	storage_close(st);
 	settings_free(&u);
@@ -485,16 +477,8 @@ test_faults(void)
 int
 main(int argc, char **argv)
 {
-	if (getenv("AZ_ENDPOINT") == NULL) {
-		const char *root = getenv("PB_ROOT");
-		char *wrap;
-
-		xasprintf(&wrap, "%s/tests/servers/with_azurite.sh",
-		    root != NULL ? root : ".");
-		execl("/bin/sh", "sh", wrap, argv[0], (char *)NULL);
-		printf("not ok 1 - cannot run %s: %s\n", wrap, strerror(errno));
-		return 1;
-	}
+	if (getenv("AZ_ENDPOINT") == NULL)
+		return te_run_under("with_azurite.sh", NULL, argv[0]);
 	test_main();
 	test_errors();
 	test_tls_mi();

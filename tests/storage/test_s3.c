@@ -333,16 +333,6 @@ imds_ttl(const char *ttls)
 	json_decref(te_ctl(getenv("IMDS_URL"), "ttl", ttls));
 }
 
-/* The proxy's log of requests (after fp_ctl("reset") or the start). */
-static json_t *
-fp_ctl(const char *what, const char *post)
-{
-	char base[64];
-
-	snprintf(base, sizeof(base), "http://127.0.0.1:%s", getenv("FP_PORT"));
-	return te_ctl(base, what, post);
-}
-
 /* Settings that reach s3rver through faultproxy, as production reaches
  * a server through the admin's HTTP_CONNECT_TO. */
 static void
@@ -379,7 +369,7 @@ test_iam(void)
 	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "");
 	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
 	proxied(&a);
-	json_decref(fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("reset", ""));
 	imds_ttl("3600");
 	gets = imds_stat("cred_gets");
 	setenv("PB_TEST_S3_PART_BYTES", "262144", 1);
@@ -399,7 +389,7 @@ test_iam(void)
 	ok(imds_stat("cred_gets") - gets == 1, "credentials cached: one "
 	    "fetch from the metadata service for all of them (%ld)",
 	    imds_stat("cred_gets") - gets);
-	log = fp_ctl("log", NULL);
+	log = te_fp_ctl("log", NULL);
 	json_array_foreach(log, i, e) {
 		const char *k = json_string_value(json_object_get(e, "ak"));
 		const char *t = json_string_value(json_object_get(e,
@@ -428,7 +418,7 @@ test_iam(void)
 
 	/* A short-lived key pair expires during a long upload: the next
 	 * request fetches new keys, once; later parts are signed with them. */
-	json_decref(fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("reset", ""));
 	imds_ttl("302,3600");
 	gets = imds_stat("cred_gets");
 	rc = open_s3(&st, &u, &a, &err);
@@ -451,7 +441,7 @@ test_iam(void)
 	ok(imds_stat("cred_gets") - gets == 2, "the keys were fetched again "
 	    "before they expired, once (%ld fetches)",
 	    imds_stat("cred_gets") - gets);
-	log = fp_ctl("log", NULL);
+	log = te_fp_ctl("log", NULL);
 	ak0 = NULL;
 	json_array_foreach(log, i, e) {
 		const char *k = json_string_value(json_object_get(e, "ak"));
@@ -506,8 +496,8 @@ test_faults(void)
 	user_settings(&u, getenv("S3_ENDPOINT"));
 	proxied(&a);
 	setenv("PB_TEST_S3_PART_BYTES", "262144", 1);
-	json_decref(fp_ctl("reset", ""));
-	json_decref(fp_ctl("faults", "["
+	json_decref(te_fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("faults", "["
 	    "{\"match\": \"^PUT .*[?]partNumber=2&\", \"action\": \"503\"},"
 	    "{\"match\": \"^PUT .*[?]partNumber=3&\", \"action\": \"500\"},"
 	    "{\"match\": \"^PUT .*[?]partNumber=4&\", \"count\": 2, "
@@ -521,7 +511,7 @@ test_faults(void)
 	ok(aws(NULL, 0, "s3 cp s3://%s/backups/alice/faults.tar %s",
 	    getenv("S3_BUCKET"), path) == 0 && file_matches(path, 1200000),
 	    "aws reads it back whole");
-	log = fp_ctl("log", NULL);
+	log = te_fp_ctl("log", NULL);
 	ok(te_fp_count(log, "PUT", "?partNumber=1&", -1) == 1 &&
 	    te_fp_count(log, "PUT", "?partNumber=2&", -1) == 2 &&
 	    te_fp_count(log, "PUT", "?partNumber=3&", -1) == 2 &&
@@ -535,8 +525,9 @@ test_faults(void)
 
 	/* Part 3 fails every time: the upload gives up with a clear error
 	 * and aborts; nothing appears. */
-	json_decref(fp_ctl("reset", ""));
-	json_decref(fp_ctl("faults", "[{\"match\": \"^PUT .*[?]partNumber=3&\","
+	json_decref(te_fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("faults",
+	    "[{\"match\": \"^PUT .*[?]partNumber=3&\","
 	    " \"count\": -1, \"action\": \"503\"}]"));
 	rc = open_s3(&st, &u, &a, &err);
 	if (rc == 0)
@@ -545,7 +536,7 @@ test_faults(void)
 	    strstr(err.msg, "127.0.0.1") != NULL && strchr(err.msg, '\n') ==
 	    NULL, "a part failing every time: the upload fails, one line "
 	    "naming the host and the answer: %s", err.msg);
-	log = fp_ctl("log", NULL);
+	log = te_fp_ctl("log", NULL);
 	ok(te_fp_count(log, "PUT", "?partNumber=3&", 1) == 5 &&
 	    te_fp_count(log, "DELETE", "?uploadId=", 0) == 1,
 	    "it was tried 5 times, then the multipart upload was aborted "
@@ -554,7 +545,7 @@ test_faults(void)
 	ok(aws(out, sizeof(out), "s3 ls s3://%s/backups/alice/",
 	    getenv("S3_BUCKET")) == 0 && strstr(out, "doomed.tar") == NULL,
 	    "no object under its name");
-	json_decref(fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("reset", ""));
 	unsetenv("PB_TEST_S3_PART_BYTES");
 	storage_close(st);
 	settings_free(&u);
@@ -591,16 +582,8 @@ main(int argc, char **argv)
 	struct storage *st = NULL;
 	struct bk_err err = { 0 };
 
-	if (getenv("S3_ENDPOINT") == NULL) {
-		const char *root = getenv("PB_ROOT");
-		char *wrap;
-
-		xasprintf(&wrap, "%s/tests/servers/with_s3rver.sh",
-		    root != NULL ? root : ".");
-		execl("/bin/sh", "sh", wrap, argv[0], (char *)NULL);
-		printf("not ok 1 - cannot run %s: %s\n", wrap, strerror(errno));
-		return 1;
-	}
+	if (getenv("S3_ENDPOINT") == NULL)
+		return te_run_under("with_s3rver.sh", NULL, argv[0]);
 	tmp = getenv("S3_TMP");
 	settings_defaults(&a, SET_ADMIN);
 	user_settings(&u, getenv("S3_ENDPOINT"));

@@ -188,18 +188,9 @@ self_test(void)
 int
 main(int argc, char **argv)
 {
-	const char *root = getenv("PB_ROOT");
-	char script[4096];
-
 	if (argc > 1 && strcmp(argv[1], "drive") == 0)
 		return te_drive(argc - 2, argv + 2, NULL, 65536);
-	if (getenv("SSHD_PORT") == NULL) {
-		snprintf(script, sizeof(script), "%s/tests/servers/sshd.sh",
-		    root != NULL ? root : ".");
-		execl("/bin/sh", "sh", script, "run", argv[0], (char *)NULL);
-		printf("not ok 1 - cannot run %s: %s\n", script,
-		    strerror(errno));
-		return 1;
-	}
+	if (getenv("SSHD_PORT") == NULL)
+		return te_run_under("sshd.sh", "run", argv[0]);
 	return self_test();
 }

@@ -288,16 +288,7 @@ self_test(void)
 int
 main(int argc, char **argv)
 {
-	const char *root = getenv("PB_ROOT");
-	char script[4096];
-
-	if (getenv("APACHE_HTTP") == NULL) {
-		snprintf(script, sizeof(script), "%s/tests/servers/apache.sh",
-		    root != NULL ? root : ".");
-		execl("/bin/sh", "sh", script, "run", argv[0], (char *)NULL);
-		printf("not ok 1 - cannot run %s: %s\n", script,
-		    strerror(errno));
-		return 1;
-	}
+	if (getenv("APACHE_HTTP") == NULL)
+		return te_run_under("apache.sh", "run", argv[0]);
 	return self_test();
 }

@@ -2,6 +2,7 @@
  * testenv.c - helpers the storage drivers' tests share (see testenv.h).
  * No state; single-threaded like the tests that call them.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,8 +23,12 @@
 void
 te_fill(unsigned char *p, size_t n, size_t off)
 {
-	for (size_t i = 0; i < n; i++)
-		p[i] = (unsigned char)(((uint32_t)(off + i) * 2654435761u) >> 24);
+	uint32_t x;
+
+	for (size_t i = 0; i < n; i++) {
+		x = (uint32_t)(off + i) * 2654435761u;
+		p[i] = (unsigned char)(x >> 24);
+	}
 }
 
 int
@@ -98,6 +103,32 @@ te_ctl(const char *base, const char *what, const char *post)
 	pclose(p);
 	free(cmd);
 	return j;
+}
+
+json_t *
+te_fp_ctl(const char *what, const char *post)
+{
+	char base[64];
+
+	snprintf(base, sizeof(base), "http://127.0.0.1:%s", getenv("FP_PORT"));
+	return te_ctl(base, what, post);
+}
+
+int
+te_run_under(const char *script, const char *arg, const char *argv0)
+{
+	const char *root = getenv("PB_ROOT");
+	char *path;
+
+	xasprintf(&path, "%s/tests/servers/%s", root != NULL ? root : ".",
+	    script);
+	if (arg != NULL)
+		execl("/bin/sh", "sh", path, arg, argv0, (char *)NULL);
+	else
+		execl("/bin/sh", "sh", path, argv0, (char *)NULL);
+	printf("not ok 1 - cannot run %s: %s\n", path, strerror(errno));
+	free(path);
+	return 1;
 }
 
 size_t

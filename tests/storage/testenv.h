@@ -45,6 +45,14 @@ int	te_count_obj(const struct storage_obj *o, void *arg);
  * answer (NULL if none). */
 json_t	*te_ctl(const char *base, const char *what, const char *post);
 
+/* te_ctl on the fault proxy on 127.0.0.1:$FP_PORT ("log" after "reset" or
+ * the start: the requests it saw). */
+json_t	*te_fp_ctl(const char *what, const char *post);
+
+/* Re-runs this test (argv0) under tests/servers/<script> [arg], which
+ * starts its server; returns (1, a "not ok" printed) only if that fails. */
+int	 te_run_under(const char *script, const char *arg, const char *argv0);
+
 /* Requests of a fault proxy's log with this method (NULL: any) whose
  * target holds sub; faulted or not (-1: either). */
 size_t	 te_fp_count(json_t *log, const char *method, const char *sub,
