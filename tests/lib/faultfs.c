@@ -8,6 +8,7 @@
  *	NOREAD_*	openat() fails with EACCES
  *	GROW_*		the first read() appends 1 MiB to the file first
  *	SHRINK_*	the first read() truncates the file to 10 bytes first
+ *	SLOW_*		every read() waits 100 ms first (a slow disk)
  *	MUTATE_*	opening it changes its folder as a user working in it
  *			would, after the walker listed the folder: "victim"
  *			is deleted, "moved_from" renamed to "moved_to",
@@ -25,7 +26,7 @@
 
 #define MAXFD	4096
 
-static char	 kind[MAXFD];	/* 'G' or 'S' per watched fd */
+static char	 kind[MAXFD];	/* 'G', 'S' or 'L' per watched fd */
 
 static const char *
 base(const char *p)
@@ -73,7 +74,8 @@ openat(int dirfd, const char *path, int flags, ...)
 	fd = real(dirfd, path, flags, mode);
 	if (fd >= 0 && fd < MAXFD)
 		kind[fd] = strncmp(b, "GROW_", 5) == 0 ? 'G' :
-		    strncmp(b, "SHRINK_", 7) == 0 ? 'S' : 0;
+		    strncmp(b, "SHRINK_", 7) == 0 ? 'S' :
+		    strncmp(b, "SLOW_", 5) == 0 ? 'L' : 0;
 	return fd;
 }
 
@@ -102,6 +104,12 @@ read(int fd, void *buf, size_t n)
 	if (real == NULL)
 		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT,
 		    "read");
+	if (fd >= 0 && fd < MAXFD && kind[fd] == 'L') {
+		/* A slow disk: a job that stays running long enough to be
+		 * stopped, whatever the machine's speed. */
+		usleep(100000);
+		return real(fd, buf, n);
+	}
 	if (fd >= 0 && fd < MAXFD && kind[fd] != 0) {
 		/* The fd is read-only: change the file through another. */
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
