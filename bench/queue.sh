@@ -8,22 +8,14 @@
 # Prints one line per figure.  JOBS=N changes the job count (default 2000).
 set -u
 cd "$(dirname "$0")/.."
-BIN=$(pwd)/bin
+BIN=${BIN:-$(pwd)/bin}
 JOBS=${JOBS:-2000}
-D=$(mktemp -d /tmp/pb-bench-queue.XXXXXX)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --dir "$D" --save '' \
-    --appendonly no --daemonize no --logfile "$D/redis.log" >/dev/null 2>&1 &
-RP=$!; PIDS="$PIDS $RP"
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
+# A private temp folder and redis-server, stopped and removed at exit.
+. tests/lib/common.sh
+t_setup
+D=$T
+start_redis || { echo "bench: redis-server did not start" >&2; exit 1; }
+port=$REDIS_PORT
 cat >"$D/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$port/0
 NODE=bench

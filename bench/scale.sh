@@ -21,20 +21,12 @@ BIN=${BIN:-$(pwd)/bin}
 N=${N:-100000}
 BURST=${BURST:-20000}
 LEAD=${LEAD:-40}
-D=$(mktemp -d /tmp/pb-bench-scale.XXXXXX)
-PIDS=""
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	rm -rf "$D"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --dir "$D" --save '' \
-    --appendonly no --daemonize no --logfile "$D/redis.log" >/dev/null 2>&1 &
-PIDS="$PIDS $!"
-until redis-cli -p "$port" ping >/dev/null 2>&1; do sleep 0.05; done
+# A private temp folder and redis-server, stopped and removed at exit.
+. tests/lib/common.sh
+t_setup
+D=$T
+start_redis || { echo "bench: redis-server did not start" >&2; exit 1; }
+port=$REDIS_PORT
 r() { redis-cli -p "$port" "$@"; }
 mem() { r INFO memory | sed -n 's/^used_memory:\([0-9]*\).*/\1/p'; }
 P='bk:{scale}:'
@@ -89,7 +81,7 @@ rss() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB/\1/p" "/proc/$1/status"; }
 
 start=$(date +%s.%N)
 "$BIN/backup-scheduler" --config "$D/pb.conf" 2>"$D/sched.log" &
-SP=$!; PIDS="$PIDS $SP"
+SP=$!; t_bg $SP
 until [ "$(r ZCARD "${P}sched")" -ge "$N" ]; do
 	kill -0 $SP 2>/dev/null || { echo "scheduler died"; cat "$D/sched.log"; exit 1; }
 	sleep 0.05
@@ -137,7 +129,7 @@ queued=$(r ZCARD "${P}q")
 [ "$queued" -gt 0 ] && echo "redis memory per queued job: $(( (m2 - m1) / queued )) bytes (job hash, queue entry, user hash, event)"
 for i in 1 2 3 4; do
 	"$BIN/backup-worker" --config "$D/pb.conf" --noop --concurrency 1 2>/dev/null &
-	PIDS="$PIDS $!"
+	t_bg $!
 done
 t0=$(date +%s.%N)
 until [ "$(r ZCARD "${P}q")" -eq 0 ] && [ "$(r ZCARD "${P}active")" -eq 0 ]; do sleep 0.2; done
