@@ -98,15 +98,6 @@ catalog_storage_config(const struct settings *admin,
 	cfg->state_dir = settings_get(admin, "STATE_DIR");
 }
 
-static const char *
-effective_template(const struct settings *admin, const struct settings *user)
-{
-	if (settings_is_set(user, "BACKUP_FILENAME") &&
-	    settings_bool(admin, "ALLOW_CUSTOM_FILENAME"))
-		return settings_get(user, "BACKUP_FILENAME");
-	return NAMES_DEFAULT;
-}
-
 int
 catalog_load(const struct settings *admin, const struct settings *user,
     const char *user_name, struct catalog *cat, struct bk_err *err)
@@ -127,7 +118,7 @@ catalog_load(const struct settings *admin, const struct settings *user,
 	for (i = 0; i < n; i++) {
 		if (storage_open(&st, names[i], &cfg, &lerr) == -1)
 			goto failed;
-		l = (struct lister){ cat, effective_template(admin, user),
+		l = (struct lister){ cat, names_template(admin, user),
 		    prefix != NULL && *prefix != '\0' ? prefix : NULL,
 		    names[i], storage_location(st) };
 		if (storage_list(st, add_entry, &l, &lerr) != 0) {

@@ -128,9 +128,7 @@ job_prepare(struct job *j, struct bk_err *err)
 		tzset();
 	}
 	comp = settings_get(&j->us, "BACKUP_COMPRESSION");
-	j->tmpl = xstrdup(settings_is_set(&j->us, "BACKUP_FILENAME") &&
-	    settings_bool(admin, "ALLOW_CUSTOM_FILENAME") ?
-	    settings_get(&j->us, "BACKUP_FILENAME") : NAMES_DEFAULT);
+	j->tmpl = xstrdup(names_template(admin, &j->us));
 	if ((base = names_render(j->tmpl, names_extension(comp),
 	    j->spec->start, NULL, err)) == NULL)
 		goto out;

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "names.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 #define EXT_TOKEN	"{{ .Extension }}"
@@ -127,6 +128,15 @@ compile_verbs(struct toks *t, const char *s)
 		} else
 			add_lit(t, p, 1);
 	}
+}
+
+const char *
+names_template(const struct settings *admin, const struct settings *user)
+{
+	if (settings_is_set(user, "BACKUP_FILENAME") &&
+	    settings_bool(admin, "ALLOW_CUSTOM_FILENAME"))
+		return settings_get(user, "BACKUP_FILENAME");
+	return NAMES_DEFAULT;
 }
 
 const char *

@@ -29,6 +29,14 @@ char	*names_render(const char *tmpl, const char *ext, time_t t,
 bool	names_match(const char *tmpl, const char *name, time_t *when,
 	    bool *has_time);
 
+struct settings;
+
+/* The template in force: the user's BACKUP_FILENAME when set and the
+ * admin allows custom names (ALLOW_CUSTOM_FILENAME), else NAMES_DEFAULT.
+ * Borrowed from the settings. */
+const char *names_template(const struct settings *admin,
+	    const struct settings *user);
+
 /* "tar.gz" for "gz", "tar.zst" for "zst", "tar" for "none". */
 const char *names_extension(const char *compression);
 

@@ -24,7 +24,6 @@ struct cand {
 struct collect {
 	const char	*tmpl;
 	const char	*prefix;
-	const char	*keep;
 	struct cand	*v;
 	size_t		 n;
 };
@@ -72,7 +71,6 @@ prune_run(struct storage *st, const struct settings *user, const char *tmpl,
 	}
 	c.tmpl = tmpl;
 	c.prefix = prefix != NULL && *prefix != '\0' ? prefix : NULL;
-	c.keep = keep;
 	if (storage_list(st, collect_one, &c, err) == -1)
 		goto out;
 	cutoff = now - (time_t)days * 86400 + (time_t)(leeway_ms / 1000);
