@@ -35,6 +35,9 @@ t_done() {
 }
 
 t_cleanup() {
+	for u in ${_t_users:-}; do
+		userdel "$u" 2>/dev/null
+	done
 	for p in $_t_pids; do
 		kill "$p" 2>/dev/null
 	done
@@ -49,6 +52,14 @@ t_setup() {
 	chmod 755 "$T"
 	trap t_cleanup EXIT
 	trap 'exit 1' INT TERM
+}
+
+# t_system_user NAME: a system account for the test; one the test created
+# is removed at exit.
+t_system_user() {
+	getent passwd "$1" >/dev/null && return 0
+	useradd -M -d /nonexistent -s /usr/sbin/nologin "$1" || return 1
+	_t_users="${_t_users:-} $1"
 }
 
 # Remember a background process to stop at exit.

@@ -14,11 +14,7 @@
 t_setup
 
 U=pbfault
-created=""
-if ! getent passwd $U >/dev/null; then
-	useradd -M -d /nonexistent -s /usr/sbin/nologin $U && created=$U
-fi
-trap '[ -n "$created" ] && userdel $created 2>/dev/null; t_cleanup' EXIT
+t_system_user $U
 
 SRC=$T/home/$U/files
 mkdir -p "$SRC/stable" "$SRC/dir_from" "$T/users" "$T/out"
