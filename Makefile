@@ -31,11 +31,11 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
 	   $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
-	   -Icommon -Iqueue -Istorage -Iworker -Ischeduler -Inotifier -Icli \
+	   -Icommon -Iqueue -Istorage -Iprivsep -Icrypto -Iworker -Ischeduler -Inotifier -Icli \
 	   -Itests/unit -Itests/storage
 LIBS	:= $(PKG_LIBS) -pthread -lm
 
-MODULES	:= common queue storage worker scheduler notifier cli
+MODULES	:= common queue storage privsep crypto worker scheduler notifier cli
 ALLSRC	:= $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 MAINS	:= $(filter %_main.c,$(ALLSRC))
 LIBSRC	:= $(filter-out %_main.c,$(ALLSRC))

@@ -53,7 +53,7 @@ run_one() {
 for t in $(find "$bindir" -type f -perm -u+x 2>/dev/null | sort); do
 	run_one "${t#"$bindir"/}" "$t"
 done
-for t in tests/regress/*.sh; do
+for t in tests/regress/*.sh tests/security/*.sh; do
 	[ -f "$t" ] || continue
 	run_one "$t" sh "$t"
 done

@@ -14,13 +14,13 @@ SANFL	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 FCFLAGS	:= -std=gnu17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -g -O1 \
 	   -fno-omit-frame-pointer $(SANFL) -fsanitize=fuzzer-no-link \
 	   $(shell pkg-config --cflags $(PKGS)) \
-	   -Icommon -Iqueue -Istorage -Iworker -Inotifier -Itests/fuzz
+	   -Icommon -Iqueue -Istorage -Iprivsep -Icrypto -Iworker -Inotifier -Itests/fuzz
 FLIBS	:= $(shell pkg-config --libs $(PKGS)) -pthread -lm
 
 COMMON	:= $(wildcard common/*.c)
 NOTIFY	:= $(filter-out %_main.c,$(wildcard notifier/*.c))
 QUEUE	:= $(filter-out %_main.c,$(wildcard queue/*.c))
-AGE	:= $(wildcard worker/crypt_age*.c)
+AGE	:= $(wildcard crypto/crypt_age*.c)
 XML	:= storage/xml.c
 
 obj	= $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(1))

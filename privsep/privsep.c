@@ -53,6 +53,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "err.h"
 #include "log.h"
 #include "privsep.h"
@@ -251,27 +252,6 @@ local_add_path(struct tarw *t, const char *path, const char *member,
 	return add_file(t, path, member, err);
 }
 
-static int
-drop_to(const struct passwd *pw, struct bk_err *err)
-{
-	struct rlimit no_core = { 0, 0 };
-
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
-		return bk_err_sys(err, BK_ECONFIG, "USER_ACCOUNTS: cannot "
-		    "switch to the account %s", pw->pw_name);
-	if (setuid(0) != -1 || geteuid() != pw->pw_uid ||
-	    getegid() != pw->pw_gid)
-		return bk_err_set(err, BK_ECONFIG, "USER_ACCOUNTS: could not "
-		    "drop privileges for %s", pw->pw_name);
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	(void)setrlimit(RLIMIT_CORE, &no_core);
-	if (chdir("/") == -1)
-		return bk_err_sys(err, BK_EIO, "chdir /");
-	return 0;
-}
-
 static void
 send_done(struct reader *r, int rc, const struct bk_err *e)
 {
@@ -292,7 +272,7 @@ send_done(struct reader *r, int rc, const struct bk_err *e)
 
 /* The reader process: never returns. */
 static void __attribute__((noreturn))
-reader_main(struct privsep *ps, int fd, const struct passwd *pw,
+reader_main(struct privsep *ps, int fd, const struct account *acct,
     pid_t parent)
 {
 	struct reader r = { .fd = fd };
@@ -309,7 +289,7 @@ reader_main(struct privsep *ps, int fd, const struct passwd *pw,
 	(void)close_range((unsigned int)fd + 1, ~0u, 0);
 	bk_err_clear(&err);
 	r.buf = xmalloc(CHILD_BUF);
-	if (drop_to(pw, &err) == -1 ||
+	if (account_become(acct, &err) == -1 ||
 	    (r.t = tarw_new_sink(reader_sink, &r, &err)) == NULL) {
 		send_done(&r, -1, &err);
 		_exit(1);
@@ -415,65 +395,23 @@ bad:
 	    "frame", ps->account);
 }
 
-/* Which account to read as: 1 = pw, 0 = in-process, -1 = refused. */
-static int
-choose_account(const struct settings *admin, const char *user,
-    struct passwd **pwp, struct bk_err *err)
-{
-	const char *mode = settings_get(admin, "USER_ACCOUNTS");
-	bool required = mode != NULL && strcmp(mode, "system") == 0;
-	struct passwd *pw;
-
-	*pwp = NULL;
-	if (mode != NULL && strcmp(mode, "none") == 0)
-		return 0;
-	errno = 0;
-	if (user == NULL || (pw = getpwnam(user)) == NULL) {
-		if (!required)
-			return 0;
-		return bk_err_set(err, BK_ECONFIG, "USER_ACCOUNTS=system: no "
-		    "system account named %s", user != NULL ? user : "");
-	}
-	if (pw->pw_uid == 0) {
-		if (!required)
-			return 0;
-		return bk_err_set(err, BK_ECONFIG, "USER_ACCOUNTS=system: the "
-		    "account %s is root", user);
-	}
-	if (geteuid() == pw->pw_uid)
-		return 0;
-	if (geteuid() != 0) {
-		if (!required) {
-			log_kv(LOG_INFO, "not root: sources read as the worker",
-			    "setting", "USER_ACCOUNTS", (char *)NULL);
-			return 0;
-		}
-		return bk_err_set(err, BK_ECONFIG, "USER_ACCOUNTS=system: the "
-		    "worker is not root and cannot switch to %s", user);
-	}
-	*pwp = pw;
-	return 1;
-}
-
 struct privsep *
 privsep_start(const struct settings *admin, const char *user,
     struct exclude *ex, struct bk_err *err)
 {
 	struct privsep *ps;
-	struct passwd *pw;
+	struct account acct;
 	pid_t self = getpid();
-	int sv[2], r;
+	int sv[2];
 
-	if ((r = choose_account(admin, user, &pw, err)) == -1) {
-		err->retryable = false;
+	if (account_lookup(admin, user, &acct, err) == -1)
 		return NULL;
-	}
 	ps = xcalloc(1, sizeof(*ps));
 	ps->ex = ex;
 	ps->fd = -1;
-	if (r == 0)
+	if (!acct.drop)
 		return ps;
-	snprintf(ps->account, sizeof(ps->account), "%s", pw->pw_name);
+	snprintf(ps->account, sizeof(ps->account), "%s", acct.name);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		bk_err_sys(err, BK_EFAIL, "source reader: socketpair");
 		free(ps);
@@ -490,7 +428,7 @@ privsep_start(const struct settings *admin, const char *user,
 	}
 	if (ps->pid == 0) {
 		close(sv[0]);
-		reader_main(ps, sv[1], pw, self);
+		reader_main(ps, sv[1], &acct, self);
 	}
 	close(sv[1]);
 	ps->fd = sv[0];
