@@ -1,7 +1,11 @@
 /*
- * cmd_restore.c - `backupctl restore USER NAME --to DIR [--only PATH...]`
- * and `backupctl verify USER NAME`, with --identity FILE and
- * --passphrase-file FILE for encrypted backups.
+ * cmd_restore.c - `backupctl restore USER NAME --to DIR [--only PATH...]
+ * [--overwrite]` and `backupctl verify USER NAME`, with --identity FILE
+ * and --passphrase-file FILE for encrypted backups.
+ *
+ * A restore that skipped or refused any entry (a device node, a ".."
+ * name, a path through a link: privsep/extract.c) fails with exit 1
+ * after naming them, so nobody takes a partial restore for a whole one.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,8 +23,8 @@ print_dumps(const struct restore_result *res, const char *dir)
 	size_t i;
 	const char *p, *base;
 
-	for (i = 0; i < res->ndumps; i++) {
-		p = res->dumps[i];
+	for (i = 0; i < res->ex.nkept; i++) {
+		p = res->ex.kept[i];
 		base = strchr(p, '/') + 1;
 		if (strncmp(p, "mysql/", 6) == 0)
 			printf("database dump %s/%s: load with  mariadb %.*s < "
@@ -37,6 +41,41 @@ print_dumps(const struct restore_result *res, const char *dir)
 	}
 }
 
+static const char *
+plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Name what was skipped, refused or changed; 1 when the restore failed. */
+static int
+report(const struct restore_opts *o, const struct restore_result *res)
+{
+	const struct extract_result *x = &res->ex;
+	uint64_t bad = x->skipped + x->refused, all = bad + x->changed;
+	size_t i;
+	char counts[256];
+
+	for (i = 0; i < x->nnotes; i++)
+		fprintf(stderr, "backupctl: %s\n", x->notes[i]);
+	if (all > x->nnotes)
+		fprintf(stderr, "backupctl: ... and %llu more not named\n",
+		    (unsigned long long)(all - x->nnotes));
+	snprintf(counts, sizeof(counts), "restored %llu %s, %llu %s, %llu "
+	    "%s (%llu bytes) of %s into %s", (unsigned long long)x->files,
+	    plural(x->files, "file", "files"), (unsigned long long)x->dirs,
+	    plural(x->dirs, "folder", "folders"),
+	    (unsigned long long)x->links, plural(x->links, "link", "links"),
+	    (unsigned long long)x->bytes, o->name, o->to_dir);
+	if (bad > 0)
+		return cli_fail(1, "%s; %llu skipped (%llu skipped, %llu "
+		    "refused, named above)", counts, (unsigned long long)bad,
+		    (unsigned long long)x->skipped,
+		    (unsigned long long)x->refused);
+	printf("%s\n", counts);
+	return 0;
+}
+
 static int
 restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 {
@@ -46,6 +85,7 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 		{ "identity", required_argument, NULL, 'i' },
 		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "env-file", required_argument, NULL, 'e' },
+		{ "overwrite", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_cmd *cmd = verify ? &cmd_verify : &cmd_restore;
@@ -55,7 +95,7 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 	char **only = NULL;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "t:o:i:p:e:", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "t:o:i:p:e:w", opts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
 			o.to_dir = optarg;
@@ -73,13 +113,17 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 		case 'e':
 			o.env_file = optarg;
 			break;
+		case 'w':
+			o.overwrite = true;
+			break;
 		default:
 			free(only);
 			return cli_usage(cmd);
 		}
 	}
 	o.only = only;
-	if (optind + 2 != argc || (verify && o.to_dir != NULL) ||
+	if (optind + 2 != argc || (verify && (o.to_dir != NULL ||
+	    o.overwrite)) ||
 	    (!verify && o.to_dir == NULL)) {
 		free(only);
 		return cli_usage(cmd);
@@ -96,17 +140,15 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 	} else if (verify) {
 		printf("%s: intact: %llu members, %llu bytes of files, stored "
 		    "object %llu bytes, SHA-256 %s%s\n", o.name,
-		    (unsigned long long)res.members,
-		    (unsigned long long)res.bytes,
+		    (unsigned long long)res.ex.members,
+		    (unsigned long long)res.ex.bytes,
 		    (unsigned long long)res.stored, res.sha256,
 		    res.manifest_checked ? " (matches the backup job's "
 		    "record)" : "");
 		rc = 0;
 	} else {
-		printf("restored %llu members of %s into %s\n",
-		    (unsigned long long)res.members, o.name, o.to_dir);
+		rc = report(&o, &res);
 		print_dumps(&res, o.to_dir);
-		rc = 0;
 	}
 	restore_result_free(&res);
 	free(only);
@@ -127,7 +169,7 @@ cmd_verify_exec(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cli_cmd cmd_restore = {
 	.name = "restore",
-	.usage = "restore USER NAME --to DIR [--only PATH]... "
+	.usage = "restore USER NAME --to DIR [--only PATH]... [--overwrite] "
 	    "[--identity FILE] [--passphrase-file FILE]",
 	.summary = "download, decrypt, decompress and extract a backup",
 	.exec = cmd_restore_exec,

@@ -1,54 +1,41 @@
 /*
  * restore.c - restore and verify: storage download -> decrypt ->
- * decompress -> tar reader, streaming all the way.
+ * decompress -> tar stream, streaming all the way.
  *
- * The pipeline is push-based, libarchive's reader pulls: the last stage
- * writes into a pipe and a reader thread runs libarchive on the other end
- * (bounded by the pipe, so memory stays flat).  Each layer names itself in
- * its errors ("age: ...", "gzip layer: ...", "tar layer: ..."), so a
- * corrupt backup says where it broke.
+ * The pipeline is push-based: its last stage writes the plain tar stream
+ * into a socket to the extraction process (privsep/extract.c), which has
+ * become the user before it parses a byte of it, and extracts into DIR
+ * (or, for verify, only reads it through).  So a hostile archive is
+ * parsed, and its members created, with the user's reach only; download,
+ * keys and decryption stay here.  The socket bounds memory.  Each layer
+ * names itself in its errors ("age: ...", "gzip layer: ...", "tar layer:
+ * ..."), so a corrupt backup says where it broke.
  *
- * Extraction refuses absolute names, ".." and paths through symlinks
- * (libarchive's SECURE flags) after stripping one leading "/" (archives of
- * the tool we replace have them), relative to DIR: the reader thread
- * fchdir()s into DIR, so restore is one per process (backupctl).
- *
- * Threads: the caller's (download, the producer), the pipeline's stages,
- * the reader.
+ * Threads: the caller's (download, the producer) and the pipeline's
+ * stages; the extraction process is forked before the stages start.
  */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "catalog.h"
 #include "compress.h"
 #include "config.h"
 #include "crypt.h"
 #include "err.h"
+#include "extract.h"
 #include "path.h"
 #include "pipeline.h"
 #include "restore.h"
 #include "settings.h"
 #include "storage.h"
 #include "xmalloc.h"
-
-struct reader {
-	int			 fd;		/* pipe read end */
-	int			 dirfd;		/* -1: verify only */
-	const struct restore_opts *opts;
-	struct restore_result	*res;
-	struct bk_err		 err;
-	int			 failed;
-};
 
 struct producer {
 	struct pipeline		*p;
@@ -59,21 +46,21 @@ struct producer {
 	time_t			 last;
 };
 
-/* The last stage: into the pipe. */
+/* The last stage: into the extraction process. */
 static int
 pipe_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 {
-	int *fd = stage_arg(st);
+	struct extract *x = stage_arg(st);
 	const char *c = data;
 	ssize_t n;
 
 	while (len > 0) {
-		n = write(*fd, c, len);
+		n = send(extract_fd(x), c, len, MSG_NOSIGNAL);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
 			return bk_err_sys(err, BK_ECORRUPT, "tar layer: the "
-			    "reader stopped");
+			    "extraction process stopped");
 		c += n;
 		len -= (size_t)n;
 	}
@@ -83,22 +70,15 @@ pipe_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 static int
 pipe_finish(struct stage *st, struct bk_err *err)
 {
-	int *fd = stage_arg(st);
-
 	(void)err;
-	close(*fd);
-	*fd = -1;
+	extract_close_input(stage_arg(st));
 	return 0;
 }
 
 static void
 pipe_abort(struct stage *st)
 {
-	int *fd = stage_arg(st);
-
-	if (*fd != -1)
-		close(*fd);
-	*fd = -1;
+	extract_close_input(stage_arg(st));
 }
 
 static const struct stage_type stage_pipe = {
@@ -108,144 +88,18 @@ static const struct stage_type stage_pipe = {
 	.abort = pipe_abort,
 };
 
+/* Database dumps, for the commands that load them (backupctl). */
 static bool
-wanted(const struct restore_opts *o, const char *path)
-{
-	size_t i, n;
-
-	if (o->nonly == 0)
-		return true;
-	for (i = 0; i < o->nonly; i++) {
-		n = strlen(o->only[i]);
-		while (n > 0 && o->only[i][n - 1] == '/')
-			n--;
-		if (strncmp(path, o->only[i], n) == 0 &&
-		    (path[n] == '\0' || path[n] == '/'))
-			return true;
-	}
-	return false;
-}
-
-static void
-note_dump(struct restore_result *res, const char *path)
+is_dump(const char *path)
 {
 	size_t n = strlen(path);
 
-	if ((strncmp(path, "mysql/", 6) == 0 && n > 4 &&
+	return (strncmp(path, "mysql/", 6) == 0 && n > 4 &&
 	    strcmp(path + n - 4, ".sql") == 0) ||
 	    (strncmp(path, "postgres/", 9) == 0 && n > 5 &&
 	    strcmp(path + n - 5, ".dump") == 0) ||
 	    (strncmp(path, "mssql/", 6) == 0 && n > 4 &&
-	    strcmp(path + n - 4, ".bak") == 0)) {
-		res->dumps = xreallocarray(res->dumps, res->ndumps + 1,
-		    sizeof(*res->dumps));
-		res->dumps[res->ndumps++] = xstrdup(path);
-	}
-}
-
-static int
-extract_entry(struct reader *r, struct archive *a, struct archive *disk,
-    struct archive_entry *e)
-{
-	const char *path = archive_entry_pathname(e), *link;
-	int rc;
-
-	while (*path == '/')
-		path++;
-	if (*path == '\0' || !wanted(r->opts, path))
-		return archive_read_data_skip(a) == ARCHIVE_OK ? 0 :
-		    bk_err_set(&r->err, BK_ECORRUPT, "tar layer: %s",
-		    archive_error_string(a));
-	archive_entry_copy_pathname(e, path);
-	if ((link = archive_entry_hardlink(e)) != NULL) {
-		while (*link == '/')
-			link++;
-		archive_entry_copy_hardlink(e, link);
-	}
-	rc = archive_read_extract2(a, e, disk);
-	if (rc < ARCHIVE_WARN)
-		return bk_err_set(&r->err, archive_errno(a) == 0 ? BK_ECORRUPT :
-		    BK_EIO, "restore refused or failed: %s: %s", path,
-		    archive_error_string(a) != NULL ?
-		    archive_error_string(a) : archive_error_string(disk));
-	note_dump(r->res, path);
-	return 0;
-}
-
-static int
-verify_entry(struct reader *r, struct archive *a)
-{
-	char buf[65536];
-	la_ssize_t n;
-
-	while ((n = archive_read_data(a, buf, sizeof(buf))) > 0)
-		r->res->bytes += (uint64_t)n;
-	if (n < 0)
-		return bk_err_set(&r->err, BK_ECORRUPT, "tar layer: %s",
-		    archive_error_string(a));
-	return 0;
-}
-
-static void *
-reader_main(void *arg)
-{
-	struct reader *r = arg;
-	struct archive *a = archive_read_new(), *disk = NULL;
-	struct archive_entry *e;
-	char drain[65536];
-	int rc;
-
-	archive_read_support_format_tar(a);
-	archive_read_support_format_gnutar(a);
-	if (archive_read_open_fd(a, r->fd, 65536) != ARCHIVE_OK) {
-		bk_err_set(&r->err, BK_ECORRUPT, "tar layer: %s",
-		    archive_error_string(a));
-		goto out;
-	}
-	if (r->dirfd != -1) {
-		if (fchdir(r->dirfd) == -1) {
-			bk_err_sys(&r->err, BK_EIO, "restore folder");
-			goto out;
-		}
-		disk = archive_write_disk_new();
-		archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_TIME |
-		    ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-		    ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-		    ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS |
-		    ARCHIVE_EXTRACT_UNLINK |
-		    (geteuid() == 0 ? ARCHIVE_EXTRACT_OWNER : 0));
-		archive_write_disk_set_standard_lookup(disk);
-	}
-	while ((rc = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
-	    rc == ARCHIVE_WARN) {
-		r->res->members++;
-		if (disk != NULL) {
-			r->res->bytes += (uint64_t)archive_entry_size(e);
-			if (extract_entry(r, a, disk, e) == -1)
-				goto out;
-		} else if (verify_entry(r, a) == -1)
-			goto out;
-	}
-	if (rc != ARCHIVE_EOF) {
-		bk_err_set(&r->err, BK_ECORRUPT, "tar layer: %s",
-		    archive_error_string(a));
-		goto out;
-	}
-	if (r->res->members == 0) {
-		bk_err_set(&r->err, BK_ECORRUPT, "tar layer: no members");
-		goto out;
-	}
-	goto done;
-out:
-	r->failed = 1;
-done:
-	/* Read what is left so the writer never blocks on a full pipe. */
-	while (read(r->fd, drain, sizeof(drain)) > 0)
-		;
-	if (disk != NULL)
-		archive_write_free(disk);
-	archive_read_free(a);
-	return NULL;
+	    strcmp(path + n - 4, ".bak") == 0);
 }
 
 static void
@@ -347,37 +201,34 @@ manifest_check(const struct settings *admin, const struct restore_opts *o,
 	return 0;
 }
 
-static int
-open_target(const char *dir, struct bk_err *err)
+/* DIR as an absolute path: the extraction process starts from "/". */
+static char *
+absolute_dir(const char *dir, struct bk_err *err)
 {
-	int fd;
+	char cwd[4096], *abs;
 
-	if (path_mkdirs(dir, 0700, err) == -1)
-		return -1;
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		bk_err_sys(err, BK_EIO, "%s", dir);
-	return fd;
+	if (*dir == '/')
+		return xstrdup(dir);
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		bk_err_sys(err, BK_EIO, "--to %s: the current folder", dir);
+		return NULL;
+	}
+	xasprintf(&abs, "%s/%s", cwd, dir);
+	return abs;
 }
 
 static int
 run_stream(struct storage *st, const struct catalog_entry *ce,
     struct crypt_keys *keys, const struct restore_opts *o,
-    struct restore_result *res, int dirfd, struct bk_err *err)
+    struct restore_result *res, struct extract *x, struct bk_err *err)
 {
-	struct reader r = { .fd = -1, .dirfd = dirfd, .opts = o, .res = res };
 	struct producer pr = { 0 };
 	const struct stage_type *dec;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
-	pthread_t thr;
-	int fds[2] = { -1, -1 }, wfd, rc = -1;
-	bool started = false;
+	struct bk_err xerr;
+	int rc = -1;
 
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return bk_err_sys(err, BK_EIO, "pipe");
-	r.fd = fds[0];
-	wfd = fds[1];
 	pr.p = pipeline_new();
 	pr.md = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(pr.md, EVP_sha256(), NULL);
@@ -387,12 +238,7 @@ run_stream(struct storage *st, const struct catalog_entry *ce,
 		pipeline_add(pr.p, &stage_decrypt, keys);
 	if ((dec = decompressor(o->name)) != NULL)
 		pipeline_add(pr.p, dec, NULL);
-	pipeline_add(pr.p, &stage_pipe, &wfd);
-	if (pthread_create(&thr, NULL, reader_main, &r) != 0) {
-		bk_err_set(err, BK_EIO, "cannot start the tar reader");
-		goto out;
-	}
-	started = true;
+	pipeline_add(pr.p, &stage_pipe, x);
 	if (pipeline_start(pr.p, err) == -1)
 		goto out;
 	if (storage_download(st, o->name, download_sink, &pr, err) == -1) {
@@ -407,18 +253,15 @@ run_stream(struct storage *st, const struct catalog_entry *ce,
 		goto out;
 	rc = 0;
 out:
-	if (wfd != -1)
-		close(wfd);	/* the reader sees the end */
-	if (started)
-		pthread_join(thr, NULL);
 	/*
-	 * The reader drains the pipe even after it failed, so every layer
-	 * above it sees all the data: a layer's own check (age's tag,
-	 * gzip's CRC, zstd's checksum) names the damage better than the
+	 * The extraction process drains the stream even after it failed, so
+	 * every layer above it sees all the data: a layer's own check (age's
+	 * tag, gzip's CRC, zstd's checksum) names the damage better than the
 	 * tar reader choking on garbage, and wins when it fired.
 	 */
-	if (r.failed && rc == 0) {
-		*err = r.err;
+	extract_close_input(x);
+	if (extract_finish(x, &res->ex, &xerr) == -1 && rc == 0) {
+		*err = xerr;
 		rc = -1;
 	}
 	EVP_DigestFinal_ex(pr.md, md, &mdlen);
@@ -427,8 +270,33 @@ out:
 	res->stored = pr.bytes;
 	EVP_MD_CTX_free(pr.md);
 	pipeline_free(pr.p);
-	close(fds[0]);
 	return rc;
+}
+
+/* --only PATH that matched nothing fails, naming each such PATH. */
+static int
+only_check(const struct restore_opts *o, const struct restore_result *res,
+    struct bk_err *err)
+{
+	char list[300] = "";
+	size_t i, n = 0;
+
+	for (i = 0; i < o->nonly; i++) {
+		if (res->ex.only_hits[i] > 0)
+			continue;
+		if (n++ < 4)
+			snprintf(list + strlen(list), sizeof(list) -
+			    strlen(list), "%s%s", n > 1 ? ", " : "",
+			    o->only[i]);
+	}
+	if (n == 0)
+		return 0;
+	return bk_err_set(err, BK_ENOENT, "--only %s%s matched nothing in "
+	    "%s (restored %llu files, %llu folders, %llu links)", list,
+	    n > 4 ? ", ..." : "", o->name,
+	    (unsigned long long)res->ex.files,
+	    (unsigned long long)res->ex.dirs,
+	    (unsigned long long)res->ex.links);
 }
 
 int
@@ -439,15 +307,22 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	struct crypt_keys *keys = NULL;
 	struct storage *st = NULL;
 	struct catalog cat = { 0 };
+	struct extract_opts xo = { .only = o->only, .nonly = o->nonly,
+	    .overwrite = o->overwrite, .keep = is_dump };
+	struct extract *x = NULL;
+	struct account acct;
 	struct settings us;
 	bool us_loaded = false;
-	int dirfd = -1, rc = -1;
+	char *dir = NULL;
+	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (config_load_user(admin, o->user, o->env_file, &us, NULL, err) ==
 	    -1)
 		goto out;
 	us_loaded = true;
+	if (account_lookup(admin, o->user, &acct, err) == -1)
+		goto out;
 	if (catalog_load(admin, &us, o->user, &cat, err) == -1 ||
 	    catalog_open(admin, &us, o->user, &cat, o->name, &st, &ce, err) ==
 	    -1)
@@ -457,10 +332,17 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	    (keys = crypt_keys_new(&us, o->identity_file, o->passphrase_file,
 	    err)) == NULL)
 		goto out;
-	if (o->to_dir != NULL && (dirfd = open_target(o->to_dir, err)) == -1)
+	if (o->to_dir != NULL && (dir = absolute_dir(o->to_dir, err)) == NULL)
 		goto out;
-	if (run_stream(st, ce, keys, o, res, dirfd, err) == -1)
+	xo.dir = dir;
+	/* Before the pipeline's threads: the child starts from few. */
+	if ((x = extract_start(&acct, &xo, err)) == NULL)
 		goto out;
+	rc = run_stream(st, ce, keys, o, res, x, err);
+	x = NULL;	/* run_stream finished it */
+	if (rc == -1)
+		goto out;
+	rc = -1;
 	/* A restore too: a plain tar has no layer of its own to notice. */
 	if (manifest_check(admin, o, res, err) == -1) {
 		if (o->to_dir != NULL)
@@ -468,10 +350,12 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 			    "damaged", o->to_dir);
 		goto out;
 	}
+	if (only_check(o, res, err) == -1)
+		goto out;
 	rc = 0;
 out:
-	if (dirfd != -1)
-		close(dirfd);
+	extract_free(x);
+	free(dir);
 	crypt_keys_free(keys);
 	storage_close(st);
 	catalog_free(&cat);
@@ -483,11 +367,7 @@ out:
 void
 restore_result_free(struct restore_result *res)
 {
-	size_t i;
-
-	for (i = 0; i < res->ndumps; i++)
-		free(res->dumps[i]);
-	free(res->dumps);
+	extract_result_free(&res->ex);
 	free(res->location);
 	memset(res, 0, sizeof(*res));
 }

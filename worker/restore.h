@@ -1,7 +1,9 @@
 /*
  * restore.h - the other half of a backup: stream it back from its
  * destination through decryption, decompression and a tar reader, either
- * just checking every layer (verify) or extracting into a folder.
+ * just checking every layer (verify) or extracting into a folder; the
+ * tar stream is parsed by a process with the user's reach only
+ * (privsep/extract.h).
  */
 #ifndef BK_RESTORE_H
 #define BK_RESTORE_H
@@ -9,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "extract.h"
 
 struct bk_err;
 struct settings;
@@ -22,20 +26,24 @@ struct restore_opts {
 	size_t		 nonly;
 	const char	*identity_file;
 	const char	*passphrase_file;
+	bool		 overwrite;	/* DIR may be non-empty: files replaced */
 	bool		 progress;	/* a bar on stderr */
 };
 
 struct restore_result {
-	uint64_t	 members;
-	uint64_t	 bytes;		/* file content bytes in the tar */
+	struct extract_result ex;	/* counts, notes, database dumps */
 	uint64_t	 stored;	/* bytes downloaded */
 	char		 sha256[65];	/* of the stored object */
 	char		*location;	/* where it was read from */
 	bool		 manifest_checked;	/* size+sha256 matched */
-	char		**dumps;	/* database dumps restored */
-	size_t		 ndumps;
 };
 
+/*
+ * 0 when every layer read through (and, with to_dir, the extraction
+ * finished): entries skipped or refused are in res->ex, for the caller to
+ * report (they make a restore's outcome a failure).  -1 with err,
+ * including --only PATH that matched nothing.
+ */
 int	restore_run(const struct settings *admin, const struct restore_opts *,
 	    struct restore_result *, struct bk_err *);
 void	restore_result_free(struct restore_result *);

@@ -1,0 +1,409 @@
+/*
+ * extract.c - a restore's tar stream parsed and extracted by a child
+ * process with the user's reach only.
+ *
+ * Why: the archive is the user's (they may have placed it at their own
+ * destination), so everything it says about owners, modes, types and
+ * paths is hostile input.  Extracting it as root would let it create
+ * setuid-root binaries, device nodes, or write wherever a planted symlink
+ * points.  The child becomes the user first (account_become), so the
+ * kernel refuses what the user could not do; the rules below hold even
+ * where no account maps to the user and the child stays root.
+ *
+ * Rules (docs/security.md, "Restore and verify"):
+ *   - DIR is walked from "/" one component at a time with O_NOFOLLOW |
+ *     O_DIRECTORY: a symlink anywhere in its path is refused.  Missing
+ *     folders are created (0700).  DIR must be empty unless --overwrite.
+ *     With no account to switch to, a DIR not owned by the caller is
+ *     refused (USER_ACCOUNTS).
+ *   - Members are created relative to DIR's descriptor, component by
+ *     component, with O_NOFOLLOW (mkdirat, openat O_CREAT|O_EXCL,
+ *     symlinkat, linkat): an existing entry is never followed.  An
+ *     existing file is replaced only with --overwrite (unlinked first,
+ *     never written through); an existing folder is reused.
+ *   - One leading "/" is stripped (archives of offen/docker-volume-backup
+ *     have it); a name still absolute, or with a ".." component, is
+ *     refused.  Hard links must point at a regular file this restore
+ *     already created.  Symlinks are created as links, never followed.
+ *   - Files belong to the child's uid; modes are masked to 0777 (the
+ *     setuid, setgid and sticky bits are dropped and the entry named as
+ *     changed); device nodes, FIFOs and sockets are skipped.  mtimes
+ *     are kept (folders' at the end, after their contents).
+ *   - Every skipped or refused entry is counted and named in the result.
+ *
+ * Protocol: one stream socketpair.  The child sends READY (its setup's
+ * result); the parent then writes the tar stream and shuts its side
+ * down; the child reads it to the end (draining after a failure, so the
+ * layers above the tar name damage first), then sends NOTE and KEPT
+ * frames and DONE.  The parent checks every length: the child parses a
+ * hostile archive and is the user's to kill.
+ *
+ * Threads: extract_start may be called while the parent has threads: the
+ * child makes only system calls until it is the user (after that it uses
+ * libarchive and malloc, which glibc makes fork-safe).  The rest from one
+ * thread of the parent at a time.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "err.h"
+#include "extract.h"
+#include "unpack.h"
+#include "xmalloc.h"
+
+#define FRAME_MAX	(64 * 1024)
+#define RESULT_MAX	(16 * 1024 * 1024)
+#define KEPT_MAX	10000
+#define CHILD_FD	3
+
+enum { F_READY = 1, F_NOTE, F_KEPT, F_DONE };
+
+struct frame {
+	uint32_t	type;
+	uint32_t	len;
+};
+
+struct wire_err {
+	int32_t		rc;
+	int32_t		code;
+	int32_t		sys_errno;
+	int32_t		retryable;
+	char		msg[512];
+};
+
+struct wire_done {
+	struct wire_err		e;
+	struct unpack_counts	n;
+};
+
+struct extract {
+	pid_t		 pid;
+	int		 fd;
+	bool		 input_open;
+	const struct extract_opts *o;
+};
+
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* 1 read, 0 at a clean end before the first byte, -1 error. */
+static int
+read_all(int fd, void *data, size_t len)
+{
+	char *p = data;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, p + got, len - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n == 0 && got == 0 ? 0 : -1;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+static int
+send_frame(int fd, uint32_t type, const void *p, size_t len)
+{
+	struct frame f = { type, (uint32_t)len };
+
+	if (write_all(fd, &f, sizeof(f)) == -1)
+		return -1;
+	return write_all(fd, p, len);
+}
+
+static void
+wire_from(struct wire_err *w, int rc, const struct bk_err *err)
+{
+	memset(w, 0, sizeof(*w));
+	w->rc = rc;
+	if (rc == 0)
+		return;
+	w->code = (int32_t)err->code;
+	w->sys_errno = err->sys_errno;
+	w->retryable = err->retryable;
+	snprintf(w->msg, sizeof(w->msg), "%s", err->msg);
+}
+
+static void
+child_send_result(struct unpack *u, int fd, int rc)
+{
+	struct wire_done d = { .n = u->n };
+	size_t i, len = sizeof(d) + u->o->nonly * sizeof(uint64_t);
+	char *p = xmalloc(len);
+
+	for (i = 0; i < u->nnotes; i++)
+		if (send_frame(fd, F_NOTE, u->notes[i], strlen(u->notes[i])) ==
+		    -1)
+			_exit(1);
+	for (i = 0; i < u->nkept && i < KEPT_MAX; i++)
+		if (send_frame(fd, F_KEPT, u->kept[i], strnlen(u->kept[i],
+		    4000)) == -1)
+			_exit(1);
+	wire_from(&d.e, rc, &u->err);
+	memcpy(p, &d, sizeof(d));
+	if (u->o->nonly > 0)
+		memcpy(p + sizeof(d), u->hits, u->o->nonly * sizeof(uint64_t));
+	if (send_frame(fd, F_DONE, p, len) == -1)
+		_exit(1);
+}
+
+static void __attribute__((noreturn))
+child_main(const struct account *acct, const struct extract_opts *o, int fd)
+{
+	struct bk_err err = { 0 };
+	struct wire_err w;
+	struct unpack u;
+	char drain[65536];
+	int rc;
+
+	/* System calls only until the child is the user. */
+	if (fd != CHILD_FD && (dup2(fd, CHILD_FD) == -1 || close(fd) == -1))
+		_exit(1);
+	fd = CHILD_FD;
+	(void)close_range(CHILD_FD + 1, ~0U, 0);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (account_become(acct, &err) == -1) {
+		wire_from(&w, -1, &err);
+		(void)send_frame(fd, F_READY, &w, sizeof(w));
+		_exit(1);
+	}
+	/* The same confinement where there is no account to become. */
+	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	umask(0);
+	if (chdir("/") == -1)
+		_exit(1);
+	unpack_init(&u, o);
+	rc = o->dir != NULL ? unpack_root(&u, o->dir, acct) : 0;
+	wire_from(&w, rc, &u.err);
+	if (send_frame(fd, F_READY, &w, sizeof(w)) == -1 || rc == -1)
+		_exit(1);
+	rc = unpack_stream(&u, fd);
+	/* Read what is left so the parent's layers see all their data. */
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	child_send_result(&u, fd, rc);
+	_exit(0);
+}
+
+static void
+err_from(struct bk_err *err, const struct wire_err *w)
+{
+	char msg[sizeof(w->msg)];
+
+	memcpy(msg, w->msg, sizeof(msg));
+	msg[sizeof(msg) - 1] = '\0';
+	unpack_printable(msg);
+	bk_err_set(err, w->code > BK_OK && w->code <= BK_EFAIL ?
+	    (enum bk_code)w->code : BK_EFAIL, "%s", msg);
+	err->sys_errno = w->sys_errno;
+	err->retryable = w->retryable != 0;
+}
+
+/* After the child failed to answer: what became of it. */
+static int
+child_gone(struct extract *x, struct bk_err *err)
+{
+	int status = 0;
+
+	if (x->pid > 0 && waitpid(x->pid, &status, 0) == x->pid)
+		x->pid = 0;
+	if (WIFSIGNALED(status))
+		return bk_err_set(err, BK_EFAIL, "tar layer: the extraction "
+		    "process stopped (signal %d)", WTERMSIG(status));
+	return bk_err_set(err, BK_EFAIL, "tar layer: the extraction process "
+	    "stopped (exit %d)", WEXITSTATUS(status));
+}
+
+struct extract *
+extract_start(const struct account *a, const struct extract_opts *o,
+    struct bk_err *err)
+{
+	struct extract *x = xcalloc(1, sizeof(*x));
+	struct frame f;
+	struct wire_err w;
+	int sv[2];
+
+	x->o = o;
+	x->fd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		bk_err_sys(err, BK_EIO, "socketpair");
+		free(x);
+		return NULL;
+	}
+	if ((x->pid = fork()) == -1) {
+		bk_err_sys(err, BK_EIO, "fork");
+		close(sv[0]);
+		close(sv[1]);
+		free(x);
+		return NULL;
+	}
+	if (x->pid == 0) {
+		close(sv[0]);
+		child_main(a, o, sv[1]);
+	}
+	close(sv[1]);
+	x->fd = sv[0];
+	x->input_open = true;
+	if (read_all(x->fd, &f, sizeof(f)) != 1 || f.type != F_READY ||
+	    f.len != sizeof(w) || read_all(x->fd, &w, sizeof(w)) != 1) {
+		child_gone(x, err);
+		extract_free(x);
+		return NULL;
+	}
+	if (w.rc != 0) {
+		err_from(err, &w);
+		extract_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+int
+extract_fd(const struct extract *x)
+{
+	return x->fd;
+}
+
+void
+extract_close_input(struct extract *x)
+{
+	if (x->input_open)
+		(void)shutdown(x->fd, SHUT_WR);
+	x->input_open = false;
+}
+
+static char *
+frame_string(const char *p, size_t len)
+{
+	char *s = xstrndup(p, len);
+
+	unpack_printable(s);
+	return s;
+}
+
+int
+extract_finish(struct extract *x, struct extract_result *res,
+    struct bk_err *err)
+{
+	struct wire_done d;
+	struct frame f;
+	size_t total = 0, hits = x->o->nonly * sizeof(uint64_t);
+	char *buf = xmalloc(FRAME_MAX + hits);
+	bool done = false;
+	int r, rc = -1;
+
+	memset(res, 0, sizeof(*res));
+	extract_close_input(x);
+	while ((r = read_all(x->fd, &f, sizeof(f))) == 1) {
+		total += f.len;
+		if (f.len > FRAME_MAX + hits || total > RESULT_MAX || done ||
+		    read_all(x->fd, buf, f.len) != 1)
+			break;
+		if (f.type == F_NOTE && res->nnotes < EXTRACT_MAX_NOTES) {
+			res->notes = xreallocarray(res->notes, res->nnotes + 1,
+			    sizeof(*res->notes));
+			res->notes[res->nnotes++] = frame_string(buf, f.len);
+		} else if (f.type == F_KEPT && res->nkept < KEPT_MAX) {
+			res->kept = xreallocarray(res->kept, res->nkept + 1,
+			    sizeof(*res->kept));
+			res->kept[res->nkept++] = frame_string(buf, f.len);
+		} else if (f.type == F_DONE && f.len == sizeof(d) + hits) {
+			memcpy(&d, buf, sizeof(d));
+			res->only_hits = xcalloc(x->o->nonly + 1,
+			    sizeof(uint64_t));
+			memcpy(res->only_hits, buf + sizeof(d), hits);
+			done = true;
+		} else if (f.type != F_NOTE && f.type != F_KEPT)
+			break;
+	}
+	if (!done || r == -1) {
+		child_gone(x, err);
+		goto out;
+	}
+	/* It has sent everything: let it exit on its own. */
+	while (waitpid(x->pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	x->pid = 0;
+	res->members = d.n.members;
+	res->files = d.n.files;
+	res->dirs = d.n.dirs;
+	res->links = d.n.links;
+	res->bytes = d.n.bytes;
+	res->skipped = d.n.skipped;
+	res->refused = d.n.refused;
+	res->changed = d.n.changed;
+	if (d.e.rc != 0) {
+		err_from(err, &d.e);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		extract_result_free(res);
+	free(buf);
+	extract_free(x);
+	return rc;
+}
+
+void
+extract_free(struct extract *x)
+{
+	if (x == NULL)
+		return;
+	if (x->fd != -1)
+		close(x->fd);
+	if (x->pid > 0) {
+		kill(x->pid, SIGKILL);
+		while (waitpid(x->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	free(x);
+}
+
+void
+extract_result_free(struct extract_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nnotes; i++)
+		free(res->notes[i]);
+	for (i = 0; i < res->nkept; i++)
+		free(res->kept[i]);
+	free(res->notes);
+	free(res->kept);
+	free(res->only_hits);
+	memset(res, 0, sizeof(*res));
+}
