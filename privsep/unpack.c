@@ -510,7 +510,9 @@ ex_entry(struct unpack *c, struct archive *a, struct archive_entry *e)
 		return 0;
 	}
 	if ((r = norm_path(raw, path, sizeof(path), &why)) == -1) {
-		note(c, &c->n.refused, raw, "refused: %s", why);
+		/* Not what --only asked for: no --only PATH is such a name. */
+		if (c->o->nonly == 0)
+			note(c, &c->n.refused, raw, "refused: %s", why);
 		return 0;
 	}
 	if (r == 0 || !wanted(c, path))

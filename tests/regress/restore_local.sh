@@ -133,6 +133,42 @@ PY
 backupctl restore alice backup-2020-01-01T00-00-00.tar --to "$T/r" >/dev/null 2>"$T/err"
 [ -z "$(ls -A "$T/victim")" ]
 ok $? "a hostile archive writes nothing outside DIR ($(ls "$T/victim" | tr '\n' ' '))"
+# Refused entries are named and fail the restore (they were dropped
+# silently, with success, before issue 16).
+[ "$(cat "$T/r/files/ok.txt")" = fine ] &&
+    grep -q 'dotdot.txt: refused: a ".." component' "$T/err" &&
+    grep -q 'files/link/through.txt: refused: its path goes through a symbolic link' "$T/err" &&
+    tail -1 "$T/err" | grep -q 'restored 2 files, 0 folders, 1 link .*; 2 skipped'
+ok $? "a hostile archive: each refused entry named, exit 1 \"restored ... 2 skipped\" ($(tail -1 "$T/err"))"
+
+# --only PATH that matches nothing fails naming PATH.
+rm -rf "$T/r2"
+backupctl restore alice backup-2020-01-01T00-00-00.tar --to "$T/r2" --only files/nope \
+    --only files/ok.txt >"$T/o.txt" 2>"$T/err"
+r=$?
+[ $r -eq 1 ] && grep -q -- '--only files/nope matched nothing in backup-2020-01-01T00-00-00.tar (restored 1 files' "$T/err" &&
+    [ "$(cat "$T/r2/files/ok.txt")" = fine ]
+ok $? "--only PATH matching nothing: exit 1 naming PATH, counts of what was restored (exit $r: $(tail -1 "$T/err"))"
+rm -rf "$T/r2"
+backupctl restore alice backup-2020-01-01T00-00-00.tar --to "$T/r2" --only files/ok.txt \
+    >"$T/o.txt" 2>"$T/err" && grep -q 'restored 1 file, 0 folders, 0 links' "$T/o.txt"
+ok $? "--only files/ok.txt: exit 0, the count says one file ($(cat "$T/o.txt" "$T/err"))"
+
+# A non-empty DIR: refused unless --overwrite, which replaces files but
+# never writes through a link found in DIR.
+echo changed >"$T/r2/files/ok.txt"
+backupctl restore alice backup-2020-01-01T00-00-00.tar --to "$T/r2" --only files/ok.txt \
+    >/dev/null 2>"$T/err"
+r=$?
+[ $r -eq 2 ] && grep -q 'is not empty.*--overwrite' "$T/err" && [ "$(cat "$T/r2/files/ok.txt")" = changed ]
+ok $? "restore into a non-empty DIR is refused, nothing replaced (exit $r: $(cat "$T/err"))"
+rm "$T/r2/files/ok.txt"
+ln -s "$T/victim/planted" "$T/r2/files/ok.txt"
+backupctl restore alice backup-2020-01-01T00-00-00.tar --to "$T/r2" --only files/ok.txt \
+    --overwrite >/dev/null 2>"$T/err" &&
+    [ "$(cat "$T/r2/files/ok.txt")" = fine ] && [ ! -L "$T/r2/files/ok.txt" ] &&
+    [ ! -e "$T/victim/planted" ]
+ok $? "--overwrite replaces a symlink in DIR by the file, never writing through it ($(cat "$T/err"))"
 
 # Archives of offen/docker-volume-backup: leading slash, backup/<volume>/.
 rm -rf "$T/out"/* "$T/r" "$T/offen"
