@@ -60,7 +60,8 @@ struct extract_result {
 struct extract	*extract_start(const struct account *a,
 		    const struct extract_opts *o, struct bk_err *);
 
-/* Where the tar stream goes: a stream socket (send with MSG_NOSIGNAL). */
+/* Where the tar stream goes: a pipe (the caller ignores SIGPIPE, as
+ * backupctl and the daemons do: a child that stopped gives EPIPE). */
 int		 extract_fd(const struct extract *);
 
 /* End of the tar stream (the stream stage's finish or abort). */

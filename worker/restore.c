@@ -3,11 +3,11 @@
  * decompress -> tar stream, streaming all the way.
  *
  * The pipeline is push-based: its last stage writes the plain tar stream
- * into a socket to the extraction process (privsep/extract.c), which has
+ * into a pipe to the extraction process (privsep/extract.c), which has
  * become the user before it parses a byte of it, and extracts into DIR
  * (or, for verify, only reads it through).  So a hostile archive is
  * parsed, and its members created, with the user's reach only; download,
- * keys and decryption stay here.  The socket bounds memory.  Each layer
+ * keys and decryption stay here.  The pipe bounds memory.  Each layer
  * names itself in its errors ("age: ...", "gzip layer: ...", "tar layer:
  * ..."), so a corrupt backup says where it broke.
  *
@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,7 +54,7 @@ pipe_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 	ssize_t n;
 
 	while (len > 0) {
-		n = send(extract_fd(x), c, len, MSG_NOSIGNAL);
+		n = write(extract_fd(x), c, len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
