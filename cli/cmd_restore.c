@@ -95,7 +95,8 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 	char **only = NULL;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "t:o:i:p:e:w", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "t:o:i:p:e:w", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 't':
 			o.to_dir = optarg;

@@ -36,8 +36,9 @@
  * sends READY (its setup's result); the parent then writes the tar
  * stream and closes the pipe; the child reads it to the end (draining
  * after a failure, so the layers above the tar name damage first), then
- * sends NOTE and KEPT frames and DONE.  The parent checks every length: the child parses a
- * hostile archive and is the user's to kill.
+ * sends NOTE and KEPT frames and DONE.  The parent checks every length:
+ * the child parses a hostile archive and is the user's to kill.  The
+ * child dies with the parent (PR_SET_PDEATHSIG).
  *
  * Threads: extract_start may be called while the parent has threads: the
  * child makes only system calls until it is the user (after that it uses
@@ -181,8 +182,8 @@ child_send_result(struct unpack *u, int fd, int rc)
 }
 
 static void __attribute__((noreturn))
-child_main(const struct account *acct, const struct extract_opts *o, int sock,
-    int in)
+child_main(const struct account *acct, const struct extract_opts *o,
+    pid_t parent, int sock, int in)
 {
 	struct bk_err err = { 0 };
 	struct wire_err w;
@@ -199,12 +200,15 @@ child_main(const struct account *acct, const struct extract_opts *o, int sock,
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (account_become(acct, &err) == -1) {
 		wire_from(&w, -1, &err);
 		(void)send_frame(fd, F_READY, &w, sizeof(w));
 		_exit(1);
 	}
+	/* After the switch: a change of credentials clears it. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != parent)
+		_exit(1);
 	/* The same confinement where there is no account to become. */
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -261,6 +265,7 @@ extract_start(const struct account *a, const struct extract_opts *o,
 	struct frame f;
 	struct wire_err w;
 	int sv[2] = { -1, -1 }, pp[2] = { -1, -1 }, i;
+	pid_t parent = getpid();
 
 	x->o = o;
 	x->fd = x->in = -1;
@@ -277,7 +282,7 @@ extract_start(const struct account *a, const struct extract_opts *o,
 		goto fail;
 	}
 	if (x->pid == 0)
-		child_main(a, o, sv[1], pp[0]);
+		child_main(a, o, parent, sv[1], pp[0]);
 	close(sv[1]);
 	close(pp[0]);
 	x->fd = sv[0];

@@ -40,10 +40,10 @@ struct extract_result {
 	uint64_t	 links;		/* symbolic and hard */
 	uint64_t	 bytes;		/* file content read (verify) or
 					 * written (restore) */
-	uint64_t	 skipped;	/* devices, FIFOs, sockets, ... */
-	uint64_t	 refused;	/* absolute, "..", through a link, ... */
-	uint64_t	 changed;	/* restored without setuid/setgid/sticky */
-	char		**notes;	/* "PATH: why", first EXTRACT_MAX_NOTES */
+	uint64_t	 skipped;	/* devices, FIFOs, sockets */
+	uint64_t	 refused;	/* absolute, "..", through a link */
+	uint64_t	 changed;	/* lost setuid/setgid/sticky bits */
+	char		**notes;	/* "PATH: why", the first few */
 	size_t		 nnotes;
 	char		**kept;		/* see extract_opts.keep */
 	size_t		 nkept;

@@ -666,15 +666,15 @@ unpack_root(struct unpack *c, const char *dir, const struct account *acct)
 			    O_NOFOLLOW | O_CLOEXEC);
 		close(fd);
 		if (next == -1 && (errno == ELOOP || errno == ENOTDIR))
-			return bk_err_set(&c->err, BK_ECONFIG, "--to %s: %.*s is "
-			    "a symbolic link or not a folder; the restore "
+			return bk_err_set(&c->err, BK_ECONFIG, "--to %s: %.*s "
+			    "is a symbolic link or not a folder; the restore "
 			    "folder is opened without following links (name "
 			    "the real folder)", dir, (int)(end - dir), dir);
 		if (next == -1)
-			return bk_err_sys(&c->err, errno == EACCES ? BK_ECONFIG :
-			    BK_EIO, "--to %s: %.*s%s", dir, (int)(end - dir),
-			    dir, acct->drop ? " (restore writes as the "
-			    "user's account)" : "");
+			return bk_err_sys(&c->err, errno == EACCES ?
+			    BK_ECONFIG : BK_EIO, "--to %s: %.*s%s", dir,
+			    (int)(end - dir), dir, acct->drop ? " (restore "
+			    "writes as the user's account)" : "");
 		fd = next;
 		p = end;
 	}
