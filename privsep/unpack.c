@@ -560,7 +560,8 @@ fixups(struct unpack *c)
 	size_t i;
 	int fd;
 
-	qsort(c->fix, c->nfix, sizeof(*c->fix), fix_cmp);
+	if (c->nfix > 1)
+		qsort(c->fix, c->nfix, sizeof(*c->fix), fix_cmp);
 	for (i = 0; i < c->nfix; i++) {
 		if ((fd = open_folder(c->root, c->fix[i].path, false)) != -1) {
 			ts[0] = ts[1] = c->fix[i].mtime;
