@@ -178,6 +178,9 @@ tar -C "$T/offen" -czf "$T/out/backup-2021-08-29T04-00-00.tar.gz" -P --transform
 backupctl restore alice backup-2021-08-29T04-00-00.tar.gz --to "$T/r" >/dev/null 2>&1 &&
     [ "$(cat "$T/r/backup/data/v.txt")" = volume ]
 ok $? "an offen archive with leading-slash names restores under DIR"
+(cd "$T" && backupctl restore alice backup-2021-08-29T04-00-00.tar.gz --to rel >/dev/null 2>&1) &&
+    [ "$(cat "$T/rel/backup/data/v.txt")" = volume ]
+ok $? "a relative --to DIR is under the current folder"
 gpg_home=$T/gnupg
 mkdir -m 700 "$gpg_home"
 gpg --homedir "$gpg_home" --batch --yes --pinentry-mode loopback --passphrase pw \

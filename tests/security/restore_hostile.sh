@@ -179,6 +179,14 @@ for d in "$HA/to-b/r" "$HA/to-root/r" "$HA/to-b"; do
 	ok $? "--to $d through a planted symlink: refused, nothing written (exit $rc: $(tail -1 "$W/err"))"
 done
 
+# A DIR the account may not write: refused before anything is read.
+mkdir -m 755 "$T/root-owned"
+backupctl restore $A $NAME --to "$T/root-owned/r" >"$W/out" 2>"$W/err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "restore writes as the user's account" "$W/err" &&
+    [ -z "$(ls -A "$T/root-owned")" ]
+ok $? "--to a folder $A may not write: exit 2, a clear error, nothing created (exit $rc: $(tail -1 "$W/err"))"
+
 # verify parses the same hostile archive, reading only.
 snapshot /nonexistent >"$W/before"
 backupctl verify $A $NAME >"$W/out" 2>"$W/err"
