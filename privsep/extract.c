@@ -183,20 +183,28 @@ child_send_result(struct unpack *u, int fd, int rc)
 
 static void __attribute__((noreturn))
 child_main(const struct account *acct, const struct extract_opts *o,
-    pid_t parent, int sock, int in)
+    pid_t parent, const int sv[2], const int pp[2])
 {
 	struct bk_err err = { 0 };
 	struct wire_err w;
 	struct unpack u;
 	char drain[65536];
-	int rc, fd = CHILD_FD;
+	int rc, fd = CHILD_FD, sock, in, i;
 
-	/* System calls only until the child is the user. */
-	if ((sock = fcntl(sock, F_DUPFD, 10)) == -1 ||
-	    (in = fcntl(in, F_DUPFD, 10)) == -1 ||
+	/*
+	 * System calls only until the child is the user.  The parent's ends
+	 * go first: holding the pipe's write end, the child would never see
+	 * the end of its input.
+	 */
+	close(sv[0]);
+	close(pp[1]);
+	if ((sock = fcntl(sv[1], F_DUPFD, 10)) == -1 ||
+	    (in = fcntl(pp[0], F_DUPFD, 10)) == -1 ||
 	    dup2(sock, CHILD_FD) == -1 || dup2(in, CHILD_IN) == -1)
 		_exit(1);
-	(void)close_range(CHILD_IN + 1, ~0U, 0);
+	if (close_range(CHILD_IN + 1, ~0U, 0) == -1)
+		for (i = CHILD_IN + 1; i < 1024; i++)
+			(void)close(i);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
@@ -282,7 +290,7 @@ extract_start(const struct account *a, const struct extract_opts *o,
 		goto fail;
 	}
 	if (x->pid == 0)
-		child_main(a, o, parent, sv[1], pp[0]);
+		child_main(a, o, parent, sv, pp);
 	close(sv[1]);
 	close(pp[0]);
 	x->fd = sv[0];
