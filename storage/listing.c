@@ -30,18 +30,27 @@ ent_clear(struct listing_ent *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* Add the open entry (name below l->prefix) if it belongs; clear it. */
-static void
+/* Add the open entry (name below l->prefix) if it belongs; clear it.
+ * NULL, or why the answer is refused. */
+static const char *
 take(struct listing *l, struct listing_ent *e)
 {
-	size_t pl = l->prefix != NULL ? strlen(l->prefix) : 0;
+	size_t pl = l->prefix != NULL ? strlen(l->prefix) : 0, cost;
 	char *name = e->name;
 
 	if (name == NULL || strncmp(name, l->prefix != NULL ? l->prefix : "",
 	    pl) != 0 || (l->name_ok != NULL && !l->name_ok(name + pl))) {
 		ent_clear(e);
-		return;
+		return NULL;
 	}
+	/* What the entry costs, malloc's overhead included. */
+	cost = sizeof(*e) + strlen(name) + 16 +
+	    (e->id != NULL ? strlen(e->id) + 16 : 0);
+	if (l->bytes + cost > LISTING_MAX_BYTES) {
+		ent_clear(e);
+		return "the listing holds more than 16 MiB of names";
+	}
+	l->bytes += cost;
 	if (l->n == l->cap) {
 		l->cap = l->cap > 0 ? l->cap * 2 : 64;
 		l->v = xreallocarray(l->v, l->cap, sizeof(*l->v));
@@ -51,6 +60,7 @@ take(struct listing *l, struct listing_ent *e)
 		free(name);
 	l->v[l->n++] = *e;
 	memset(e, 0, sizeof(*e));
+	return NULL;
 }
 
 static void
@@ -82,7 +92,7 @@ http_time(const char *v)
 	return timegm(&tm);
 }
 
-void
+const char *
 listing_s3_elem(void *arg, const char *path, const char *t, size_t len)
 {
 	struct listing *l = arg;
@@ -94,14 +104,15 @@ listing_s3_elem(void *arg, const char *path, const char *t, size_t len)
 	else if (strcmp(path, "Contents/LastModified") == 0)
 		l->cur.mtime = iso_time(t);
 	else if (strcmp(path, "Contents") == 0)
-		take(l, &l->cur);
+		return take(l, &l->cur);
 	else if (strcmp(path, "NextContinuationToken") == 0)
 		set_str(&l->next, t, len);
 	else if (strcmp(path, "IsTruncated") == 0)
 		l->truncated = strcmp(t, "true") == 0;
+	return NULL;
 }
 
-void
+const char *
 listing_s3_uploads_elem(void *arg, const char *path, const char *t,
     size_t len)
 {
@@ -112,14 +123,14 @@ listing_s3_uploads_elem(void *arg, const char *path, const char *t,
 	else if (strcmp(path, "Upload/UploadId") == 0)
 		set_str(&l->cur.id, t, len);
 	else if (strcmp(path, "Upload") == 0) {
-		if (l->cur.id == NULL)
-			ent_clear(&l->cur);
-		else
-			take(l, &l->cur);
+		if (l->cur.id != NULL)
+			return take(l, &l->cur);
+		ent_clear(&l->cur);
 	}
+	return NULL;
 }
 
-void
+const char *
 listing_azure_elem(void *arg, const char *path, const char *t, size_t len)
 {
 	struct listing *l = arg;
@@ -127,7 +138,7 @@ listing_azure_elem(void *arg, const char *path, const char *t, size_t len)
 	if (strncmp(path, "Blobs/Blob", 10) != 0) {
 		if (strcmp(path, "NextMarker") == 0)
 			set_str(&l->next, t, len);
-		return;
+		return NULL;
 	}
 	path += 10;
 	if (strcmp(path, "/Name") == 0)
@@ -137,7 +148,8 @@ listing_azure_elem(void *arg, const char *path, const char *t, size_t len)
 	else if (strcmp(path, "/Properties/Last-Modified") == 0)
 		l->cur.mtime = http_time(t);
 	else if (*path == '\0')
-		take(l, &l->cur);
+		return take(l, &l->cur);
+	return NULL;
 }
 
 /* The last segment of an href, unescaped ("" for the collection). */
@@ -158,9 +170,10 @@ href_name(const char *href)
 	return out;
 }
 
-static void
+static const char *
 webdav_response_end(struct listing *l)
 {
+	const char *why = NULL;
 	char *name;
 
 	if (l->cur.name == NULL || !l->cur_ok || l->cur_dir) {
@@ -173,21 +186,22 @@ webdav_response_end(struct listing *l)
 	if (*name == '\0' || partial_is(name) != l->partials)
 		ent_clear(&l->cur);
 	else
-		take(l, &l->cur);
+		why = take(l, &l->cur);
 out:
 	l->cur_ok = l->cur_dir = false;
 	ent_clear(&l->ps);
 	l->ps_ok = l->ps_dir = false;
+	return why;
 }
 
-void
+const char *
 listing_webdav_elem(void *arg, const char *path, const char *t, size_t len)
 {
 	struct listing *l = arg;
 	time_t m;
 
 	if (strncmp(path, "response", 8) != 0)
-		return;
+		return NULL;
 	path += 8;
 	if (strcmp(path, "/href") == 0)
 		set_str(&l->cur.name, t, len);
@@ -211,7 +225,8 @@ listing_webdav_elem(void *arg, const char *path, const char *t, size_t len)
 		ent_clear(&l->ps);
 		l->ps_ok = l->ps_dir = false;
 	} else if (*path == '\0')
-		webdav_response_end(l);
+		return webdav_response_end(l);
+	return NULL;
 }
 
 void
@@ -224,7 +239,7 @@ listing_reset(void *arg)
 		ent_clear(&l->v[i]);
 	free(l->v);
 	l->v = NULL;
-	l->n = l->cap = 0;
+	l->n = l->cap = l->bytes = 0;
 	free(l->next);
 	l->next = NULL;
 	l->truncated = false;

@@ -33,6 +33,7 @@ struct listing {
 	/* the answer's entries and continuation */
 	struct listing_ent	*v;
 	size_t			 n, cap;
+	size_t			 bytes;		/* the entries cost */
 	char			*next;		/* token or marker */
 	bool			 truncated;	/* S3 IsTruncated */
 	/* the entry being read */
@@ -43,12 +44,18 @@ struct listing {
 	bool			 ps_dir, ps_ok;
 };
 
+/* Names one answer may hold: a hostile server cannot make a listing
+ * cost more (S3 pages hold 1000 keys of at most 1 KiB). */
+#define LISTING_MAX_BYTES	(16u << 20)
+
 /* xr_elem_fn's, arg a struct listing. */
-void	listing_s3_elem(void *, const char *path, const char *, size_t);
-void	listing_s3_uploads_elem(void *, const char *path, const char *,
+const char *listing_s3_elem(void *, const char *path, const char *, size_t);
+const char *listing_s3_uploads_elem(void *, const char *path, const char *,
 	    size_t);
-void	listing_azure_elem(void *, const char *path, const char *, size_t);
-void	listing_webdav_elem(void *, const char *path, const char *, size_t);
+const char *listing_azure_elem(void *, const char *path, const char *,
+	    size_t);
+const char *listing_webdav_elem(void *, const char *path, const char *,
+	    size_t);
 /* Forget every entry (objstore_xml's reset; also the final free). */
 void	listing_reset(void *);
 /* fn on each entry in order until one returns non-zero: that, or 0. */

@@ -67,7 +67,7 @@ typedef int	obj_send_fn(void *ctx, storage_sink_fn *sink, void *sink_arg,
  * 200).  A bad document is BK_EPROTO, prefixed with where.
  */
 int	objstore_xml(obj_send_fn *, void *ctx, int attempts, const char *root,
-	    void (*fn)(void *, const char *, const char *, size_t),
+	    const char *(*fn)(void *, const char *, const char *, size_t),
 	    void (*reset)(void *), void *arg, struct obj_resp *,
 	    const char *where, struct bk_err *);
 

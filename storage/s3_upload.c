@@ -41,7 +41,7 @@ s3_begin(struct storage *st, struct storage_upload *up, struct bk_err *err)
 }
 
 /* CreateMultipartUpload's answer as it streams by: the UploadId. */
-static void
+static const char *
 upload_id_elem(void *arg, const char *path, const char *t, size_t len)
 {
 	char **id = arg;
@@ -50,6 +50,7 @@ upload_id_elem(void *arg, const char *path, const char *t, size_t len)
 		free(*id);
 		*id = xstrndup(t, len);
 	}
+	return NULL;
 }
 
 static void
@@ -167,9 +168,10 @@ s3_upload_free(struct s3_upload *u)
 	pthread_mutex_destroy(&u->mu);
 }
 
-static void
+static const char *
 ignore_elem(void *arg, const char *path, const char *t, size_t len)
 {
+	return NULL;
 }
 
 static int

@@ -130,16 +130,17 @@ static void XMLCALL
 on_end(void *ud, const XML_Char *name)
 {
 	struct xr *x = ud;
-	const char *t = x->text.data != NULL ? x->text.data : "";
+	const char *t = x->text.data != NULL ? x->text.data : "", *why;
 
 	(void)name;
 	if (--x->depth < 1) {
 		buf_reset(&x->text);
 		return;
 	}
-	if (!x->error_doc)
-		x->fn(x->arg, x->path, t, x->text.len);
-	else if (x->depth == 1 && strcmp(x->path, "Code") == 0)
+	if (!x->error_doc) {
+		if ((why = x->fn(x->arg, x->path, t, x->text.len)) != NULL)
+			halt(x, "%s", why);
+	} else if (x->depth == 1 && strcmp(x->path, "Code") == 0)
 		copy_str(x->code, sizeof(x->code), t, x->text.len);
 	else if (x->depth == 1 && strcmp(x->path, "Message") == 0)
 		copy_str(x->msg, sizeof(x->msg), t, x->text.len);
@@ -223,10 +224,14 @@ xr_failed(const struct xr *x)
 	return x->fail[0] != '\0';
 }
 
+/* A bad document is the server's doing: asking again gets the same. */
 static int
 dead(struct xr *x, struct bk_err *err)
 {
-	return bk_err_set(err, BK_EPROTO, "%s", x->fail);
+	bk_err_set(err, BK_EPROTO, "%s", x->fail);
+	if (err != NULL)
+		err->retryable = false;
+	return -1;
 }
 
 /* expat said no: the handler's reason, or expat's own with a line. */
@@ -316,7 +321,7 @@ struct fields {
 	size_t	 codesz, msgsz;
 };
 
-static void
+static const char *
 error_field(void *arg, const char *path, const char *text, size_t len)
 {
 	struct fields *f = arg;
@@ -325,6 +330,7 @@ error_field(void *arg, const char *path, const char *text, size_t len)
 		copy_str(f->code, f->codesz, text, len);
 	else if (strcmp(path, "Message") == 0)
 		copy_str(f->msg, f->msgsz, text, len);
+	return NULL;
 }
 
 void

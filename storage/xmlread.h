@@ -29,9 +29,10 @@ struct xr;
 #define XR_TEXT_MAX	(64u << 10)	/* a key, a token, a message */
 
 /* End of an element below the root: path from below the root, own text
- * (NUL-terminated; "" when empty). */
-typedef void	xr_elem_fn(void *arg, const char *path, const char *text,
-		    size_t len);
+ * (NUL-terminated; "" when empty).  NULL to go on, or why the answer is
+ * refused (the reader stops with that reason). */
+typedef const char *xr_elem_fn(void *arg, const char *path,
+		    const char *text, size_t len);
 
 /* A reader expecting root element root (local name; NULL: any root). */
 struct xr	*xr_new(const char *root, xr_elem_fn *, void *arg);

@@ -35,9 +35,10 @@ feed(const char *root, xr_elem_fn *fn, void *arg, const char *s, size_t len,
 	return rc;
 }
 
-static void
+static const char *
 ignore(void *arg, const char *path, const char *t, size_t len)
 {
+	return NULL;
 }
 
 static int
@@ -253,6 +254,28 @@ test_hostile(void)
 	    -1 && strstr(err.msg, "text longer") != NULL,
 	    "a text past %u KiB refused", XR_TEXT_MAX >> 10);
 	free(big);
+
+	/* A page of more names than LISTING_MAX_BYTES. */
+	{
+		struct listing l = { .prefix = "" };
+		struct xr *x = xr_new("ListBucketResult", listing_s3_elem, &l);
+		char item[1100];
+		int rc;
+
+		memset(&err, 0, sizeof(err));
+		rc = xr_feed(x, "<ListBucketResult>", 18, &err);
+		memcpy(item, "<Contents><Key>", 15);
+		memset(item + 15, 'k', 1000);
+		memcpy(item + 1015, "</Key></Contents>", 17);
+		for (i = 0; i < 20000 && rc == 0; i++)
+			rc = xr_feed(x, item, 1032, &err);
+		ok(rc == -1 && strstr(err.msg, "16 MiB of names") != NULL &&
+		    l.bytes <= LISTING_MAX_BYTES, "a listing past %u MiB of "
+		    "names refused after %zu keys: %s", LISTING_MAX_BYTES >> 20,
+		    l.n, err.msg);
+		xr_free(x);
+		listing_reset(&l);
+	}
 }
 
 int
