@@ -39,7 +39,9 @@ ok $? "the scheduler serves /healthz on METRICS_LISTEN"
 $SLOW slow "$MPORT" 60 "$T/slow.ready" & t_bg $!
 $SLOW idle "$MPORT" 60 "$T/idle.ready" & t_bg $!
 wait_for 20 test -f "$T/slow.ready" -a -f "$T/idle.ready"
-ok $? "120 slow and idle clients are connected"
+grep -q '^60 of 60 connected' "$T/slow.ready" &&
+    grep -q '^60 of 60 connected' "$T/idle.ready"
+ok $? "120 slow and idle clients are connected ($(cat "$T/slow.ready" "$T/idle.ready" | tr '\n' ' '))"
 t0=$(date +%s%N)
 curl -sf -m 3 "$url/metrics" >"$T/m"; rc=$?
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))

@@ -7,9 +7,13 @@
   idle   N connections that send nothing
   flood  N connections opened as fast as possible, dropped, opened again
 
-READYFILE is written once the first N connections are open (slow, idle) or
-the first round of the flood is done, so a test waits on it, not a sleep.
+READYFILE is written once the first N connections are open (slow, idle;
+or after 10 s with how many are: a server that accepts one at a time
+leaves the rest in its backlog) or the first round of the flood is done,
+so a test waits on it, not a sleep.
 """
+import os
+import select
 import socket
 import sys
 import time
@@ -25,9 +29,26 @@ def connect():
     return s
 
 
-def mark():
-    with open(ready, "w") as f:
-        f.write("ready\n")
+def mark(text="ready\n"):
+    with open(ready + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(ready + ".tmp", ready)
+
+
+def open_all():
+    """N non-blocking connects; wait up to 10 s for them to complete."""
+    socks = []
+    for _ in range(n):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(("127.0.0.1", port))
+        socks.append(s)
+    pending, end = list(socks), time.time() + 10
+    while pending and time.time() < end:
+        _, w, _ = select.select([], pending, [], 0.5)
+        pending = [s for s in pending if s not in w]
+    mark("%d of %d connected\n" % (n - len(pending), n))
+    return socks
 
 
 if mode == "flood":
@@ -45,8 +66,7 @@ if mode == "flood":
         if rounds == 1:
             mark()
 
-socks = [connect() for _ in range(n)]
-mark()
+socks = open_all()
 i = 0
 while True:
     time.sleep(1)
