@@ -12,9 +12,11 @@
 #
 #   BINS="/tmp/base/build/opt/bin $PWD/build/opt/bin" sh bench/listing_scrape.sh
 #
-# BENCH_ONLY=list or scrape runs one half; BENCH_PAGE=N asks for pages of
-# N keys (s3rver allows more than AWS's 1000: one big answer shows what
-# parsing a document costs, apart from what the listing keeps).
+# BENCH_ONLY=list, dav or scrape runs one part; dav is the same listing
+# from Apache mod_dav, where it is one PROPFIND answer of the whole folder
+# (about 100 MB for 100,000 files), so what parsing a document costs shows
+# apart from what the listing keeps.  (BENCH_PAGE=N asks S3 for pages of N
+# keys; s3rver caps them at 1000 as AWS does.)
 #
 # The objects are written straight into s3rver's data folder (a PUT each
 # would take longer than the listing); s3rver serves them as it would any.
@@ -29,7 +31,12 @@ SCRAPE_MAX=${BENCH_SCRAPE_MAX:-60}
 ONLY=${BENCH_ONLY:-}
 [ -n "${BENCH_PAGE:-}" ] && PB_TEST_LIST_PAGE=$BENCH_PAGE && export PB_TEST_LIST_PAGE
 
-if [ "$ONLY" != scrape ]; then
+mkdir -p "$T/users" "$T/files/u"
+cat >"$T/pb.conf" <<EOC
+USERS_DIR=$T/users
+SOURCE_FILES=$T/files/{user}
+EOC
+if [ "$ONLY" != scrape ] && [ "$ONLY" != dav ]; then
 start_s3rver http || { echo "s3rver did not start"; exit 1; }
 /usr/bin/python3 - "$T/s3data/$S3_BUCKET" "$N" <<'PY'
 import os, sys, time
@@ -44,11 +51,6 @@ for i in range(n):
     with open(p + ".md5", "w") as f:
         f.write("9dd4e461268c8034f5c8564e155c67a6")
 PY
-mkdir -p "$T/users" "$T/files/u"
-cat >"$T/pb.conf" <<EOC
-USERS_DIR=$T/users
-SOURCE_FILES=$T/files/{user}
-EOC
 cat >"$T/users/u.env" <<EOC
 BACKUP_SOURCES=Files
 AWS_S3_BUCKET_NAME=$S3_BUCKET
@@ -70,6 +72,40 @@ for bin in $BINS; do
 done
 fi
 [ "$ONLY" = list ] && { t_done >/dev/null; exit 0; }
+
+if [ "$ONLY" = dav ]; then
+. "$PB_ROOT/tests/servers/apache.sh"
+apache_start || { echo "apache did not start"; exit 1; }
+mkdir -p "$APACHE_DATA/bench"
+/usr/bin/python3 - "$APACHE_DATA/bench" "$N" <<'PY'
+import os, sys, time
+d, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    name = time.strftime("backup-%Y-%m-%dT%H-%M-%S.tar", time.gmtime(1700000000 + i * 60))
+    with open(os.path.join(d, name), "w") as f:
+        f.write("x")
+PY
+chown -R www-data:www-data "$APACHE_DATA/bench"
+cat >"$T/users/d.env" <<EOC
+BACKUP_SOURCES=Files
+WEBDAV_URL=http://127.0.0.1:$APACHE_HTTP/dav
+WEBDAV_PATH=/bench
+WEBDAV_USERNAME=$DAV_USER
+WEBDAV_PASSWORD=$DAV_PASSWORD
+EOC
+chmod 600 "$T/users/d.env"
+for bin in $BINS; do
+	/usr/bin/time -v "$bin/backupctl" --config "$T/pb.conf" list d \
+	    >"$T/list.out" 2>"$T/list.err"
+	rc=$?
+	rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/list.err")
+	wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$T/list.err")
+	echo "dav   $bin: $(grep -c backup- "$T/list.out") of $N listed (one PROPFIND), exit $rc, peak RSS ${rss} KiB, ${wall}"
+	[ $rc -eq 0 ] || grep backupctl: "$T/list.err" | head -1
+done
+t_done >/dev/null
+exit 0
+fi
 
 start_redis || { echo "redis-server did not start"; exit 1; }
 for bin in $BINS; do

@@ -431,9 +431,12 @@ walk(struct webdav *w, bool partials, storage_list_fn *fn, void *arg,
 			goto out;
 		} else if (xr_finish(d.x, err) == 0)
 			done = true;
-		if (!done)
-			bk_err_prefix(err, "%s: the server sent a broken "
-			    "listing", w->where);
+		if (done)
+			break;
+		bk_err_prefix(err, "%s: the server sent a broken listing",
+		    w->where);
+		if (err != NULL && !err->retryable)
+			goto out;	/* the same document again */
 	}
 	if (done)
 		rc = listing_each(&l, fn, arg);

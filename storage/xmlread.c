@@ -52,6 +52,7 @@ struct xr {
 	char		 msg[512];
 	char		 stop[256];	/* why a handler stopped expat */
 	char		 fail[800];	/* sticky error, "" while healthy */
+	bool		 again;		/* worth asking again (see dead) */
 };
 
 static const char *
@@ -224,13 +225,18 @@ xr_failed(const struct xr *x)
 	return x->fail[0] != '\0';
 }
 
-/* A bad document is the server's doing: asking again gets the same. */
+/*
+ * A bad document is the server's doing: asking again gets the same, with
+ * one exception.  Text after a complete document is how rclone 1.60 says
+ * it broke off a listing ("Internal Server Error" appended): that one is
+ * worth asking again.
+ */
 static int
 dead(struct xr *x, struct bk_err *err)
 {
 	bk_err_set(err, BK_EPROTO, "%s", x->fail);
 	if (err != NULL)
-		err->retryable = false;
+		err->retryable = x->again;
 	return -1;
 }
 
@@ -245,6 +251,7 @@ parse_failed(struct xr *x, struct bk_err *err)
 		snprintf(x->fail, sizeof(x->fail), "bad XML answer: line %lu: "
 		    "%s", (unsigned long)XML_GetCurrentLineNumber(x->p),
 		    XML_ErrorString(XML_GetErrorCode(x->p)));
+	x->again = XML_GetErrorCode(x->p) == XML_ERROR_JUNK_AFTER_DOC_ELEMENT;
 	return dead(x, err);
 }
 

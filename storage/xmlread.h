@@ -24,7 +24,8 @@
 struct bk_err;
 struct xr;
 
-#define XR_BODY_MAX	(64u << 20)	/* a listing page is ~1 MB at most */
+#define XR_BODY_MAX	(256u << 20)	/* PROPFIND of a 100,000-file folder:
+					 * ~100 MB, streamed */
 #define XR_DEPTH_MAX	32		/* our answers nest 5 deep */
 #define XR_TEXT_MAX	(64u << 10)	/* a key, a token, a message */
 
@@ -38,7 +39,8 @@ typedef const char *xr_elem_fn(void *arg, const char *path,
 struct xr	*xr_new(const char *root, xr_elem_fn *, void *arg);
 void		 xr_free(struct xr *);
 /* Feed the next bytes.  -1 with err (BK_EPROTO) once the input is bad;
- * every later call fails the same way. */
+ * every later call fails the same way.  err->retryable only for text
+ * after a complete document (a server that broke off an answer). */
 int		 xr_feed(struct xr *, const void *, size_t, struct bk_err *);
 /* The body ended: -1 with err if the document is incomplete, was an
  * error document (BK_EFAIL, "error document: Code: Message") or bad. */

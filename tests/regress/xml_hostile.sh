@@ -77,7 +77,7 @@ hostile() {
 		case $kind in
 		doctype|xxe) why="DOCTYPE" ;;
 		deep) why="nested deeper" ;;
-		huge) why="larger than 64 MiB" ;;
+		huge) why="larger than 256 MiB\|16 MiB of names" ;;
 		utf8) why="not well-formed" ;;
 		truncated) why="truncated\|unclosed token" ;;
 		error) why="error document: InternalError" ;;
