@@ -25,8 +25,8 @@
 #include "http.h"
 #include "s3_int.h"
 #include "sigv4.h"
-#include "xmlread.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
 int
 s3_begin(struct storage *st, struct storage_upload *up, struct bk_err *err)

@@ -26,14 +26,14 @@
 #include "azure_sign.h"
 #include "err.h"
 #include "http.h"
+#include "listing.h"
 #include "objstore.h"
 #include "secret.h"
 #include "settings.h"
 #include "sigv4.h"
 #include "storage_int.h"
-#include "listing.h"
-#include "xmlread.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
 #define AZ_VERSION	"2021-12-02"
 #define AZ_WORKERS	4

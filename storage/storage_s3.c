@@ -24,13 +24,13 @@
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "listing.h"
 #include "path.h"
 #include "s3_int.h"
 #include "settings.h"
 #include "sigv4.h"
-#include "listing.h"
-#include "xmlread.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
 /* Region of an endpoint like s3.eu-west-1.amazonaws.com or
  * s3.fr-par.scw.cloud; us-east-1 when it names none. */
