@@ -16,7 +16,7 @@ FLAVOR	:= $(if $(filter 1,$(SAN)),san,opt)
 OBJDIR	:= build/$(FLAVOR)
 
 PKGS	:= hiredis jansson libarchive libzstd zlib libcurl libssh2 libsodium \
-	   libdeflate libcrypto libpcre2-8 gpgme
+	   libdeflate libcrypto libpcre2-8 gpgme expat libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

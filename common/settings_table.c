@@ -57,7 +57,7 @@ const struct setting_def settings_table[] = {
 	    "if this recent" },
 	{ .name = "METRICS_LISTEN", .type = SET_STRING, .flags = A,
 	  .group = "Admin: queue",
-	  .help = "ADDR:PORT where backup-scheduler serves /metrics "
+	  .help = "ADDR:PORT where backup-scheduler serves /metrics and /healthz "
 	    "(empty: off)" },
 
 	/* Admin: sources and local policy. */

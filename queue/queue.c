@@ -260,6 +260,20 @@ queue_ensure(struct queue *q, struct bk_err *err)
 	return connect_once(q, err);
 }
 
+int
+queue_ping(struct queue *q, struct bk_err *err)
+{
+	redisReply *r;
+
+	if (queue_ensure(q, err) == -1)
+		return -1;
+	r = redisCommand(q->c, "PING");
+	if (r == NULL || r->type != REDIS_REPLY_STATUS)
+		return q_fail(q, r, "PING", err);
+	freeReplyObject(r);
+	return 0;
+}
+
 const char *
 queue_where(const struct queue *q)
 {

@@ -38,6 +38,8 @@ struct queue	*queue_open_report(const struct settings *admin,
 void		 queue_close(struct queue *);
 /* Reconnect if the last command broke the connection. */
 int		 queue_ensure(struct queue *, struct bk_err *);
+/* Reconnect if needed and PING: 0 when Redis answers (health checks). */
+int		 queue_ping(struct queue *, struct bk_err *);
 /* "host:port" or the socket path, for messages. */
 const char	*queue_where(const struct queue *);
 const char	*queue_node(const struct queue *);

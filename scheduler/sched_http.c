@@ -1,25 +1,34 @@
 /*
- * sched_http.c - a tiny HTTP/1.0 responder for Prometheus: GET /metrics
- * answers the text of `backupctl metrics`; anything else is 404 (405 for
- * other methods).  One connection at a time, on its own thread with its
- * own struct queue (a connection is not shared between threads), so a
- * scrape never delays the scheduler's firing.  A client gets 5 s to send
- * its request; the response is written with MSG_NOSIGNAL.
+ * sched_http.c - backup-scheduler's HTTP endpoint for Prometheus and load
+ * balancers, on libmicrohttpd: GET /metrics answers the text of
+ * `backupctl metrics`, GET /healthz 200 while Redis answers PING and 503
+ * otherwise; other paths are 404, other methods 405.
  *
- * When Redis is away the answer is 503 with panel_backup_redis_up 0, so
- * an alert can tell "Redis down" from "scheduler down".
+ * The address is parsed and bound here (so METRICS_LISTEN errors read as
+ * before) and the socket handed to the daemon.  The daemon runs one
+ * internal poll thread (epoll or poll, as libmicrohttpd picks): idle or
+ * slow clients only hold a connection slot, never the thread, so a scrape
+ * is answered while they hang.  Connections are limited (HTTP_MAX_CONN)
+ * and each is dropped after HTTP_IDLE_S seconds without progress.  The
+ * scheduler's firing runs on main's thread and never waits for this one.
+ *
+ * Threads: the handler runs only on the daemon's thread, so the one
+ * struct queue of this endpoint (its own Redis connection, a connection
+ * is not shared between threads) needs no lock.
+ *
+ * When Redis is away /metrics answers 503 with panel_backup_redis_up 0,
+ * so an alert can tell "Redis down" from "scheduler down".
  */
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
+
+#include <microhttpd.h>
 
 #include "err.h"
 #include "log.h"
@@ -27,11 +36,13 @@
 #include "sched_http.h"
 #include "xmalloc.h"
 
+#define HTTP_MAX_CONN	256	/* beyond: refused at accept */
+#define HTTP_IDLE_S	10	/* a connection's idle timeout */
+
 struct sched_http {
-	int		 fd;
-	struct queue	*q;
-	pthread_t	 thread;
-	atomic_bool	 stop;
+	int			 fd;
+	struct queue		*q;
+	struct MHD_Daemon	*d;
 };
 
 static int
@@ -66,7 +77,7 @@ listen_on(const char *spec, struct bk_err *err)
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 	    sizeof(one)) == -1 || bind(fd, ai->ai_addr, ai->ai_addrlen) ==
-	    -1 || listen(fd, 16) == -1) {
+	    -1 || listen(fd, 128) == -1) {
 		bk_err_set(err, BK_ECONFIG, "METRICS_LISTEN: cannot listen on "
 		    "%s: %s", orig, strerror(errno));
 		if (fd != -1)
@@ -77,98 +88,92 @@ listen_on(const char *spec, struct bk_err *err)
 	return fd;
 }
 
-static void
-send_all(int fd, const char *p, size_t n)
+/* Queue a text/plain answer; body is taken over (freed by the library
+ * when must_free, else static). */
+static enum MHD_Result
+answer(struct MHD_Connection *c, unsigned status, const char *body,
+    size_t len, bool must_free)
 {
-	ssize_t w;
+	struct MHD_Response *r;
+	enum MHD_Result rc;
 
-	while (n > 0) {
-		w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		p += w;
-		n -= (size_t)w;
+	r = MHD_create_response_from_buffer(len, (void *)body, must_free ?
+	    MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (r == NULL) {
+		if (must_free)
+			free((void *)body);
+		return MHD_NO;
 	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; version=0.0.4; charset=utf-8");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
 }
 
-static void
-respond(int fd, const char *status, const char *body, size_t len)
+static enum MHD_Result
+metrics(struct sched_http *h, struct MHD_Connection *c)
 {
-	char head[256];
-	int n;
-
-	n = snprintf(head, sizeof(head), "HTTP/1.0 %s\r\nContent-Type: "
-	    "text/plain; version=0.0.4; charset=utf-8\r\nContent-Length: %zu"
-	    "\r\nConnection: close\r\n\r\n", status, len);
-	send_all(fd, head, (size_t)n);
-	send_all(fd, body, len);
-}
-
-static void
-serve(struct sched_http *h, int fd)
-{
-	struct timeval tv = { 5, 0 };
-	char req[4096], *text;
+	static const char down[] = "# TYPE panel_backup_redis_up gauge\n"
+	    "panel_backup_redis_up 0\n";
 	struct bk_err err;
-	size_t len = 0;
-	ssize_t r;
+	size_t len;
+	char *text;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (len < sizeof(req) - 1) {
-		r = recv(fd, req + len, sizeof(req) - 1 - len, 0);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		req[len] = '\0';
-		if (strstr(req, "\r\n\r\n") != NULL ||
-		    strstr(req, "\n\n") != NULL)
-			break;
-	}
-	req[len] = '\0';
-	if (strncmp(req, "GET ", 4) != 0) {
-		respond(fd, "405 Method Not Allowed", "GET only\n", 9);
-		return;
-	}
-	if (strncmp(req + 4, "/metrics", 8) != 0 || (req[12] != ' ' &&
-	    req[12] != '?' && req[12] != '\r' && req[12] != '\n')) {
-		respond(fd, "404 Not Found", "see /metrics\n", 13);
-		return;
-	}
-	text = queue_metrics_text(h->q, &len, &err);
-	if (text == NULL) {
-		static const char down[] = "# TYPE panel_backup_redis_up gauge\n"
-		    "panel_backup_redis_up 0\n";
-
+	if ((text = queue_metrics_text(h->q, &len, &err)) == NULL) {
 		log_warn("/metrics: %s", err.msg);
-		respond(fd, "503 Service Unavailable", down, sizeof(down) - 1);
-		return;
+		return answer(c, MHD_HTTP_SERVICE_UNAVAILABLE, down,
+		    sizeof(down) - 1, false);
 	}
-	respond(fd, "200 OK", text, len);
-	free(text);
+	return answer(c, MHD_HTTP_OK, text, len, true);
 }
 
-static void *
-loop(void *arg)
+static enum MHD_Result
+healthz(struct sched_http *h, struct MHD_Connection *c)
 {
-	struct sched_http *h = arg;
-	struct pollfd pfd;
-	int c;
+	static const char up[] = "ok\n", down[] = "redis unreachable\n";
+	struct bk_err err;
 
-	while (!atomic_load(&h->stop)) {
-		pfd.fd = h->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 300) <= 0)
-			continue;
-		c = accept4(h->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c == -1)
-			continue;
-		serve(h, c);
-		close(c);
+	if (queue_ping(h->q, &err) == -1) {
+		log_warn("/healthz: %s", err.msg);
+		return answer(c, MHD_HTTP_SERVICE_UNAVAILABLE, down,
+		    sizeof(down) - 1, false);
 	}
-	return NULL;
+	return answer(c, MHD_HTTP_OK, up, sizeof(up) - 1, false);
+}
+
+/*
+ * libmicrohttpd calls this when the request line and headers are in
+ * (first call: *req_cls NULL) and again for any body.  GET has no body:
+ * the first call only marks the request, the second answers it.
+ */
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **req_cls)
+{
+	static int seen;
+	struct sched_http *h = cls;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only\n", 9,
+		    false);
+	if (*req_cls == NULL) {
+		*req_cls = &seen;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {	/* a GET with a body: ignore it */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") == 0)
+		return metrics(h, c);
+	if (strcmp(url, "/healthz") == 0)
+		return healthz(h, c);
+	return answer(c, MHD_HTTP_NOT_FOUND, "see /metrics or /healthz\n",
+	    25, false);
 }
 
 struct sched_http *
@@ -183,9 +188,15 @@ sched_http_start(const struct settings *admin, const char *listen_spec,
 	h->q = queue_open(admin, "backup-scheduler-metrics", err);
 	if (h->q == NULL)
 		goto fail;
-	if (pthread_create(&h->thread, NULL, loop, h) != 0) {
+	h->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, 0, NULL, NULL,
+	    handle, h,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_MAX_CONN,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_S,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
 		bk_err_set(err, BK_EIO, "METRICS_LISTEN: cannot start the "
-		    "listener thread");
+		    "HTTP daemon on %s", listen_spec);
 		goto fail;
 	}
 	return h;
@@ -202,9 +213,9 @@ sched_http_stop(struct sched_http *h)
 {
 	if (h == NULL)
 		return;
-	atomic_store(&h->stop, true);
-	pthread_join(h->thread, NULL);
-	close(h->fd);
+	/* Stops the thread and closes the connections and the listening
+	 * socket handed over at start. */
+	MHD_stop_daemon(h->d);
 	queue_close(h->q);
 	free(h);
 }

@@ -26,7 +26,7 @@
  *
  * Main thread: everything above, and reaping expired leases (so jobs of
  * dead workers come back even when no worker is idle).  With
- * METRICS_LISTEN, a second thread serves /metrics (sched_http.c).
+ * METRICS_LISTEN, libmicrohttpd serves /metrics and /healthz (sched_http.c).
  */
 #include <dirent.h>
 #include <errno.h>

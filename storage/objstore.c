@@ -28,6 +28,7 @@
 #include "http.h"
 #include "objstore.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
 #define ERR_BODY_MAX	(16u << 20)	/* listing pages and error bodies */
 
@@ -215,6 +216,37 @@ objstore_perform(CURL *h, const struct obj_call *c, struct obj_resp *r,
 		return -1;
 	}
 	return 0;
+}
+
+int
+objstore_xml(obj_send_fn *send, void *ctx, int attempts, const char *root,
+    xr_elem_fn *fn, void (*reset)(void *), void *arg, struct obj_resp *r,
+    const char *where, struct bk_err *err)
+{
+	struct xr *x;
+	int attempt, rc;
+	bool bad;
+
+	for (attempt = 0;; attempt++) {
+		if (reset != NULL)
+			reset(arg);
+		x = xr_new(root, fn, arg);
+		rc = send(ctx, xr_sink, x, r, err);
+		/* The sink's failure is the document's: name the server. */
+		bad = rc == -1 && xr_failed(x);
+		if (rc == 0 && xr_finish(x, err) == -1) {
+			rc = -1;
+			bad = true;
+			if (err != NULL && strcmp(xr_root(x), "Error") == 0)
+				err->retryable = true;
+		}
+		xr_free(x);
+		if (bad)
+			bk_err_prefix(err, "%s: HTTP %ld", where, r->status);
+		if (rc == 0 || !objstore_retry_wait(err, attempt, attempts,
+		    r->retry_after))
+			return rc;
+	}
 }
 
 void

@@ -53,6 +53,24 @@ void	objstore_backoff(int attempt, long retry_after);
  * NULL, not retryable or the last attempt; else back off and say true. */
 bool	objstore_retry_wait(const struct bk_err *, int attempt, int max,
 	    long retry_after);
+/* One attempt of a request whose 2xx answer goes to sink (sink_arg):
+ * the backend's own call, without retries of its own. */
+typedef int	obj_send_fn(void *ctx, storage_sink_fn *sink, void *sink_arg,
+		    struct obj_resp *, struct bk_err *);
+
+/*
+ * A request whose 2xx answer is an XML document with root element root,
+ * streamed through libexpat (xmlread.h) into fn(arg): reset(arg), when
+ * not NULL, runs before each attempt so a retried answer starts afresh.
+ * Transient failures are retried up to attempts times; so is an error
+ * document sent with a 2xx status (the server failed after answering
+ * 200).  A bad document is BK_EPROTO, prefixed with where.
+ */
+int	objstore_xml(obj_send_fn *, void *ctx, int attempts, const char *root,
+	    const char *(*fn)(void *, const char *, const char *, size_t),
+	    void (*reset)(void *), void *arg, struct obj_resp *,
+	    const char *where, struct bk_err *);
+
 /* A folder setting (AWS_S3_PATH, AZURE_STORAGE_PATH; may be NULL) as a
  * key prefix: "" or "dir/sub/", without leading or doubled slashes at
  * the ends. */

@@ -66,6 +66,13 @@ struct s3_req {
  * a sink (the caller resumes those); a non-2xx answer is an error. */
 int	 s3_call(struct s3 *, CURL *, const struct s3_req *,
 	    struct obj_resp *, struct bk_err *);
+/* obj_send_fn of S3: one attempt of req q (objstore_xml's ctx). */
+struct s3_send {
+	struct s3		*s;
+	const struct s3_req	*q;
+};
+int	 s3_send(void *ctx, storage_sink_fn *, void *sink_arg,
+	    struct obj_resp *, struct bk_err *);
 /* An error answer -> one line naming the host and the setting; -1. */
 int	 s3_fail(struct s3 *, const struct obj_resp *, const char *what,
 	    struct bk_err *);

@@ -25,8 +25,8 @@
 #include "http.h"
 #include "s3_int.h"
 #include "sigv4.h"
-#include "xml.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
 int
 s3_begin(struct storage *st, struct storage_upload *up, struct bk_err *err)
@@ -40,31 +40,57 @@ s3_begin(struct storage *st, struct storage_upload *up, struct bk_err *err)
 	return 0;
 }
 
+/* CreateMultipartUpload's answer as it streams by: the UploadId. */
+static const char *
+upload_id_elem(void *arg, const char *path, const char *t, size_t len)
+{
+	char **id = arg;
+
+	if (strcmp(path, "UploadId") == 0) {
+		free(*id);
+		*id = xstrndup(t, len);
+	}
+	return NULL;
+}
+
+static void
+upload_id_reset(void *arg)
+{
+	char **id = arg;
+
+	free(*id);
+	*id = NULL;
+}
+
 static int
 s3_start(void *ctx, struct bk_err *err)
 {
 	struct s3_upload *u = ctx;
 	struct s3_req q = { .method = "POST", .key = u->key,
 	    .query = "uploads=", .storage_class = true };
+	struct s3_send c = { u->s3, &q };
 	struct obj_resp r;
-	struct xml_node *x = NULL;
-	const char *id;
+	char *id = NULL, where[300];
 	int rc = -1;
 
+	snprintf(where, sizeof(where), "S3 %s: CreateMultipartUpload",
+	    u->s3->host);
 	objstore_resp_init(&r);
-	if (s3_call(u->s3, u->s3->h, &q, &r, err) == -1)
+	if (objstore_xml(s3_send, &c, OBJ_ATTEMPTS,
+	    "InitiateMultipartUploadResult", upload_id_elem, upload_id_reset,
+	    &id, &r, where, err) == -1)
 		goto out;
-	if ((x = xml_parse(r.body.data, r.body.len, err)) == NULL ||
-	    (id = xml_text(x, "UploadId")) == NULL || *id == '\0') {
+	if (id == NULL || *id == '\0') {
 		bk_err_set(err, BK_EPROTO, "S3 %s: CreateMultipartUpload "
 		    "answer has no UploadId", u->s3->host);
 		goto out;
 	}
-	u->upload_id = xstrdup(id);
+	u->upload_id = id;
+	id = NULL;
 	u->etags = xcalloc(S3_MAX_PARTS, sizeof(*u->etags));
 	rc = 0;
 out:
-	xml_free(x);
+	free(id);
 	objstore_resp_free(&r);
 	return rc;
 }
@@ -142,13 +168,20 @@ s3_upload_free(struct s3_upload *u)
 	pthread_mutex_destroy(&u->mu);
 }
 
+static const char *
+ignore_elem(void *arg, const char *path, const char *t, size_t len)
+{
+	return NULL;
+}
+
 static int
 s3_complete(struct s3_upload *u, unsigned parts, struct bk_err *err)
 {
 	struct s3_req q = { .method = "POST", .key = u->key };
-	struct xml_node *x = NULL;
+	struct s3_send c = { u->s3, &q };
 	struct obj_resp r;
 	struct buf body, qs;
+	char where[300];
 	unsigned i;
 	int rc = -1;
 
@@ -171,18 +204,14 @@ s3_complete(struct s3_upload *u, unsigned parts, struct bk_err *err)
 	q.query = qs.data;
 	q.body = body.data;
 	q.len = body.len;
+	/* S3 may answer 200 with an <Error> body: objstore_xml retries
+	 * that, as the transient failure it is. */
+	snprintf(where, sizeof(where), "S3 %s: CompleteMultipartUpload",
+	    u->s3->host);
 	objstore_resp_init(&r);
-	if (s3_call(u->s3, u->s3->h, &q, &r, err) == 0) {
-		/* S3 may answer 200 with an <Error> body. */
-		x = xml_parse(r.body.data, r.body.len, NULL);
-		if (x != NULL && strcmp(x->name, "Error") == 0)
-			s3_fail(u->s3, &(struct obj_resp){ .status = 500,
-			    .body = r.body }, "S3 CompleteMultipartUpload",
-			    err);
-		else
-			rc = 0;
-	}
-	xml_free(x);
+	rc = objstore_xml(s3_send, &c, OBJ_ATTEMPTS,
+	    "CompleteMultipartUploadResult", ignore_elem, NULL, NULL, &r, where,
+	    err);
 	objstore_resp_free(&r);
 	buf_free(&qs);
 	buf_free(&body);

@@ -26,13 +26,14 @@
 #include "azure_sign.h"
 #include "err.h"
 #include "http.h"
+#include "listing.h"
 #include "objstore.h"
 #include "secret.h"
 #include "settings.h"
 #include "sigv4.h"
 #include "storage_int.h"
-#include "xml.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
 #define AZ_VERSION	"2021-12-02"
 #define AZ_WORKERS	4
@@ -343,12 +344,14 @@ static int
 az_fail(struct az *a, const struct obj_resp *r, const char *what,
     struct bk_err *err)
 {
-	struct xml_node *x = NULL;
+	char body_code[128], msg[8];
 	const char *code = r->ms_error;
 
-	if (*code == '\0' && r->body.len > 0 && (x = xml_parse(r->body.data,
-	    r->body.len, NULL)) != NULL && xml_text(x, "Code") != NULL)
-		code = xml_text(x, "Code");
+	if (*code == '\0') {
+		xr_error_fields(r->body.data, r->body.len, body_code,
+		    sizeof(body_code), msg, sizeof(msg));
+		code = body_code;
+	}
 	if (strcmp(code, "ContainerNotFound") == 0)
 		bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_CONTAINER_NAME: "
 		    "container \"%s\" does not exist on %s", a->container,
@@ -365,7 +368,6 @@ az_fail(struct az *a, const struct obj_resp *r, const char *what,
 		    *code ? " " : "", code);
 	if (err != NULL)
 		err->retryable = http_status_transient(r->status);
-	xml_free(x);
 	return -1;
 }
 
@@ -642,15 +644,21 @@ az_abort(struct storage_upload *up)
 	az_upload_free(up->priv);
 }
 
-static time_t
-http_time(const char *v)
-{
-	struct tm tm;
+struct az_send {
+	struct az		*a;
+	const struct az_req	*q;
+};
 
-	memset(&tm, 0, sizeof(tm));
-	if (v == NULL || strptime(v, "%a, %d %b %Y %H:%M:%S", &tm) == NULL)
-		return 0;
-	return timegm(&tm);
+static int
+az_send(void *ctx, storage_sink_fn *sink, void *sink_arg,
+    struct obj_resp *r, struct bk_err *err)
+{
+	struct az_send *c = ctx;
+	struct az_req q = *c->q;
+
+	q.sink = sink;
+	q.sink_arg = sink_arg;
+	return az_call(c->a, c->a->h, &q, r, err);
 }
 
 static int
@@ -659,55 +667,35 @@ az_list(struct storage *st, storage_list_fn *fn, void *arg,
 {
 	struct az *a = st->priv;
 	const char *page = getenv("PB_TEST_LIST_PAGE");	/* tests only */
-	char *marker = NULL;
+	struct listing pg = { .prefix = a->prefix,
+	    .name_ok = storage_name_ok };
+	char *marker = NULL, where[300];
 	struct obj_resp r;
 	int rc = 0;
 
+	snprintf(where, sizeof(where), "Azure %s: listing", a->host);
 	objstore_resp_init(&r);
 	do {
 		struct azure_kv qv[6] = { { "restype", "container" },
 		    { "comp", "list" }, { "delimiter", "/" },
 		    { "prefix", a->prefix } };
 		struct az_req q = { .method = "GET", .query = qv, .nquery = 4 };
-		const struct xml_node *blobs, *c;
-		struct xml_node *x;
-		const char *next;
+		struct az_send c = { a, &q };
 
 		if (marker != NULL)
 			qv[q.nquery++] = (struct azure_kv){ "marker", marker };
 		if (page != NULL)
 			qv[q.nquery++] = (struct azure_kv){ "maxresults", page };
-		if ((rc = az_call(a, a->h, &q, &r, err)) == -1)
+		if ((rc = objstore_xml(az_send, &c, OBJ_ATTEMPTS,
+		    "EnumerationResults", listing_azure_elem, listing_reset, &pg,
+		    &r, where, err)) == -1)
 			break;
-		if ((x = xml_parse(r.body.data, r.body.len, err)) == NULL) {
-			bk_err_prefix(err, "Azure %s: listing", a->host);
-			rc = -1;
-			break;
-		}
-		blobs = xml_child(x, "Blobs");
-		for (c = blobs ? blobs->child : NULL; c != NULL && rc == 0;
-		    c = c->next) {
-			const char *name = xml_text(c, "Name"), *sz;
-			struct storage_obj o;
-
-			if (strcmp(c->name, "Blob") != 0 || name == NULL ||
-			    strncmp(name, a->prefix, strlen(a->prefix)) != 0)
-				continue;
-			o.name = name + strlen(a->prefix);
-			if (!storage_name_ok(o.name))
-				continue;
-			sz = xml_text(c, "Properties/Content-Length");
-			o.size = sz != NULL ? strtoull(sz, NULL, 10) : 0;
-			o.mtime = http_time(xml_text(c,
-			    "Properties/Last-Modified"));
-			rc = fn(&o, arg);
-		}
-		next = xml_text(x, "NextMarker");
+		rc = listing_each(&pg, fn, arg);
 		free(marker);
-		marker = rc == 0 && next != NULL && *next != '\0' ?
-		    xstrdup(next) : NULL;
-		xml_free(x);
+		marker = rc == 0 && pg.next != NULL && *pg.next != '\0' ?
+		    xstrdup(pg.next) : NULL;
 	} while (marker != NULL);
+	listing_reset(&pg);
 	free(marker);
 	objstore_resp_free(&r);
 	return rc;

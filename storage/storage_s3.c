@@ -24,12 +24,13 @@
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "listing.h"
 #include "path.h"
 #include "s3_int.h"
 #include "settings.h"
 #include "sigv4.h"
-#include "xml.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
 /* Region of an endpoint like s3.eu-west-1.amazonaws.com or
  * s3.fr-par.scw.cloud; us-east-1 when it names none. */
@@ -187,14 +188,10 @@ int
 s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
     struct bk_err *err)
 {
-	struct xml_node *x = NULL;
-	const char *code = "", *msg = "";
+	char code[128], msg[512];
 
-	if (r->body.len > 0 && (x = xml_parse(r->body.data, r->body.len,
-	    NULL)) != NULL) {
-		code = xml_text(x, "Code") ? xml_text(x, "Code") : "";
-		msg = xml_text(x, "Message") ? xml_text(x, "Message") : "";
-	}
+	xr_error_fields(r->body.data, r->body.len, code, sizeof(code), msg,
+	    sizeof(msg));
 	if (strcmp(code, "InvalidAccessKeyId") == 0)
 		bk_err_set(err, BK_EAUTH, "AWS_ACCESS_KEY_ID: %s refused the "
 		    "access key (%s)", s->host, code);
@@ -217,7 +214,6 @@ s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
 		    r->status, *code ? " " : "", code, *msg ? ": " : "", msg);
 	if (err != NULL)
 		err->retryable = http_status_transient(r->status);
-	xml_free(x);
 	return -1;
 }
 
@@ -341,41 +337,16 @@ s3_object_key(struct s3 *s, const char *name)
 
 /* Listing, delete, download. */
 
-static time_t
-iso_time(const char *v)
+int
+s3_send(void *ctx, storage_sink_fn *sink, void *sink_arg,
+    struct obj_resp *r, struct bk_err *err)
 {
-	struct tm tm;
+	struct s3_send *c = ctx;
+	struct s3_req q = *c->q;
 
-	memset(&tm, 0, sizeof(tm));
-	if (v == NULL || strptime(v, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
-		return 0;
-	return timegm(&tm);
-}
-
-/* The backups of one ListObjectsV2 page, each handed to fn. */
-static int
-s3_list_page(struct s3 *s, const struct xml_node *x, storage_list_fn *fn,
-    void *arg)
-{
-	const struct xml_node *c;
-	int rc = 0;
-
-	for (c = x->child; c != NULL && rc == 0; c = c->next) {
-		const char *key = xml_text(c, "Key"), *sz;
-		struct storage_obj o;
-
-		if (strcmp(c->name, "Contents") != 0 || key == NULL ||
-		    strncmp(key, s->prefix, strlen(s->prefix)) != 0)
-			continue;
-		o.name = key + strlen(s->prefix);
-		if (!storage_name_ok(o.name))
-			continue;
-		sz = xml_text(c, "Size");
-		o.size = sz != NULL ? strtoull(sz, NULL, 10) : 0;
-		o.mtime = iso_time(xml_text(c, "LastModified"));
-		rc = fn(&o, arg);
-	}
-	return rc;
+	q.sink = sink;
+	q.sink_arg = sink_arg;
+	return s3_call(c->s, c->s->h, &q, r, err);
 }
 
 static int
@@ -384,18 +355,19 @@ s3_list(struct storage *st, storage_list_fn *fn, void *arg,
 {
 	struct s3 *s = st->priv;
 	struct s3_req q = { .method = "GET" };
+	struct s3_send c = { s, &q };
 	const char *page = getenv("PB_TEST_LIST_PAGE");	/* tests only */
-	char *token = NULL;
+	struct listing pg = { .prefix = s->prefix,
+	    .name_ok = storage_name_ok };
+	char *token = NULL, where[300];
 	struct obj_resp r;
 	struct buf qs;
 	int rc = 0;
 
+	snprintf(where, sizeof(where), "S3 %s: listing", s->host);
 	objstore_resp_init(&r);
 	buf_init(&qs, 1 << 16);
 	do {
-		struct xml_node *x;
-		const char *next;
-
 		buf_reset(&qs);
 		if (token != NULL) {
 			buf_puts(&qs, "continuation-token=");
@@ -408,23 +380,18 @@ s3_list(struct storage *st, storage_list_fn *fn, void *arg,
 		buf_puts(&qs, "&prefix=");
 		sigv4_uri_encode(&qs, s->prefix, false);
 		q.query = qs.data;
-		if ((rc = s3_call(s, s->h, &q, &r, err)) == -1)
+		if ((rc = objstore_xml(s3_send, &c, OBJ_ATTEMPTS,
+		    "ListBucketResult", listing_s3_elem, listing_reset, &pg, &r,
+		    where, err)) == -1)
 			break;
-		if ((x = xml_parse(r.body.data, r.body.len, err)) == NULL) {
-			bk_err_prefix(err, "S3 %s: listing", s->host);
-			rc = -1;
-			break;
-		}
-		rc = s3_list_page(s, x, fn, arg);
-		next = xml_text(x, "NextContinuationToken");
+		rc = listing_each(&pg, fn, arg);
 		free(token);
 		token = NULL;
-		if (rc == 0 && next != NULL && *next != '\0' &&
-		    xml_text(x, "IsTruncated") != NULL &&
-		    strcmp(xml_text(x, "IsTruncated"), "true") == 0)
-			token = xstrdup(next);
-		xml_free(x);
+		if (rc == 0 && pg.next != NULL && *pg.next != '\0' &&
+		    pg.truncated)
+			token = xstrdup(pg.next);
 	} while (token != NULL);
+	listing_reset(&pg);
 	free(token);
 	buf_free(&qs);
 	objstore_resp_free(&r);
@@ -487,10 +454,12 @@ static int
 s3_cleanup(struct storage *st, struct bk_err *err)
 {
 	struct s3 *s = st->priv;
-	struct s3_req q = { .method = "GET", .attempts = 2 };
-	struct xml_node *x;
-	const struct xml_node *c;
+	struct s3_req q = { .method = "GET" };
+	struct s3_send c = { s, &q };
+	struct listing u = { .prefix = NULL };
 	struct obj_resp r;
+	size_t i, pl = strlen(s->prefix);
+	char where[300];
 	struct buf qs;
 	int rc = 0;
 
@@ -499,28 +468,25 @@ s3_cleanup(struct storage *st, struct bk_err *err)
 	sigv4_uri_encode(&qs, s->prefix, false);
 	buf_puts(&qs, "&uploads=");
 	q.query = qs.data;
+	snprintf(where, sizeof(where), "S3 %s: unfinished uploads", s->host);
 	objstore_resp_init(&r);
-	if (s3_call(s, s->h, &q, &r, err) == -1) {
-		/* Servers without ListMultipartUploads: nothing to do. */
-		rc = r.status == 501 || r.status == 405 ? 0 : -1;
+	if (objstore_xml(s3_send, &c, 2, "ListMultipartUploadsResult",
+	    listing_s3_uploads_elem, listing_reset, &u, &r, where,
+	    err) == -1) {
+		/* Servers without ListMultipartUploads: nothing to do; a
+		 * bad answer only means nothing is cleaned this time. */
+		rc = r.status == 501 || r.status == 405 ||
+		    r.status / 100 == 2 ? 0 : -1;
 		if (rc == 0)	/* the job reads any error left as a failure */
 			bk_err_clear(err);
 		goto out;
 	}
-	if ((x = xml_parse(r.body.data, r.body.len, NULL)) == NULL)
-		goto out;
-	for (c = x->child; c != NULL; c = c->next) {
-		const char *key = xml_text(c, "Key"), *id = xml_text(c,
-		    "UploadId");
-
-		if (strcmp(c->name, "Upload") == 0 && key != NULL &&
-		    id != NULL && strncmp(key, s->prefix,
-		    strlen(s->prefix)) == 0 &&
-		    strchr(key + strlen(s->prefix), '/') == NULL)
-			s3_abort_id(s, key, id);
-	}
-	xml_free(x);
+	for (i = 0; i < u.n; i++)
+		if (strncmp(u.v[i].name, s->prefix, pl) == 0 &&
+		    strchr(u.v[i].name + pl, '/') == NULL)
+			s3_abort_id(s, u.v[i].name, u.v[i].id);
 out:
+	listing_reset(&u);
 	objstore_resp_free(&r);
 	buf_free(&qs);
 	return rc;

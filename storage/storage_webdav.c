@@ -32,14 +32,14 @@
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "listing.h"
 #include "partial.h"
 #include "secret.h"
 #include "settings.h"
 #include "webdav_int.h"
-#include "xml.h"
 #include "xmalloc.h"
+#include "xmlread.h"
 
-#define RESP_MAX	(16u << 20)
 
 size_t
 webdav_to_buf(char *p, size_t size, size_t n, void *arg)
@@ -135,10 +135,16 @@ webdav_curl_err(struct webdav *w, CURLcode rc, const char *what,
  * One request without a streamed body, retried with backoff.  Returns
  * the HTTP status (the caller judges it), or -1 with err.
  */
-long
-webdav_req(struct webdav *w, const char *method, const char *url,
-    struct curl_slist *hdrs, const char *body, struct buf *resp,
-    const char *what, struct bk_err *err)
+/*
+ * webdav_req with the answer's body going to wr(warg); start(warg, h),
+ * when not NULL, runs before each attempt with that attempt's handle, so
+ * the receiver can start afresh (and ask the handle for the status).
+ */
+static long
+webdav_req_cb(struct webdav *w, const char *method, const char *url,
+    struct curl_slist *hdrs, const char *body, curl_write_callback wr,
+    void *warg, void (*start)(void *, CURL *), const char *what,
+    struct bk_err *err)
 {
 	CURLcode rc;
 	long status = -1;
@@ -148,14 +154,14 @@ webdav_req(struct webdav *w, const char *method, const char *url,
 	for (i = 0; i < WEBDAV_ATTEMPTS; i++) {
 		if (i > 0)
 			partial_backoff(i);
-		if (resp != NULL)
-			buf_reset(resp);
 		if ((h = webdav_easy(w, url, err)) == NULL)
 			return -1;
+		if (start != NULL)
+			start(warg, h);
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, webdav_to_buf);
-		curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, wr);
+		curl_easy_setopt(h, CURLOPT_WRITEDATA, warg);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
 		if (body != NULL)
@@ -180,6 +186,21 @@ webdav_req(struct webdav *w, const char *method, const char *url,
 	if (status > 0)
 		webdav_status_err(w, status, what, err);
 	return -1;
+}
+
+static void
+buf_start(void *arg, CURL *h)
+{
+	buf_reset(arg);
+}
+
+long
+webdav_req(struct webdav *w, const char *method, const char *url,
+    struct curl_slist *hdrs, const char *body, struct buf *resp,
+    const char *what, struct bk_err *err)
+{
+	return webdav_req_cb(w, method, url, hdrs, body, webdav_to_buf, resp,
+	    resp != NULL ? buf_start : NULL, what, err);
 }
 
 /* Make sure the collection exists: PROPFIND it, else MKCOL level by
@@ -340,52 +361,36 @@ webdav_close(struct storage *st)
 	free(w->active);
 }
 
-/* One <response>: a file directly in the collection, or skipped. */
-static int
-list_one(const struct xml_node *r, bool partials, storage_list_fn *fn,
-    void *arg)
-{
-	const struct xml_node *ps, *prop = NULL, *rt;
-	const char *href = xml_text(r, "href"), *s, *len, *mod;
-	struct storage_obj obj;
-	char *copy, *name;
-	size_t n;
-	int rc;
+/* A PROPFIND answer streaming into the listing: one parser per
+ * attempt; error bodies (non-2xx) are judged by their status alone. */
+struct dav_feed {
+	CURL		*h;
+	struct xr	*x;
+	struct listing	*l;
+	struct bk_err	 err;
+};
 
-	if (href == NULL)
-		return 0;
-	for (ps = r->child; ps != NULL; ps = ps->next)
-		if (strcmp(ps->name, "propstat") == 0 &&
-		    (s = xml_text(ps, "status")) != NULL &&
-		    strstr(s, " 200") != NULL)
-			prop = xml_child(ps, "prop");
-	if (prop == NULL)
-		return 0;
-	if ((rt = xml_child(prop, "resourcetype")) != NULL &&
-	    xml_child(rt, "collection") != NULL)
-		return 0;
-	copy = xstrdup(href);
-	n = strlen(copy);
-	while (n > 0 && copy[n - 1] == '/')
-		copy[--n] = '\0';
-	s = strrchr(copy, '/');
-	name = curl_easy_unescape(NULL, s != NULL ? s + 1 : copy, 0, NULL);
-	free(copy);
-	if (name == NULL || *name == '\0' ||
-	    partial_is(name) != partials) {
-		curl_free(name);
-		return 0;
-	}
-	len = xml_text(prop, "getcontentlength");
-	mod = xml_text(prop, "getlastmodified");
-	obj.name = name;
-	obj.size = len != NULL ? strtoull(len, NULL, 10) : 0;
-	obj.mtime = mod != NULL ? curl_getdate(mod, NULL) : 0;
-	if (obj.mtime < 0)
-		obj.mtime = 0;
-	rc = fn(&obj, arg);
-	curl_free(name);
-	return rc;
+static void
+dav_feed_start(void *arg, CURL *h)
+{
+	struct dav_feed *d = arg;
+
+	listing_reset(d->l);
+	xr_free(d->x);
+	d->x = xr_new("multistatus", listing_webdav_elem, d->l);
+	d->h = h;
+}
+
+static size_t
+dav_feed_write(char *p, size_t sz, size_t nm, void *arg)
+{
+	struct dav_feed *d = arg;
+	long status = 0;
+
+	curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &status);
+	if (status / 100 != 2)
+		return sz * nm;
+	return xr_feed(d->x, p, sz * nm, &d->err) == 0 ? sz * nm : 0;
 }
 
 /*
@@ -400,43 +405,45 @@ walk(struct webdav *w, bool partials, storage_list_fn *fn, void *arg,
     struct bk_err *err)
 {
 	struct curl_slist *hdrs = NULL;
-	const struct xml_node *r;
-	struct xml_node *root = NULL;
-	struct buf resp;
+	struct listing l = { .partials = partials };
+	struct dav_feed d = { .l = &l };
+	bool done = false;
 	long st;
 	int rc = -1, i;
 
-	buf_init(&resp, RESP_MAX);
 	hdrs = curl_slist_append(hdrs, "Depth: 1");
-	for (i = 0; i < 2 * WEBDAV_ATTEMPTS && root == NULL; i++) {
+	for (i = 0; i < 2 * WEBDAV_ATTEMPTS && !done; i++) {
 		if (i > 0)
 			partial_backoff(i < 3 ? i : 3);
-		st = webdav_req(w, "PROPFIND", w->coll, hdrs, NULL, &resp,
-		    "cannot list", err);
+		st = webdav_req_cb(w, "PROPFIND", w->coll, hdrs, NULL,
+		    dav_feed_write, &d, dav_feed_start, "cannot list", err);
 		if (st == 404 || st == 409) {
 			rc = 0;		/* no folder yet: nothing in it */
 			goto out;
 		}
-		if (st == -1)
+		if (st == -1 && d.x != NULL && xr_failed(d.x)) {
+			if (err != NULL)
+				*err = d.err;
+		} else if (st == -1)
 			goto out;
-		if (st != 207) {
+		else if (st != 207) {
 			webdav_status_err(w, st, "cannot list", err);
 			goto out;
-		}
-		if ((root = xml_parse(resp.data, resp.len, err)) == NULL)
-			bk_err_prefix(err, "%s: the server sent a broken "
-			    "listing", w->where);
+		} else if (xr_finish(d.x, err) == 0)
+			done = true;
+		if (done)
+			break;
+		bk_err_prefix(err, "%s: the server sent a broken listing",
+		    w->where);
+		if (err != NULL && !err->retryable)
+			goto out;	/* the same document again */
 	}
-	if (root == NULL)
-		goto out;
-	rc = 0;
-	for (r = root->child; r != NULL && rc == 0; r = r->next)
-		if (strcmp(r->name, "response") == 0)
-			rc = list_one(r, partials, fn, arg);
+	if (done)
+		rc = listing_each(&l, fn, arg);
 out:
 	curl_slist_free_all(hdrs);
-	xml_free(root);
-	buf_free(&resp);
+	xr_free(d.x);
+	listing_reset(&l);
 	return rc;
 }
 

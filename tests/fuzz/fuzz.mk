@@ -7,7 +7,7 @@
 # build/opt and build/san are not touched.
 
 FCC	:= clang
-PKGS	:= hiredis jansson libcurl libsodium libcrypto libpcre2-8
+PKGS	:= hiredis jansson libcurl libsodium libcrypto libpcre2-8 expat
 FUZZDIR	:= build/fuzz
 SANFL	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	   -fno-sanitize=function
@@ -21,7 +21,7 @@ COMMON	:= $(wildcard common/*.c)
 NOTIFY	:= $(filter-out %_main.c,$(wildcard notifier/*.c))
 QUEUE	:= $(filter-out %_main.c,$(wildcard queue/*.c))
 AGE	:= $(wildcard crypto/crypt_age*.c)
-XML	:= storage/xml.c
+XML	:= storage/xmlread.c storage/listing.c storage/partial.c
 
 obj	= $(patsubst %.c,$(FUZZDIR)/obj/%.o,$(1))
 

@@ -39,7 +39,8 @@ grep -Ev '^lib(asan|ubsan|lsan|tsan)\.' "$T/needed" >"$T/needed.rt"
 : >"$T/pkgs"
 unresolved=
 while read -r so; do
-	path=$(ldd "$PB_BIN/backupctl" "$PB_BIN/backup-worker" 2>/dev/null |
+	path=$(for p in backupctl backup backup-worker backup-scheduler \
+	    backup-notifier; do ldd "$PB_BIN/$p"; done 2>/dev/null |
 	    awk -v s="$so" '$1 == s && $3 ~ /^\// { print $3; exit }')
 	pkg=
 	for cand in "$path" "$(readlink -f "$path" 2>/dev/null)"; do

@@ -21,8 +21,15 @@ Faults (POST /__ctl/faults, a JSON array replacing the rules):
      "action": "500" | "503" | "reset"}
 lets the first K matching requests through, then plays the action on the
 next C (-1: forever; each rule counts every request it matches, the first
-rule that fires wins): an HTTP error with an S3/Azure-style body, or the
-connection reset once the request was read.  POST /__ctl/reset forgets
+rule that fires wins): an HTTP error with an S3/Azure-style body, the
+connection reset once the request was read, or a hostile XML answer:
+    "action": "xml", "xml": KIND, "status": 200, "root": "ListBucketResult"
+KIND is doctype (nested entities, billion laughs), xxe (an external
+entity pointing back at /__ctl/xxe, whose hits are counted in GET
+/__ctl/xxe), deep (100,000 nested elements), huge (a 1 GiB listing,
+streamed), utf8 (invalid UTF-8 in a key), truncated (a listing cut in
+the middle, with a correct Content-Length) or error (an <Error> document,
+with the status given: 200 is what S3 may send after a failure).  POST /__ctl/reset forgets
 the log and the rules.  Stops on SIGTERM.
 """
 import argparse
@@ -39,6 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 LOCK = threading.Lock()
 LOG = []
 RULES = []  # dicts with "seen" counters
+XXE_HITS = [0]
 UPSTREAM = None
 HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection",
        "te", "upgrade", "trailer"}
@@ -71,7 +79,7 @@ def pick_fault(line):
             skip, c = r.get("skip", 0), r.get("count", 1)
             if action is None and r["seen"] > skip and \
                     (c == -1 or r["seen"] <= skip + c):
-                action = r["action"]
+                action = r
     return action
 
 
@@ -94,6 +102,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def control(self, body):
         global RULES, LOG
+        if self.path == "/__ctl/xxe":
+            with LOCK:
+                if self.command == "GET" and self.headers.get("X-Count"):
+                    return self.reply(200, str(XXE_HITS[0]))
+                XXE_HITS[0] += 1
+            return self.reply(200, "pwned", "text/plain")
         if self.path == "/__ctl/log":
             with LOCK:
                 return self.reply(200, json.dumps(LOG))
@@ -116,7 +130,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/__ctl/"):
             return self.control(body)
         line = "%s %s" % (self.command, self.path)
-        fault = pick_fault(line)
+        rule = pick_fault(line)
+        fault = rule["action"] if rule else None
         entry = {"method": self.command, "target": self.path,
                  "fault": fault, "len": n}
         entry.update(auth_info(self.headers))
@@ -140,6 +155,12 @@ class Handler(BaseHTTPRequestHandler):
                               "injected by faultproxy</Message></Error>" %
                               code, "application/xml",
                               [("x-ms-error-code", code)])
+        if fault == "xml":
+            entry["status"] = rule.get("status", 200)
+            entry["fault"] = "xml:" + rule["xml"]
+            with LOCK:
+                LOG.append(entry)
+            return self.hostile(rule)
         host, port = UPSTREAM
         c = http.client.HTTPConnection(host, port, timeout=60)
         hdrs = {k: v for k, v in self.headers.items()
@@ -160,7 +181,64 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         c.close()
 
+    def hostile(self, rule):
+        kind, root = rule["xml"], rule.get("root", "ListBucketResult")
+        status = rule.get("status", 200)
+        head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+        item = ("<Contents><Key>backup-2031-01-01T00-00-00.tar</Key>"
+                "<Size>1</Size></Contents>")
+        if kind == "doctype":
+            ents = '<!ENTITY l0 "lol">' + "".join(
+                '<!ENTITY l%d "%s">' % (i, ("&l%d;" % (i - 1)) * 10)
+                for i in range(1, 10))
+            body = head + "<!DOCTYPE %s [%s]><%s><Key>&l9;</Key></%s>" % (
+                root, ents, root, root)
+        elif kind == "xxe":
+            body = head + ('<!DOCTYPE %s [<!ENTITY x SYSTEM '
+                           '"http://127.0.0.1:%d/__ctl/xxe">]><%s><Key>&x;'
+                           '</Key></%s>' % (root, self.server.server_address[1],
+                                            root, root))
+        elif kind == "deep":
+            body = head + "<%s>" % root + "<a>" * 100000
+        elif kind == "utf8":
+            body = (head + "<%s><Contents><Key>bad-\udcff\udcfe.tar</Key>"
+                    "</Contents></%s>" % (root, root))
+            body = body.encode("utf-8", "surrogateescape")
+        elif kind == "truncated":
+            body = head + "<%s>" % root + item * 3
+            body = body[:len(body) - 20]
+        elif kind == "error":
+            body = head + ("<Error><Code>InternalError</Code><Message>"
+                           "injected error document</Message></Error>")
+        elif kind == "huge":
+            return self.huge(status, head + "<%s>" % root, item)
+        else:
+            return self.reply(500, "unknown xml kind")
+        return self.reply(status, body, "application/xml")
+
+    def huge(self, status, start, item):
+        total = 1 << 30
+        chunk = (item * (1048576 // len(item))).encode()  # whole items
+        self.send_response(status)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(total))
+        self.end_headers()
+        sent = 0
+        try:
+            self.wfile.write(start.encode())
+            sent = len(start)
+            while sent < total:
+                n = min(len(chunk), total - sent)
+                self.wfile.write(chunk[:n])
+                sent += n
+        except OSError:
+            pass
+        with LOCK:
+            LOG.append({"method": "huge", "target": "", "sent": sent})
+        self.close_connection = True
+
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
+    do_PROPFIND = do_MKCOL = do_MOVE = do_COPY = handle_any
 
 
 def main():
