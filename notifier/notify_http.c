@@ -132,8 +132,8 @@ nhttp_do(struct nctx *ctx, const struct nreq *rq, struct nresp *resp,
 					break;
 				wait = h.retry_after * 1000L;
 			}
-		} else if (rc != CURLE_OPERATION_TIMEDOUT &&
-		    rc != CURLE_COULDNT_CONNECT)
+		} else if ((rc != CURLE_OPERATION_TIMEDOUT &&
+		    rc != CURLE_COULDNT_CONNECT) || http_refused(rc))
 			return http_curl_err(err, rc, rq->method);
 		if (attempt >= ctx->attempts) {
 			if (rc != CURLE_OK)

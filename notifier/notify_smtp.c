@@ -313,7 +313,7 @@ one(struct smtp *s, struct nctx *ctx, const char *to, const char *msg,
 		rc = curl_easy_perform(ctx->h);
 		if (rc == CURLE_OK || attempt >= ctx->attempts ||
 		    (rc != CURLE_OPERATION_TIMEDOUT &&
-		    rc != CURLE_COULDNT_CONNECT))
+		    rc != CURLE_COULDNT_CONNECT) || http_refused(rc))
 			break;
 		sleep((unsigned)attempt);
 	}

@@ -196,7 +196,8 @@ token_exchange(struct dbx *d, CURL *h, struct bk_err *err)
 			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE,
 			    &req.status);
 		if ((rc != CURLE_OK || req.status >= 500 ||
-		    req.status == 429) && attempt < MAX_RETRIES / 2) {
+		    req.status == 429) && !http_refused(rc) &&
+		    attempt < MAX_RETRIES / 2) {
 			sleep_ms(r.retry_after >= 0 ? (unsigned long)
 			    (r.retry_after > MAX_WAIT_S ? MAX_WAIT_S :
 			    r.retry_after) * 1000 : d->backoff_ms << attempt);
@@ -490,7 +491,7 @@ dbx_call(struct dbx *d, CURL *h, struct dbx_req *req, struct bk_err *err)
 			if (rc == CURLE_OK && req->status == 429 &&
 			    r.retry_after < 0)
 				r.retry_after = body_retry_after(&r.body);
-			if (req->retries >= MAX_RETRIES) {
+			if (req->retries >= MAX_RETRIES || http_refused(rc)) {
 				if (rc != CURLE_OK)
 					http_curl_err(err, rc, what);
 				else

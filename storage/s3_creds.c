@@ -87,13 +87,15 @@ static int
 iam_get(struct s3_creds *c, const char *method, const char *url,
     const char *hdr, struct buf *out, long *status, struct bk_err *err)
 {
+	static const struct http_tls admin_ep = { .admin_endpoint = true };
 	struct obj_call call = { .method = method, .url = url };
 	struct obj_resp r;
 	char what[512];
 	CURL *h;
 	int rc;
 
-	if ((h = http_easy(c->admin, NULL, err)) == NULL)
+	/* The admin's endpoint (never a user's): no outbound policy. */
+	if ((h = http_easy(c->admin, &admin_ep, err)) == NULL)
 		return -1;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
 	call.headers = hdr != NULL ? curl_slist_append(NULL, hdr) : NULL;

@@ -285,6 +285,7 @@ az_close(struct storage *st)
 static int
 az_token(struct az *a, char **out, struct bk_err *err)
 {
+	static const struct http_tls admin_ep = { .admin_endpoint = true };
 	struct obj_call c = { .method = "GET" };
 	struct obj_resp r;
 	json_t *j = NULL;
@@ -303,7 +304,8 @@ az_token(struct az *a, char **out, struct bk_err *err)
 	c.headers = curl_slist_append(NULL, "Metadata: true");
 	rc = -1;
 	snprintf(what, sizeof(what), "AZURE_IMDS_ENDPOINT (%s)", a->imds);
-	if ((h = http_easy(a->admin, NULL, err)) != NULL &&
+	/* The admin's endpoint (never a user's): no outbound policy. */
+	if ((h = http_easy(a->admin, &admin_ep, err)) != NULL &&
 	    objstore_perform(h, &c, &r, what, err) == 0) {
 		j = r.status == 200 ? json_loadb(r.body.data, r.body.len, 0,
 		    NULL) : NULL;

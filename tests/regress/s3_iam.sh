@@ -24,6 +24,7 @@ seq 1 20000 >"$T/home/alice/files/numbers.txt"
 echo hello >"$T/home/alice/files/sub/a.txt"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp

@@ -123,6 +123,7 @@ test_main(void)
 	char out[8192];
 
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u);
 	ok(open_az(&st, &u, &a, &err) == 0, "open azure (%s)", err.msg);
 	ok(strcmp(storage_location(st), "azure://devstoreaccount1/"
@@ -227,6 +228,7 @@ test_errors(void)
 	const char *badkey = "d3JvbmdrZXl3cm9uZ2tleXdyb25na2V5d3Jvbmc=";
 
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u);
 	settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", badkey);
 	open_az(&st, &u, &a, &err);
@@ -285,6 +287,7 @@ tls_settings(struct settings *u, struct settings *a, int mi)
 	if (mi)
 		settings_set(u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", "");
 	settings_defaults(a, SET_ADMIN);
+	settings_set(a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	settings_set(a, "HTTP_CA_FILE", getenv("AZ_CA_PEM"));
 	settings_set(a, "AZURE_IMDS_ENDPOINT", getenv("IMDS_AZ_URL"));
 }
@@ -416,6 +419,7 @@ test_faults(void)
 
 	user_settings(&u);
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	snprintf(ct, sizeof(ct), "127.0.0.1:%s:127.0.0.1:%s",
 	    getenv("AZ_PORT"), getenv("FP_PORT"));
 	settings_set(&a, "HTTP_CONNECT_TO", ct);
@@ -498,6 +502,7 @@ main(int argc, char **argv)
 		user_settings(&u);
 		settings_set(&u, "AZURE_STORAGE_PATH", "conformance");
 		settings_defaults(&a, SET_ADMIN);
+		settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 		conformance_run("azure", &cfg, &o);
 		settings_free(&u);
 		settings_free(&a);
