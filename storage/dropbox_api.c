@@ -80,6 +80,8 @@ dbx_init(struct dbx *d, const struct settings *admin, const char *key,
 			settings_set(&d->admin, "HTTP_CONNECT_TO", v);
 		if ((v = settings_get(admin, "HTTP_CA_FILE")) != NULL)
 			settings_set(&d->admin, "HTTP_CA_FILE", v);
+		if ((v = settings_get(admin, "OUTBOUND_ALLOW")) != NULL)
+			settings_set(&d->admin, "OUTBOUND_ALLOW", v);
 	}
 	d->app_key = xstrdup(key);
 	d->app_secret = secret != NULL && *secret != '\0' ? xstrdup(secret) :

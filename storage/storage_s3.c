@@ -94,9 +94,17 @@ s3_endpoint(struct s3 *s, const struct storage_config *cfg,
 	const char *v, *proto;
 	char *hostonly, *c;
 
-	v = settings_get(u, "AWS_ENDPOINT");
+	/* The user's own, else the admin's (the default for users). */
+	v = settings_is_set(u, "AWS_ENDPOINT") || cfg->admin == NULL ?
+	    settings_get(u, "AWS_ENDPOINT") : settings_get(cfg->admin,
+	    "AWS_ENDPOINT");
 	if (v == NULL || *v == '\0')
 		v = "s3.amazonaws.com";
+	/* Not echoed: what precedes an '@' is likely a key or password. */
+	if (strchr(v, '@') != NULL)
+		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT: holds a user "
+		    "name or password ('@'): give host[:port] only; the keys "
+		    "are AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
 	if (strstr(v, "://") != NULL || strchr(v, '/') != NULL)
 		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT: \"%s\": give "
 		    "host[:port] without a scheme or path (the scheme is "

@@ -367,12 +367,35 @@ test_iam(void)
 	time_t t0;
 	int rc;
 
-	/* Instance profile only: no static keys anywhere. */
-	user_settings(&u, getenv("S3_ENDPOINT"));
+	/* Instance profile only: no static keys anywhere.  The role is the
+	 * host's: the admin turns it on and names both the metadata
+	 * endpoint and the S3 endpoint; the user sets neither. */
+	user_settings(&u, "");
 	settings_set(&u, "AWS_ACCESS_KEY_ID", "");
 	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "");
-	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
 	proxied(&a);
+	settings_set(&a, "AWS_ENDPOINT", getenv("S3_ENDPOINT"));
+	settings_set(&a, "ALLOW_INSTANCE_CREDENTIALS", "true");
+	settings_set(&a, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
+	gets = imds_stat("cred_gets");
+	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AWS_IAM_ROLE_ENDPOINT") &&
+	    imds_stat("cred_gets") == gets,
+	    "a user's AWS_IAM_ROLE_ENDPOINT is refused: %s", err.msg);
+	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", "");
+	settings_set(&u, "AWS_ENDPOINT", "127.0.0.1:1");
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AWS_ENDPOINT") &&
+	    imds_stat("cred_gets") == gets,
+	    "no instance role for a user's own AWS_ENDPOINT: %s", err.msg);
+	settings_set(&u, "AWS_ENDPOINT", "");
+	settings_set(&a, "ALLOW_INSTANCE_CREDENTIALS", "false");
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "ALLOW_INSTANCE_CREDENTIALS") &&
+	    imds_stat("cred_gets") == gets,
+	    "the instance role is off by default: %s", err.msg);
+	settings_set(&a, "ALLOW_INSTANCE_CREDENTIALS", "true");
 	json_decref(te_fp_ctl("reset", ""));
 	imds_ttl("3600");
 	gets = imds_stat("cred_gets");
@@ -470,7 +493,7 @@ test_iam(void)
 	unsetenv("PB_TEST_S3_PART_BYTES");
 
 	/* Nothing listens: one line naming the setting and the URL. */
-	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", "http://127.0.0.1:1");
+	settings_set(&a, "AWS_IAM_ROLE_ENDPOINT", "http://127.0.0.1:1");
 	bk_err_clear(&err);
 	rc = open_s3(&st, &u, &a, &err);
 	if (rc == 0)
