@@ -326,7 +326,17 @@ name_has(const char *name, const struct norm_addr *n)
 	struct addrinfo hints, *res = NULL, *ai;
 	struct norm_addr m;
 	bool found = false;
+	size_t len = strlen(name);
 
+	/* libcurl answers "localhost" and "*.localhost" itself, with both
+	 * 127.0.0.1 and ::1, whatever /etc/hosts says: so does this. */
+	if (strcasecmp(name, "localhost") == 0 || (len > 10 &&
+	    strcasecmp(name + len - 10, ".localhost") == 0)) {
+		const char *c = n->family == AF_INET ? class_v4(n->b) :
+		    class_v6(n->b);
+
+		return c != NULL && strcmp(c, "loopback") == 0;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(name, NULL, &hints, &res) != 0)
@@ -383,9 +393,9 @@ netpolicy_check(const struct netpolicy *np, const char *host,
 		    name_has(np->names[i], &n))
 			return 0;
 	addr_text(sa, at, sizeof(at));
-	bk_err_set(err, BK_ECONFIG, "%s%saddress %s refused: a %s address, "
-	    "which connections for users may not reach unless the admin "
-	    "allows it in OUTBOUND_ALLOW", host != NULL ? host : "",
+	bk_err_set(err, BK_ECONFIG, "%s%saddress %s refused (%s): "
+	    "connections for users may not reach it unless the admin allows "
+	    "it in OUTBOUND_ALLOW", host != NULL ? host : "",
 	    host != NULL ? ": " : "", at, cls);
 	if (err != NULL)
 		err->retryable = false;

@@ -302,7 +302,7 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	    .sink_arg = q->sink_arg };
 	rc = objstore_perform(h, &c, r, what, err);
 	if (rc == -1 && err != NULL && (err->code == BK_EUNREACH ||
-	    err->code == BK_ETIMEDOUT))
+	    err->code == BK_ETIMEDOUT || http_refused(CURLE_COULDNT_CONNECT)))
 		bk_err_prefix(err, "AWS_ENDPOINT");
 	else if (rc == -1 && err != NULL && err->code == BK_ECONFIG)
 		bk_err_prefix(err, "%s", s->ca_pem != NULL ?
