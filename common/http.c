@@ -48,7 +48,7 @@ static __thread struct {
 static void
 url_host(CURL *h, char *dst, size_t size)
 {
-	const char *url = NULL, *p, *at, *end;
+	const char *url = NULL, *p, *at, *end, *c;
 
 	dst[0] = '\0';
 	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK ||
@@ -56,13 +56,12 @@ url_host(CURL *h, char *dst, size_t size)
 		return;
 	p += 3;
 	end = p + strcspn(p, "/?#");
-	if ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
-		p = at + 1;
-	if (*p == '[')
-		end = p + strcspn(p, "]") + 1 < end ? p + strcspn(p, "]") + 1 :
-		    end;
-	else if (memchr(p, ':', (size_t)(end - p)) != NULL)
-		end = memchr(p, ':', (size_t)(end - p));
+	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
+		p = at + 1;	/* never print userinfo */
+	if (*p == '[' && (c = memchr(p, ']', (size_t)(end - p))) != NULL)
+		end = c + 1;
+	else if (*p != '[' && (c = memchr(p, ':', (size_t)(end - p))) != NULL)
+		end = c;
 	snprintf(dst, size, "%.*s", (int)(end - p), p);
 }
 
@@ -160,6 +159,7 @@ http_easy(const struct settings *admin, const struct http_tls *tls,
 			bk_err_sys(err, BK_ECONFIG, "HTTP_CA_FILE: %s", ca);
 			buf_free(&b);
 			http_easy_free(h);
+			curl_slist_free_all(p->connect_to);
 			netpolicy_free(p->np);
 			free(p);
 			return NULL;
