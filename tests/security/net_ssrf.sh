@@ -67,6 +67,8 @@ for f in $forms; do
 	urls="$urls${urls:+, }generic+http://$f/hook"
 	n=$((n + 1))
 done
+urls="$urls, smtp://127.0.0.1:$L/?from=a@b.example&to=c@d.example"
+n=$((n + 1))
 user "NOTIFICATION_URLS=$urls"
 backupctl notify test alice >"$T/n1.out" 2>"$T/n1.err"
 rc=$?
