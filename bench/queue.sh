@@ -18,6 +18,7 @@ start_redis || { echo "bench: redis-server did not start" >&2; exit 1; }
 port=$REDIS_PORT
 cat >"$D/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$port/0
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=bench
 USERS_DIR=$D
 JOB_RETENTION_DAYS=1

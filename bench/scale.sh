@@ -33,6 +33,7 @@ P='bk:{scale}:'
 mkdir -p "$D/users"
 cat >"$D/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$port/0
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=scale
 USERS_DIR=$D/users
 TZ=UTC

@@ -11,6 +11,7 @@
 #include "dotenv.h"
 #include "err.h"
 #include "log.h"
+#include "netpolicy.h"
 #include "path.h"
 #include "settings.h"
 #include "xmalloc.h"
@@ -64,6 +65,24 @@ warn_readable(const char *path, const struct kvlist *kv, struct diag *d)
 	    "every local user" : "its group");
 }
 
+/* A bad OUTBOUND_ALLOW would allow nothing extra: say so, loudly. */
+static int
+check_outbound(const struct settings *s, struct diag *d)
+{
+	static const char pfx[] = "OUTBOUND_ALLOW: ";
+	struct netpolicy *np;
+	struct bk_err e;
+
+	if ((np = netpolicy_new(settings_get(s, "OUTBOUND_ALLOW"), &e)) !=
+	    NULL) {
+		netpolicy_free(np);
+		return 0;
+	}
+	diag_add(d, DIAG_ERROR, "OUTBOUND_ALLOW", "%s", strncmp(e.msg, pfx,
+	    sizeof(pfx) - 1) == 0 ? e.msg + sizeof(pfx) - 1 : e.msg);
+	return -1;
+}
+
 int
 config_load_admin(const char *path, struct settings *s, struct diag *diag,
     struct bk_err *err)
@@ -91,7 +110,8 @@ config_load_admin(const char *path, struct settings *s, struct diag *diag,
 		/* No config at the default place: run on defaults. */
 	} else
 		warn_readable(path, &kv, d);
-	if (settings_load(s, &kv, SET_ADMIN, NULL, d) == -1) {
+	if (settings_load(s, &kv, SET_ADMIN, NULL, d) == -1 ||
+	    check_outbound(s, d) == -1) {
 		diag_to_err(d, err);
 		settings_free(s);
 		goto out;

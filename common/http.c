@@ -1,20 +1,30 @@
 /*
- * http.c - shared libcurl set-up: connect-to, CA bundle, timeouts.
+ * http.c - shared libcurl set-up: connect-to, CA bundle, timeouts, the
+ * outbound policy.
  *
  * The CA bundle is the system's plus HTTP_CA_FILE plus a per-destination
  * PEM (AWS_ENDPOINT_CA_CERT), handed to libcurl as one in-memory blob:
  * CURLOPT_CAINFO would replace the system bundle, not extend it.
+ *
+ * The policy check sits in the open-socket callback rather than the
+ * pre-request one: it runs before the socket exists, so a refused
+ * address never sees even a TCP handshake.  Handles for users also speak
+ * only http(s) and smtp(s), follow redirects only to http(s), and ignore
+ * proxy environment variables (a proxy would connect where the check
+ * cannot see).  Threads: last_refusal is per thread.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "buf.h"
 #include "err.h"
 #include "http.h"
+#include "netpolicy.h"
 #include "settings.h"
 #include "xmalloc.h"
 
@@ -23,7 +33,59 @@
 struct easy_priv {
 	struct curl_slist	*connect_to;
 	char			*bundle;
+	struct netpolicy	*np;	/* NULL: an admin endpoint */
+	CURL			*h;
 };
+
+/* The last connection the policy refused in this thread, until a socket
+ * is allowed or a new handle is made. */
+static __thread struct {
+	bool	set;
+	char	msg[sizeof(((struct bk_err *)0)->msg)];
+} last_refusal;
+
+/* The host of the URL being fetched (after redirects), for messages. */
+static void
+url_host(CURL *h, char *dst, size_t size)
+{
+	const char *url = NULL, *p, *at, *end, *c;
+
+	dst[0] = '\0';
+	if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &url) != CURLE_OK ||
+	    url == NULL || (p = strstr(url, "://")) == NULL)
+		return;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	while ((at = memchr(p, '@', (size_t)(end - p))) != NULL)
+		p = at + 1;	/* never print userinfo */
+	if (*p == '[' && (c = memchr(p, ']', (size_t)(end - p))) != NULL)
+		end = c + 1;
+	else if (*p != '[' && (c = memchr(p, ':', (size_t)(end - p))) != NULL)
+		end = c;
+	snprintf(dst, size, "%.*s", (int)(end - p), p);
+}
+
+static curl_socket_t
+open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct easy_priv *p = clientp;
+	struct bk_err e;
+	char host[256];
+
+	(void)purpose;
+	if (p->np != NULL) {
+		url_host(p->h, host, sizeof(host));
+		if (netpolicy_check(p->np, host[0] != '\0' ? host : NULL,
+		    &a->addr, a->addrlen, &e) == -1) {
+			snprintf(last_refusal.msg, sizeof(last_refusal.msg),
+			    "%s", e.msg);
+			last_refusal.set = true;
+			return CURL_SOCKET_BAD;
+		}
+	}
+	last_refusal.set = false;
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
 
 static int
 read_into(struct buf *b, const char *path)
@@ -71,6 +133,17 @@ http_easy(const struct settings *admin, const struct http_tls *tls,
 		return NULL;
 	}
 	p = xcalloc(1, sizeof(*p));
+	p->h = h;
+	last_refusal.set = false;
+	if (tls == NULL || !tls->admin_endpoint) {
+		p->np = netpolicy_from(admin);
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR,
+		    "http,https,smtp,smtps");
+		curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		curl_easy_setopt(h, CURLOPT_PROXY, "");
+	}
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, p);
 	if (admin != NULL) {
 		ct = settings_get(admin, "HTTP_CONNECT_TO");
 		ca = settings_get(admin, "HTTP_CA_FILE");
@@ -86,6 +159,8 @@ http_easy(const struct settings *admin, const struct http_tls *tls,
 			bk_err_sys(err, BK_ECONFIG, "HTTP_CA_FILE: %s", ca);
 			buf_free(&b);
 			http_easy_free(h);
+			curl_slist_free_all(p->connect_to);
+			netpolicy_free(p->np);
 			free(p);
 			return NULL;
 		}
@@ -122,6 +197,7 @@ http_easy_free(CURL *h)
 	curl_easy_cleanup(h);
 	if (p != NULL) {
 		curl_slist_free_all(p->connect_to);
+		netpolicy_free(p->np);
 		free(p->bundle);
 		free(p);
 	}
@@ -130,6 +206,12 @@ http_easy_free(CURL *h)
 int
 http_curl_err(struct bk_err *err, CURLcode rc, const char *what)
 {
+	if (http_refused(rc)) {
+		bk_err_set(err, BK_ECONFIG, "%s: %s", what, last_refusal.msg);
+		if (err != NULL)
+			err->retryable = false;
+		return -1;
+	}
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -157,6 +239,12 @@ http_curl_err(struct bk_err *err, CURLcode rc, const char *what)
 		return bk_err_set(err, BK_EIO, "%s: %s", what,
 		    curl_easy_strerror(rc));
 	}
+}
+
+bool
+http_refused(CURLcode rc)
+{
+	return rc == CURLE_COULDNT_CONNECT && last_refusal.set;
 }
 
 bool

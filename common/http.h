@@ -7,8 +7,17 @@
  * trusted besides the system's).  Deviation from "common uses libc only",
  * on purpose: storage/ and notifier/ must not each carry a copy.
  *
+ * It is also where the outbound policy (netpolicy.h) meets libcurl: every
+ * socket a handle opens is checked first, in CURLOPT_OPENSOCKETFUNCTION,
+ * on the address about to be connected, so a name that resolves
+ * differently later (DNS rebinding), a redirect, or an HTTP_CONNECT_TO
+ * mapping is judged by where the bytes would really go.  Only handles for
+ * endpoints the admin chose (instance metadata) skip it.
+ *
  * Threads: http_easy() may be called from any thread once http_init() ran
- * in main before threads started.
+ * in main before threads started.  A refusal is remembered per thread
+ * (curl calls the socket callback in the thread running the transfer)
+ * until http_curl_err() reports it.
  */
 #ifndef BK_HTTP_H
 #define BK_HTTP_H
@@ -23,6 +32,7 @@ struct settings;
 struct http_tls {
 	bool		 insecure;	/* skip verification */
 	const char	*ca_pem;	/* extra CA as PEM text, or NULL */
+	bool		 admin_endpoint; /* the admin chose it: no policy */
 };
 
 /*
@@ -37,8 +47,12 @@ void	 http_easy_free(CURL *);
 
 /* Map a curl failure to a bk_err naming what was being done; connection
  * failures are BK_EUNREACH, timeouts BK_ETIMEDOUT, TLS problems
- * BK_ECONFIG.  Returns -1. */
+ * BK_ECONFIG, a connection the outbound policy refused BK_ECONFIG (not
+ * retryable, naming host, address and OUTBOUND_ALLOW).  Returns -1. */
 int	 http_curl_err(struct bk_err *, CURLcode, const char *what);
+
+/* rc is the outbound policy's refusal (so do not retry). */
+bool	 http_refused(CURLcode rc);
 
 /* A 5xx, 408 or 429 answer: the same request may succeed later. */
 bool	 http_status_transient(long status);

@@ -1,6 +1,15 @@
 /*
  * secret.c - the secret registry behind every log line and error message.
  *
+ * Two passes, both in secret_redact(), which every error message, log
+ * line, event and job status goes through: registered secrets are
+ * replaced wherever they occur; then, by shape, the userinfo of every
+ * "scheme://user:password@" and the value of every signature-like query
+ * parameter ("?sig=", "&X-Amz-Signature=", "&token=", ...) are hidden,
+ * so a URL-valued setting (AZURE_STORAGE_ENDPOINT with a SAS, a WebDAV
+ * URL with a password) is safe to print even though nobody registered
+ * its parts.  secret_redact_url() is the same function for one URL.
+ *
  * Invariant: once secret_register(s) returned, no string passed through
  * secret_redact() contains s.  Threads: the registry is guarded by one
  * mutex; redaction copies nothing shared out of it.
@@ -75,11 +84,27 @@ replace_all(char *buf, size_t size, const char *needle, const char *with)
 	}
 }
 
-/* Hide the password of every "scheme://user:password@" in buf. */
+/* Replace buf[off, off+len) with REDACTED if it fits, else stars. */
+static size_t
+splice(char *buf, size_t size, size_t off, size_t len)
+{
+	size_t blen = strlen(buf), rl = strlen(REDACTED);
+
+	if (blen - len + rl + 1 > size) {
+		memset(buf + off, '*', len);
+		return len;
+	}
+	memmove(buf + off + rl, buf + off + len, blen - off - len + 1);
+	memcpy(buf + off, REDACTED, rl);
+	return rl;
+}
+
+/* Hide the whole userinfo of every "scheme://user:password@" in buf: a
+ * user part alone is often a token too (discord://TOKEN@id). */
 static void
 redact_userinfo(char *buf, size_t size)
 {
-	char *p = buf, *start, *colon, *at, *end, *more;
+	char *p = buf, *start, *at, *end, *more;
 
 	while ((p = strstr(p, "://")) != NULL) {
 		start = p + 3;
@@ -93,39 +118,14 @@ redact_userinfo(char *buf, size_t size)
 		while ((more = memchr(at + 1, '@', (size_t)(end - at - 1))) !=
 		    NULL)
 			at = more;
-		colon = memchr(start, ':', (size_t)(at - start));
-		if (colon == NULL || colon + 1 == at ||
-		    strncmp(colon + 1, REDACTED, strlen(REDACTED)) == 0) {
+		if ((size_t)(at - start) == strlen(REDACTED) &&
+		    strncmp(start, REDACTED, strlen(REDACTED)) == 0) {
 			p = at;
 			continue;
 		}
-		{
-			char saved = *at;
-			char *secret;
-
-			*at = '\0';
-			secret = xstrdup(colon + 1);
-			*at = saved;
-			replace_all(colon + 1, size - (size_t)(colon + 1 - buf),
-			    secret, REDACTED);
-			free(secret);
-		}
-		p = colon + 1;
+		p = start + splice(buf, size, (size_t)(start - buf),
+		    (size_t)(at - start));
 	}
-}
-
-void
-secret_redact(char *buf, size_t size)
-{
-	size_t i;
-
-	if (buf == NULL || size == 0)
-		return;
-	pthread_mutex_lock(&secret_mtx);
-	for (i = 0; i < nsecrets; i++)
-		replace_all(buf, size, secrets[i], REDACTED);
-	pthread_mutex_unlock(&secret_mtx);
-	redact_userinfo(buf, size);
 }
 
 static bool
@@ -145,34 +145,48 @@ secret_param(const char *name, size_t len)
 	return false;
 }
 
+/* Hide the value of every secret-looking "?name=" or "&name=" in buf. */
+static void
+redact_params(char *buf, size_t size)
+{
+	static const char namech[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+	size_t i, n, v;
+
+	for (i = 0; buf[i] != '\0'; i++) {
+		if (buf[i] != '?' && buf[i] != '&')
+			continue;
+		n = strspn(buf + i + 1, namech);
+		if (n == 0 || buf[i + 1 + n] != '=' ||
+		    !secret_param(buf + i + 1, n))
+			continue;
+		v = strcspn(buf + i + n + 2, "&# \t\r\n\"'<>");
+		if (v == 0 || (v == strlen(REDACTED) && strncmp(buf + i + n + 2,
+		    REDACTED, v) == 0))
+			continue;
+		i += n + 1 + splice(buf, size, i + n + 2, v);
+	}
+}
+
+void
+secret_redact(char *buf, size_t size)
+{
+	size_t i;
+
+	if (buf == NULL || size == 0)
+		return;
+	pthread_mutex_lock(&secret_mtx);
+	for (i = 0; i < nsecrets; i++)
+		replace_all(buf, size, secrets[i], REDACTED);
+	pthread_mutex_unlock(&secret_mtx);
+	redact_userinfo(buf, size);
+	redact_params(buf, size);
+}
+
 char *
 secret_redact_url(const char *url, char *dst, size_t size)
 {
-	char *q, *amp, *eq;
-
 	snprintf(dst, size, "%s", url);
-	redact_userinfo(dst, size);
-	if ((q = strchr(dst, '?')) == NULL) {
-		secret_redact(dst, size);
-		return dst;
-	}
-	for (q = q + 1; *q != '\0'; q = amp + 1) {
-		amp = q + strcspn(q, "&#");
-		eq = memchr(q, '=', (size_t)(amp - q));
-		if (eq != NULL && secret_param(q, (size_t)(eq - q)) &&
-		    eq + 1 < amp) {
-			size_t tail = strlen(amp) + 1, rl = strlen(REDACTED);
-			size_t off = (size_t)(eq + 1 - dst);
-
-			if (off + rl + tail > size)
-				break;
-			memmove(eq + 1 + rl, amp, tail);
-			memcpy(eq + 1, REDACTED, rl);
-			amp = eq + 1 + rl;
-		}
-		if (*amp == '\0' || *amp == '#')
-			break;
-	}
 	secret_redact(dst, size);
 	return dst;
 }

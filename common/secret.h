@@ -3,8 +3,9 @@
  *
  * Whoever reads a secret (a password, key, token, passphrase) registers it;
  * from then on every log line and every error message is scrubbed of it.
- * A second, shape-based pass hides the password part of any URL's userinfo,
- * so even a secret nobody registered does not leak through a URL.
+ * A second, shape-based pass hides any URL's userinfo and signature-like
+ * query values, so even a secret nobody registered does not leak through
+ * a URL.
  */
 #ifndef BK_SECRET_H
 #define BK_SECRET_H
@@ -17,8 +18,9 @@ void	secret_register(const char *);
 void	secret_clear(void);
 /* Replace, in place, every secret in buf (NUL-terminated, size bytes). */
 void	secret_redact(char *buf, size_t size);
-/* Write a copy of url with its userinfo password and secret-looking query
- * values (token, key, password, secret, signature) hidden.  Returns dst. */
+/* Write a copy of url with its userinfo and secret-looking query values
+ * (sig, signature, X-Amz-*, token, key, password, secret) hidden: the
+ * same as secret_redact() on a copy.  Returns dst. */
 char	*secret_redact_url(const char *url, char *dst, size_t size);
 
 #endif

@@ -158,6 +158,16 @@ const struct setting_def settings_table[] = {
 	{ .name = "HTTP_CA_FILE", .type = SET_STRING, .flags = A,
 	  .group = "Admin: policy",
 	  .help = "extra PEM CA bundle trusted besides the system's" },
+	{ .name = "OUTBOUND_ALLOW", .type = SET_LIST, .flags = A,
+	  .group = "Admin: policy",
+	  .help = "addresses connections for users may reach although the "
+	    "outbound policy refuses them (loopback, private, link-local, "
+	    "metadata): IPs, CIDRs, host names, or * for any" },
+	{ .name = "ALLOW_INSTANCE_CREDENTIALS", .type = SET_BOOL, .flags = A,
+	  .def = "false", .group = "Admin: policy",
+	  .help = "users without keys may use this host's AWS instance role "
+	    "(AWS_IAM_ROLE_ENDPOINT) or Azure managed identity "
+	    "(AZURE_IMDS_ENDPOINT), only with the admin's endpoint" },
 	{ .name = "AZURE_IMDS_ENDPOINT", .type = SET_URL, .flags = A,
 	  .def = "http://169.254.169.254/metadata/identity/oauth2/token",
 	  .group = "Admin: policy",
@@ -249,9 +259,10 @@ const struct setting_def settings_table[] = {
 	  .group = "S3", .help = "bucket (enables S3)" },
 	{ .name = "AWS_S3_PATH", .type = SET_STRING, .flags = U,
 	  .group = "S3", .help = "key prefix, no leading slash" },
-	{ .name = "AWS_ENDPOINT", .type = SET_STRING, .flags = U,
+	{ .name = "AWS_ENDPOINT", .type = SET_STRING, .flags = A | U,
 	  .def = "s3.amazonaws.com", .group = "S3",
-	  .help = "host[:port], without scheme" },
+	  .help = "host[:port], without scheme; the admin's value is the "
+	    "default of users who set none" },
 	{ .name = "AWS_ENDPOINT_PROTO", .type = SET_ENUM, .flags = U,
 	  .def = "https", .choices = "http,https", .group = "S3",
 	  .help = "http or https" },
@@ -267,8 +278,11 @@ const struct setting_def settings_table[] = {
 	  .group = "S3", .help = "access key id" },
 	{ .name = "AWS_SECRET_ACCESS_KEY", .type = SET_STRING, .flags = U | S,
 	  .group = "S3", .help = "secret access key" },
-	{ .name = "AWS_IAM_ROLE_ENDPOINT", .type = SET_URL, .flags = U,
-	  .group = "S3", .help = "instance-profile credentials endpoint" },
+	{ .name = "AWS_IAM_ROLE_ENDPOINT", .type = SET_URL, .flags = A | U,
+	  .def = "http://169.254.169.254", .group = "S3",
+	  .help = "admin only: the instance-profile credentials endpoint, "
+	    "used when ALLOW_INSTANCE_CREDENTIALS is on (a user's is "
+	    "refused)" },
 	{ .name = "AWS_PART_SIZE", .type = SET_INT, .flags = U, .def = "16",
 	  .min = 5, .max = 5120, .group = "S3",
 	  .help = "multipart part size in MB" },
@@ -318,9 +332,11 @@ const struct setting_def settings_table[] = {
 	  .flags = U, .group = "Azure", .help = "container (enables Azure)" },
 	{ .name = "AZURE_STORAGE_PATH", .type = SET_STRING, .flags = U,
 	  .group = "Azure", .help = "blob name prefix" },
-	{ .name = "AZURE_STORAGE_ENDPOINT", .type = SET_STRING, .flags = U,
+	{ .name = "AZURE_STORAGE_ENDPOINT", .type = SET_STRING,
+	  .flags = A | U,
 	  .def = "https://{{ .AccountName }}.blob.core.windows.net/",
-	  .group = "Azure", .help = "endpoint template" },
+	  .group = "Azure", .help = "endpoint template; the admin's value "
+	    "is the default of users who set none" },
 	{ .name = "AZURE_STORAGE_ACCESS_TIER", .type = SET_ENUM, .flags = U,
 	  .choices = "Hot,Cool,Cold,Archive", .group = "Azure",
 	  .help = "access tier of new blobs" },

@@ -93,6 +93,15 @@ generic_parse(const struct nurl *u, void **priv, struct bk_err *err)
 		v = u->q[i].val;
 		if (k[0] == '@' && k[1] != '\0') {
 			name = header_name(k + 1);
+			if (!nhttp_token(name) || !nhttp_value(v)) {
+				bk_err_set(err, BK_ECONFIG, "generic: header "
+				    "%s: %s", nhttp_token(name) ? name :
+				    "(a bad name)", nhttp_token(name) ?
+				    "the value holds a control character" :
+				    "the name is not an HTTP token");
+				free(name);
+				goto fail;
+			}
 			g->headers = nhdr(g->headers, name, v);
 			free(name);
 		} else if (k[0] == '$' && k[1] != '\0')
@@ -121,6 +130,17 @@ generic_parse(const struct nurl *u, void **priv, struct bk_err *err)
 			    is_config(k + 2) ? k + 2 : k);
 			fwd[nf++].val = xstrdup(v);
 		}
+	}
+	/* They end up in the request line and headers. */
+	if (!nhttp_token(g->method)) {
+		bk_err_set(err, BK_ECONFIG, "generic: method: not an HTTP "
+		    "token (letters, digits, !#$%%&'*+-.^_`|~)");
+		goto fail;
+	}
+	if (!nhttp_value(g->ctype)) {
+		bk_err_set(err, BK_ECONFIG, "generic: contenttype: holds a "
+		    "control character");
+		goto fail;
 	}
 	if (!u->custom && disable)
 		tls = "http";

@@ -8,6 +8,13 @@
  * followed.  Retries: 5xx, 429, timeouts and refused connections, up to
  * ctx->attempts, waiting Retry-After (if at most max_wait_s) or 1, 2, 4 s.
  * A 4xx is final.  One thread per target; nothing here is shared.
+ *
+ * Invariant: what goes on the wire as a request line or header comes
+ * from URLs users wrote, so nhttp_do() refuses a method that is not an
+ * RFC 9110 token and a header line with a bad name or a control in its
+ * value, whatever service built it: a CR LF in either would let a URL
+ * write its own request (or speak another protocol, such as Redis's, to
+ * whatever listens there).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +108,58 @@ setup(struct nctx *ctx, const struct nreq *rq, struct nresp *resp,
 	}
 }
 
+bool
+nhttp_token(const char *s)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr(extra, *s) != NULL))
+			return false;
+	return true;
+}
+
+bool
+nhttp_value(const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* The method and every "Name: value" line are what RFC 9110 allows. */
+static int
+check_request(const struct nreq *rq, struct bk_err *err)
+{
+	const struct curl_slist *l;
+	const char *colon;
+	char name[128];
+
+	if (!nhttp_token(rq->method))
+		return bk_err_set(err, BK_ECONFIG, "the HTTP method is not a "
+		    "token (letters, digits, !#$%%&'*+-.^_`|~): refused");
+	for (l = rq->headers; l != NULL; l = l->next) {
+		colon = strchr(l->data, ':');
+		if (colon == NULL)
+			colon = l->data + strcspn(l->data, ";");
+		snprintf(name, sizeof(name), "%.*s", (int)(colon -
+		    l->data), l->data);
+		if (!nhttp_token(name))
+			return bk_err_set(err, BK_ECONFIG, "a header name is not "
+			    "a token (letters, digits, !#$%%&'*+-.^_`|~): "
+			    "refused");
+		if (!nhttp_value(colon))
+			return bk_err_set(err, BK_ECONFIG, "header %s: the value "
+			    "holds a control character (CR, LF, NUL...): "
+			    "refused", name);
+	}
+	return 0;
+}
+
 int
 nhttp_do(struct nctx *ctx, const struct nreq *rq, struct nresp *resp,
     struct bk_err *err)
@@ -112,6 +171,8 @@ nhttp_do(struct nctx *ctx, const struct nreq *rq, struct nresp *resp,
 
 	memset(resp, 0, sizeof(*resp));
 	buf_init(&resp->body, RESP_MAX);
+	if (check_request(rq, err) == -1)
+		return -1;
 	for (attempt = 1;; attempt++) {
 		buf_reset(&resp->body);
 		json_decref(resp->json);
@@ -132,8 +193,8 @@ nhttp_do(struct nctx *ctx, const struct nreq *rq, struct nresp *resp,
 					break;
 				wait = h.retry_after * 1000L;
 			}
-		} else if (rc != CURLE_OPERATION_TIMEDOUT &&
-		    rc != CURLE_COULDNT_CONNECT)
+		} else if ((rc != CURLE_OPERATION_TIMEDOUT &&
+		    rc != CURLE_COULDNT_CONNECT) || http_refused(rc))
 			return http_curl_err(err, rc, rq->method);
 		if (attempt >= ctx->attempts) {
 			if (rc != CURLE_OK)

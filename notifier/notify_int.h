@@ -137,6 +137,10 @@ void	nresp_free(struct nresp *);
 int	nresp_fail(struct bk_err *, const char *svc, const struct nresp *);
 /* JSON client rule: status < 400 and the body is JSON. */
 bool	nresp_json_ok(const struct nresp *);
+/* An RFC 9110 token (method, header name): one or more tchar. */
+bool	nhttp_token(const char *);
+/* A header field value: no CR, LF, NUL or other control but HTAB. */
+bool	nhttp_value(const char *);
 /* Add "Name: value" to a header list. */
 struct curl_slist *nhdr(struct curl_slist *, const char *name,
 	    const char *value);

@@ -125,6 +125,10 @@ smtp_parse(const struct nurl *u, void **priv, struct bk_err *err)
 		name[sizeof(name) - 1] = '\0';
 		v = name;
 	}
+	/* It becomes the EHLO argument: one word, no line breaks. */
+	if (*v == '\0' || !nhttp_value(v) || strpbrk(v, " \t/?#@%") != NULL)
+		return bk_err_set(err, BK_ECONFIG, "smtp: clienthost: not a "
+		    "host name");
 	s->clienthost = xstrdup(v);
 	xasprintf(&s->url, "%s://%s%s%s:%ld/%s", s->implicit ? "smtps" :
 	    "smtp", strchr(s->host, ':') ? "[" : "", s->host,
@@ -313,7 +317,7 @@ one(struct smtp *s, struct nctx *ctx, const char *to, const char *msg,
 		rc = curl_easy_perform(ctx->h);
 		if (rc == CURLE_OK || attempt >= ctx->attempts ||
 		    (rc != CURLE_OPERATION_TIMEDOUT &&
-		    rc != CURLE_COULDNT_CONNECT))
+		    rc != CURLE_COULDNT_CONNECT) || http_refused(rc))
 			break;
 		sleep((unsigned)attempt);
 	}

@@ -36,6 +36,7 @@ done
 
 cat >"$D/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$port/0
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=demo
 USERS_DIR=$D/users
 SOURCE_FILES=$D/home/{user}/files

@@ -80,6 +80,8 @@ dbx_init(struct dbx *d, const struct settings *admin, const char *key,
 			settings_set(&d->admin, "HTTP_CONNECT_TO", v);
 		if ((v = settings_get(admin, "HTTP_CA_FILE")) != NULL)
 			settings_set(&d->admin, "HTTP_CA_FILE", v);
+		if ((v = settings_get(admin, "OUTBOUND_ALLOW")) != NULL)
+			settings_set(&d->admin, "OUTBOUND_ALLOW", v);
 	}
 	d->app_key = xstrdup(key);
 	d->app_secret = secret != NULL && *secret != '\0' ? xstrdup(secret) :
@@ -196,7 +198,8 @@ token_exchange(struct dbx *d, CURL *h, struct bk_err *err)
 			curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE,
 			    &req.status);
 		if ((rc != CURLE_OK || req.status >= 500 ||
-		    req.status == 429) && attempt < MAX_RETRIES / 2) {
+		    req.status == 429) && !http_refused(rc) &&
+		    attempt < MAX_RETRIES / 2) {
 			sleep_ms(r.retry_after >= 0 ? (unsigned long)
 			    (r.retry_after > MAX_WAIT_S ? MAX_WAIT_S :
 			    r.retry_after) * 1000 : d->backoff_ms << attempt);
@@ -490,7 +493,7 @@ dbx_call(struct dbx *d, CURL *h, struct dbx_req *req, struct bk_err *err)
 			if (rc == CURLE_OK && req->status == 429 &&
 			    r.retry_after < 0)
 				r.retry_after = body_retry_after(&r.body);
-			if (req->retries >= MAX_RETRIES) {
+			if (req->retries >= MAX_RETRIES || http_refused(rc)) {
 				if (rc != CURLE_OK)
 					http_curl_err(err, rc, what);
 				else

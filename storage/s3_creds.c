@@ -3,9 +3,15 @@
  *
  * Either the user's static AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
  * an EC2 instance profile: the role and its temporary keys are read from
- * the instance metadata service at AWS_IAM_ROLE_ENDPOINT (with an IMDSv2
- * session token when the service offers one), cached, and fetched again
- * five minutes before they expire.
+ * the instance metadata service at the admin's AWS_IAM_ROLE_ENDPOINT
+ * (with an IMDSv2 session token when the service offers one), cached, and
+ * fetched again five minutes before they expire.
+ *
+ * The role is the host's, not the user's: it is used only when the admin
+ * turned ALLOW_INSTANCE_CREDENTIALS on, only from the admin's endpoint (a
+ * user's AWS_IAM_ROLE_ENDPOINT is refused), and never for a user who set
+ * an AWS_ENDPOINT of their own, which would have the role's keys sign
+ * requests sent to a server the user chose.
  *
  * Invariants: every key and token read is registered as a secret before
  * it is used, and freed with xfree_secret; callers get copies, so a
@@ -18,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -43,30 +50,83 @@ set(const char *v)
 	return v != NULL && *v != '\0';
 }
 
+/* The user's AWS_ENDPOINT is their own server (not the admin's). */
+static bool
+custom_endpoint(const struct s3_creds *c, const struct settings *u)
+{
+	const char *mine = settings_get(u, "AWS_ENDPOINT"), *admin;
+
+	if (!settings_is_set(u, "AWS_ENDPOINT"))
+		return false;
+	admin = settings_get(c->admin, "AWS_ENDPOINT");
+	return admin == NULL || strcasecmp(mine, admin) != 0;
+}
+
+/* Only S3's own bucket-name characters: the name becomes part of the
+ * host the role signs for ("b.s3.amazonaws.com"), and "16909060#" would
+ * make it another host altogether. */
+static bool
+plain_bucket(const char *b)
+{
+	size_t n = strspn(b, "abcdefghijklmnopqrstuvwxyz0123456789.-");
+
+	return n >= 3 && n <= 63 && b[n] == '\0';
+}
+
+/* The host's instance role, when the admin allows it for this user. */
+static int
+instance_role(struct s3_creds *c, const struct settings *u,
+    struct bk_err *err)
+{
+	const char *iam;
+
+	if (c->admin == NULL || !settings_bool(c->admin,
+	    "ALLOW_INSTANCE_CREDENTIALS"))
+		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME is set "
+		    "but no credentials are: set AWS_ACCESS_KEY_ID and "
+		    "AWS_SECRET_ACCESS_KEY (the host's instance role is off: "
+		    "ALLOW_INSTANCE_CREDENTIALS)");
+	if (custom_endpoint(c, u))
+		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT: a server of "
+		    "your own needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: "
+		    "the host's instance role only signs for the admin's "
+		    "endpoint");
+	if (!plain_bucket(settings_get(u, "AWS_S3_BUCKET_NAME")))
+		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME: only "
+		    "a-z, 0-9, '.' and '-' (3 to 63) with the host's instance "
+		    "role");
+	iam = settings_get(c->admin, "AWS_IAM_ROLE_ENDPOINT");
+	if (!set(iam))
+		return bk_err_set(err, BK_ECONFIG, "AWS_IAM_ROLE_ENDPOINT: "
+		    "not set in the admin config");
+	c->iam_url = xstrdup(iam);
+	return 0;
+}
+
 int
 s3_creds_load(struct s3_creds *c, const struct settings *u,
     struct bk_err *err)
 {
-	const char *ak, *sk, *iam;
+	const char *ak, *sk;
 
+	if (settings_is_set(u, "AWS_IAM_ROLE_ENDPOINT"))
+		return bk_err_set(err, BK_ECONFIG, "AWS_IAM_ROLE_ENDPOINT: not "
+		    "a user setting: instance credentials are the host's (the "
+		    "admin's endpoint, ALLOW_INSTANCE_CREDENTIALS); give "
+		    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
 	ak = settings_get(u, "AWS_ACCESS_KEY_ID");
 	sk = settings_get(u, "AWS_SECRET_ACCESS_KEY");
-	iam = settings_get(u, "AWS_IAM_ROLE_ENDPOINT");
 	if (set(ak) && set(sk)) {
 		c->ak = xstrdup(ak);
 		c->sk = xstrdup(sk);
 		secret_register(sk);
-	} else if (set(iam))
-		c->iam_url = xstrdup(iam);
-	else if (set(ak) || set(sk))
+	} else if (set(ak) || set(sk))
 		return bk_err_set(err, BK_ECONFIG, "%s: not set, but %s is: "
 		    "give both", set(ak) ? "AWS_SECRET_ACCESS_KEY" :
 		    "AWS_ACCESS_KEY_ID", set(ak) ? "AWS_ACCESS_KEY_ID" :
 		    "AWS_SECRET_ACCESS_KEY");
 	else
-		return bk_err_set(err, BK_ECONFIG, "AWS_S3_BUCKET_NAME is set "
-		    "but no credentials are: set AWS_ACCESS_KEY_ID and "
-		    "AWS_SECRET_ACCESS_KEY, or AWS_IAM_ROLE_ENDPOINT");
+		return instance_role(c, u, err);
 	return 0;
 }
 
@@ -87,13 +147,15 @@ static int
 iam_get(struct s3_creds *c, const char *method, const char *url,
     const char *hdr, struct buf *out, long *status, struct bk_err *err)
 {
+	static const struct http_tls admin_ep = { .admin_endpoint = true };
 	struct obj_call call = { .method = method, .url = url };
 	struct obj_resp r;
 	char what[512];
 	CURL *h;
 	int rc;
 
-	if ((h = http_easy(c->admin, NULL, err)) == NULL)
+	/* The admin's endpoint (never a user's): no outbound policy. */
+	if ((h = http_easy(c->admin, &admin_ep, err)) == NULL)
 		return -1;
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
 	call.headers = hdr != NULL ? curl_slist_append(NULL, hdr) : NULL;

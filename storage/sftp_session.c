@@ -21,8 +21,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +35,7 @@
 #include <openssl/pem.h>
 
 #include "err.h"
+#include "netpolicy.h"
 #include "partial.h"
 #include "path.h"
 #include "settings.h"
@@ -85,49 +84,20 @@ sftp_session_disconnect(struct sftp_session *s)
 	s->sock = -1;
 }
 
-/* TCP connect with a deadline; BK_EUNREACH on failure. */
+/*
+ * TCP connect with a deadline, through the outbound policy: every address
+ * SSH_HOST_NAME resolves to is checked before a socket is made for it.
+ * BK_EUNREACH on failure, the policy's BK_ECONFIG when it refused all.
+ */
 static int
 tcp_connect(struct sftp_session *s, struct bk_err *err)
 {
-	struct addrinfo hints, *res = NULL, *ai;
-	struct pollfd pfd;
-	char port[16];
-	int fd = -1, rc, soerr = 0;
-	socklen_t sl = sizeof(soerr);
+	int fd;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", s->port);
-	if ((rc = getaddrinfo(s->host, port, &hints, &res)) != 0)
-		return bk_err_set(err, BK_EUNREACH, "SSH_HOST_NAME: %s: %s",
-		    s->host, gai_strerror(rc));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
-		    SOCK_NONBLOCK, ai->ai_protocol);
-		if (fd == -1)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			if (poll(&pfd, 1, CONNECT_MS) == 1 &&
-			    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-			    &sl) == 0 && soerr == 0)
-				break;
-			errno = soerr != 0 ? soerr : ETIMEDOUT;
-		}
-		soerr = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1) {
-		errno = soerr;
-		return bk_err_sys(err, BK_EUNREACH, "%s:%d: cannot connect",
-		    s->host, s->port);
-	}
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	fd = netpolicy_connect(s->np, "SSH_HOST_NAME", s->host, s->port,
+	    CONNECT_MS, err);
+	if (fd == -1)
+		return -1;
 	s->sock = fd;
 	return 0;
 }
@@ -426,6 +396,7 @@ sftp_session_init(struct sftp_session *s, const struct storage_config *cfg,
 
 	s->sock = -1;
 	pthread_once(&ssh2_once, ssh2_global_init);
+	s->np = netpolicy_from(cfg->admin);
 	v = settings_get(u, "SSH_HOST_NAME");
 	if (v == NULL || *v == '\0')
 		return bk_err_set(err, BK_ECONFIG, "SSH_HOST_NAME: not set");
@@ -468,6 +439,8 @@ void
 sftp_session_cleanup(struct sftp_session *s)
 {
 	sftp_session_disconnect(s);
+	netpolicy_free(s->np);
+	s->np = NULL;
 	free(s->host);
 	free(s->user);
 	if (s->key != NULL)

@@ -13,6 +13,7 @@
 #include <libssh2_sftp.h>
 
 struct bk_err;
+struct netpolicy;
 struct storage_config;
 
 struct sftp_session {
@@ -27,6 +28,7 @@ struct sftp_session {
 	char			*pin;
 	char			*known_file;
 	int			 sock;
+	struct netpolicy	*np;		/* OUTBOUND_ALLOW */
 	LIBSSH2_SESSION		*ss;
 	LIBSSH2_SFTP		*sftp;		/* NULL: not connected */
 };

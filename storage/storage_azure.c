@@ -195,12 +195,35 @@ az_creds(struct az *a, const struct storage_config *cfg, char **endpoint,
 		a->ep_setting = "AZURE_STORAGE_CONNECTION_STRING";
 		return parse_connstr(a, cs, endpoint, err);
 	} else {
-		v = cfg->admin != NULL ? settings_get(cfg->admin,
-		    "AZURE_IMDS_ENDPOINT") : NULL;
-		if (v == NULL || *v == '\0')
+		/* The host's identity: only if the admin allows it, and
+		 * never towards an endpoint the user chose (its bearer token
+		 * would go to the user's server). */
+		if (cfg->admin == NULL || !settings_bool(cfg->admin,
+		    "ALLOW_INSTANCE_CREDENTIALS"))
 			return bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_"
 			    "PRIMARY_ACCOUNT_KEY: not set, nor a connection "
-			    "string, and no managed identity endpoint");
+			    "string (the host's managed identity is off: "
+			    "ALLOW_INSTANCE_CREDENTIALS)");
+		if (settings_is_set(u, "AZURE_STORAGE_ENDPOINT") &&
+		    strcmp(settings_get(u, "AZURE_STORAGE_ENDPOINT"),
+		    settings_get(cfg->admin, "AZURE_STORAGE_ENDPOINT")) != 0)
+			return bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_"
+			    "ENDPOINT: a server of your own needs AZURE_STORAGE_"
+			    "PRIMARY_ACCOUNT_KEY or a connection string: the "
+			    "host's managed identity token only goes to the "
+			    "admin's endpoint");
+		/* The name goes into the token's host: no "evil.example/". */
+		v = settings_get(u, "AZURE_STORAGE_ACCOUNT_NAME");
+		if (v == NULL || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		    "0123456789") != strlen(v) || strlen(v) < 3 ||
+		    strlen(v) > 24)
+			return bk_err_set(err, BK_ECONFIG, "AZURE_STORAGE_"
+			    "ACCOUNT_NAME: 3 to 24 lowercase letters and digits "
+			    "with the host's managed identity");
+		v = settings_get(cfg->admin, "AZURE_IMDS_ENDPOINT");
+		if (v == NULL || *v == '\0')
+			return bk_err_set(err, BK_ECONFIG, "AZURE_IMDS_"
+			    "ENDPOINT: not set in the admin config");
 		a->imds = xstrdup(v);
 		a->cred_setting = "managed identity (AZURE_IMDS_ENDPOINT)";
 	}
@@ -235,11 +258,15 @@ az_open_settings(struct storage *st, const struct storage_config *cfg,
 		    "set");
 		goto out;
 	}
-	if (endpoint == NULL)
-		endpoint = expand_endpoint(settings_get(u,
-		    "AZURE_STORAGE_ENDPOINT") ? settings_get(u,
-		    "AZURE_STORAGE_ENDPOINT") : "https://{{ .AccountName }}."
-		    "blob.core.windows.net/", a->account);
+	if (endpoint == NULL) {
+		/* The user's own, else the admin's (the users' default). */
+		v = settings_is_set(u, "AZURE_STORAGE_ENDPOINT") ||
+		    cfg->admin == NULL ? settings_get(u,
+		    "AZURE_STORAGE_ENDPOINT") : settings_get(cfg->admin,
+		    "AZURE_STORAGE_ENDPOINT");
+		endpoint = expand_endpoint(v != NULL ? v : "https://{{ "
+		    ".AccountName }}.blob.core.windows.net/", a->account);
+	}
 	if (split_endpoint(a, endpoint, err) == -1)
 		goto out;
 	a->prefix = objstore_prefix(settings_get(u, "AZURE_STORAGE_PATH"));
@@ -286,6 +313,7 @@ az_close(struct storage *st)
 static int
 az_token(struct az *a, char **out, struct bk_err *err)
 {
+	static const struct http_tls admin_ep = { .admin_endpoint = true };
 	struct obj_call c = { .method = "GET" };
 	struct obj_resp r;
 	json_t *j = NULL;
@@ -304,7 +332,8 @@ az_token(struct az *a, char **out, struct bk_err *err)
 	c.headers = curl_slist_append(NULL, "Metadata: true");
 	rc = -1;
 	snprintf(what, sizeof(what), "AZURE_IMDS_ENDPOINT (%s)", a->imds);
-	if ((h = http_easy(a->admin, NULL, err)) != NULL &&
+	/* The admin's endpoint (never a user's): no outbound policy. */
+	if ((h = http_easy(a->admin, &admin_ep, err)) != NULL &&
 	    objstore_perform(h, &c, &r, what, err) == 0) {
 		j = r.status == 200 ? json_loadb(r.body.data, r.body.len, 0,
 		    NULL) : NULL;

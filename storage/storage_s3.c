@@ -95,9 +95,17 @@ s3_endpoint(struct s3 *s, const struct storage_config *cfg,
 	const char *v, *proto;
 	char *hostonly, *c;
 
-	v = settings_get(u, "AWS_ENDPOINT");
+	/* The user's own, else the admin's (the default for users). */
+	v = settings_is_set(u, "AWS_ENDPOINT") || cfg->admin == NULL ?
+	    settings_get(u, "AWS_ENDPOINT") : settings_get(cfg->admin,
+	    "AWS_ENDPOINT");
 	if (v == NULL || *v == '\0')
 		v = "s3.amazonaws.com";
+	/* Not echoed: what precedes an '@' is likely a key or password. */
+	if (strchr(v, '@') != NULL)
+		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT: holds a user "
+		    "name or password ('@'): give host[:port] only; the keys "
+		    "are AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
 	if (strstr(v, "://") != NULL || strchr(v, '/') != NULL)
 		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT: \"%s\": give "
 		    "host[:port] without a scheme or path (the scheme is "
@@ -290,7 +298,7 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	    .sink_arg = q->sink_arg };
 	rc = objstore_perform(h, &c, r, what, err);
 	if (rc == -1 && err != NULL && (err->code == BK_EUNREACH ||
-	    err->code == BK_ETIMEDOUT))
+	    err->code == BK_ETIMEDOUT || http_refused(CURLE_COULDNT_CONNECT)))
 		bk_err_prefix(err, "AWS_ENDPOINT");
 	else if (rc == -1 && err != NULL && err->code == BK_ECONFIG)
 		bk_err_prefix(err, "%s", s->ca_pem != NULL ?

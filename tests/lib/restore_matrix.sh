@@ -42,6 +42,7 @@ rm_setup() {
 	RM_CONF=$T/pb.conf
 	cat >"$RM_CONF" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp

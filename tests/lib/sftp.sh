@@ -22,7 +22,7 @@ sftp_setup() {
 
 # sftp_admin_conf: $T/admin.conf with state, temp and source folders in $T.
 sftp_admin_conf() {
-	printf 'STATE_DIR=%s/state\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\n' \
+	printf 'OUTBOUND_ALLOW=127.0.0.0/8,::1\nSTATE_DIR=%s/state\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\n' \
 	    "$T" "$T" "$T" >"$T/admin.conf"
 }
 

@@ -22,6 +22,7 @@ make_tree "$SRC"
 head -c 20000000 /dev/urandom >"$SRC/sub/big.bin"	# > 2 upload pieces
 cat >"$T/pb.conf" <<EOF
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 SOURCE_VHOSTS=$T/vhosts/{user}

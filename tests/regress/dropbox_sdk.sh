@@ -37,6 +37,7 @@ ok "$sdk_rc" "python3-dropbox accepts every answer of the double"
 
 # 2. Our uploads, read back by the SDK.
 cat >"$T/admin.conf" <<EOF
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 HTTP_CONNECT_TO=api.dropboxapi.com:443:127.0.0.1:$PORT,content.dropboxapi.com:443:127.0.0.1:$PORT
 HTTP_CA_FILE=$T/dbx/ca.pem
 EOF

@@ -44,6 +44,7 @@ for u in u1 u2 u3 u4; do
 done
 cat >"$T/pb.conf" <<CONF
 REDIS_URL=$REDIS_URL
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=ck
 USERS_DIR=$T/users
 SOURCE_FILES=$T/files/{user}

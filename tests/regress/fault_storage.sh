@@ -17,6 +17,7 @@ head -c 41943040 /dev/urandom >"$T/home/alice/files/big.bin"
 echo small >"$T/home/alice/files/a.txt"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 EOC
 export PANEL_BACKUP_CONFIG=$T/pb.conf

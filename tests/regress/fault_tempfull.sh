@@ -34,6 +34,7 @@ mkdir -p "$T/users" "$T/out" "$T/home/alice/files"
 conf() {
 	cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 POSTGRES_HOST=127.0.0.1
 POSTGRES_PORT=$PG_PORT

@@ -11,6 +11,7 @@ echo hello >"$T/home/alice/files/a.txt"
 ln -s "$T/elsewhere" "$T/backups/alice/escape"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 ARCHIVE_ROOT=$T/backups/{user}
 EOC

@@ -17,6 +17,7 @@ ctl() { curl -s --cacert "$T/ca.pem" "https://127.0.0.1:$P/__ctl/$1" ${2:+-d "$2
 mkdir -p "$T/users"
 cat >"$T/admin.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 HTTP_CONNECT_TO=ntfy.test:443:127.0.0.1:$P,discord.com:443:127.0.0.1:$P
 HTTP_CA_FILE=$T/ca.pem
 NOTIFICATION_TIMEOUT=2s

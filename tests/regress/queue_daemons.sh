@@ -23,6 +23,7 @@ chmod 600 "$T/users/"*.env
 conf() {
 	cat >"$T/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$1/0
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=dn
 USERS_DIR=$T/users
 SOURCE_FILES=$T/files/{user}

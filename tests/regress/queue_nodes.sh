@@ -19,6 +19,7 @@ chmod 600 "$T/users/"*.env
 for n in n1 n2 n3; do
 	cat >"$T/$n.conf" <<CONF
 REDIS_URL=$REDIS_URL
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=$n
 USERS_DIR=$T/users
 SOURCE_FILES=$T/files/{user}

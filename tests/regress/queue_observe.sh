@@ -22,6 +22,7 @@ chmod 600 "$T/users/"*.env
 conf() {
 	cat >"$T/pb.conf" <<CONF
 REDIS_URL=$REDIS_URL
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=ob
 USERS_DIR=$T/users
 SOURCE_FILES=$T/files/{user}

@@ -9,6 +9,7 @@ start_redis || { echo "not ok 1 - redis-server starts"; exit 1; }
 
 cat >"$T/pb.conf" <<CONF
 REDIS_URL=$REDIS_URL
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=t1
 USERS_DIR=$T/users
 CONF

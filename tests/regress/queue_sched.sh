@@ -15,6 +15,7 @@ mkdir -p "$T/users" "$T/files/u1" "$T/files/u2" "$T/files/u4"
 for u in u1 u2 u4; do printf '%s\n' "$u" >"$T/files/$u/f.txt"; done
 cat >"$T/pb.conf" <<CONF
 REDIS_URL=$REDIS_URL
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=sn
 USERS_DIR=$T/users
 SOURCE_FILES=$T/files/{user}

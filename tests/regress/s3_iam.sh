@@ -1,11 +1,13 @@
 #!/bin/sh
-# s3_iam.sh - `backupctl run` of a user whose S3 destination has no keys,
-# only AWS_IAM_ROLE_ENDPOINT: the instance-profile keys come from a local
-# stand-in of the EC2 metadata service (tests/servers/imds.py, IMDSv2),
-# s3rver verifies the signatures made with them, the stock aws CLI reads
-# the backup back; and a metadata service that does not answer is one
-# clear line naming AWS_IAM_ROLE_ENDPOINT, exit 3, nothing stored, no
-# secret printed.
+# s3_iam.sh - `backupctl run` of a user whose S3 destination has no keys:
+# the admin turned the host's instance role on (ALLOW_INSTANCE_CREDENTIALS)
+# and set AWS_IAM_ROLE_ENDPOINT and AWS_ENDPOINT in the admin config.  The
+# instance-profile keys come from a local stand-in of the EC2 metadata
+# service (tests/servers/imds.py, IMDSv2), s3rver verifies the signatures
+# made with them, the stock aws CLI reads the backup back; and a metadata
+# service that does not answer is one clear line naming
+# AWS_IAM_ROLE_ENDPOINT, exit 3, nothing stored, no secret printed.
+# (tests/security/instance_creds.sh has the user-side refusals.)
 . "$(dirname "$0")/../lib/common.sh"
 . "$PB_ROOT/tests/servers/s3rver.sh"
 . "$PB_ROOT/tests/servers/imds.sh"
@@ -22,12 +24,19 @@ IMDS_KEYS="$ROLE_AK:$ROLE_SK" start_imds ||
 mkdir -p "$T/home/alice/files/sub" "$T/users" "$T/state" "$T/tmp"
 seq 1 20000 >"$T/home/alice/files/numbers.txt"
 echo hello >"$T/home/alice/files/sub/a.txt"
-cat >"$T/pb.conf" <<EOC
+admin() {
+	cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp
+ALLOW_INSTANCE_CREDENTIALS=true
+AWS_ENDPOINT=$S3_ENDPOINT
+AWS_IAM_ROLE_ENDPOINT=$1
 EOC
+}
+admin "$IMDS_URL"
 PANEL_BACKUP_CONFIG=$T/pb.conf
 export PANEL_BACKUP_CONFIG
 user() {
@@ -36,16 +45,14 @@ BACKUP_SOURCES=Files
 BACKUP_COMPRESSION=gz
 AWS_S3_BUCKET_NAME=$S3_BUCKET
 AWS_S3_PATH=iam/alice
-AWS_ENDPOINT=$S3_ENDPOINT
 AWS_ENDPOINT_PROTO=http
-AWS_IAM_ROLE_ENDPOINT=$1
 EOC
 	chmod 600 "$T/users/alice.env"
 }
 
-user "$IMDS_URL"
+user
 backupctl run alice >"$T/run.out" 2>"$T/run.err"
-ok $? "backup with only AWS_IAM_ROLE_ENDPOINT set: exit 0 ($(tail -1 "$T/run.err"))"
+ok $? "backup with the admin's instance role, no keys: exit 0 ($(tail -1 "$T/run.err"))"
 name=$(s3aws s3 ls "s3://$S3_BUCKET/iam/alice/" | awk '{ print $4 }' | head -1)
 [ -n "$name" ] && s3aws s3 cp --only-show-errors \
     "s3://$S3_BUCKET/iam/alice/$name" "$T/back.tar.gz" &&
@@ -56,7 +63,7 @@ ok $? "aws s3 cp and tar read the backup back, same files ($name)"
 [ "$(imds_stat cred_gets)" -ge 1 ] && [ "$(imds_stat token_puts)" -ge 1 ]
 ok $? "the keys came from the metadata service, IMDSv2 session first ($(imds_stat token_puts) token, $(imds_stat cred_gets) credential fetches)"
 
-user "http://127.0.0.1:1"
+admin "http://127.0.0.1:1"
 before=$(s3aws s3 ls "s3://$S3_BUCKET/iam/alice/" | wc -l)
 backupctl run alice >"$T/run2.out" 2>"$T/run2.err"
 rc=$?

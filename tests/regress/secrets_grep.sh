@@ -68,6 +68,7 @@ DEAD=$(free_port)
 
 cat >"$T/pb.conf" <<EOC
 REDIS_URL=redis://:$M_REDIS@127.0.0.1:$REDIS_PORT/0
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=sg
 USERS_DIR=$T/users
 SOURCE_FILES=$T/home/{user}/files

@@ -53,7 +53,7 @@ head -c 100000 /dev/urandom >"$T/data"
 put() {	# put STATE KEY NAME [LINES...]: upload $T/data with that key
 	st=$1 k=$2 n=$3
 	shift 3
-	printf 'STATE_DIR=%s\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\n' \
+	printf 'OUTBOUND_ALLOW=127.0.0.0/8,::1\nSTATE_DIR=%s\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\n' \
 	    "$T/state-$st" "$T" "$T" >"$T/admin.conf"
 	sftp_env "$T/u.env" "SSH_IDENTITY_FILE=keys/$k" "$@"
 	case $k in

@@ -24,6 +24,7 @@ SQLCMD=$PB_ROOT/tests/servers/sqlcmd
 umask 077
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 MSSQL_SQLCMD=$SQLCMD
 MSSQL_SERVER=tcp:127.0.0.1,1433

@@ -17,7 +17,7 @@ D=$(dirname "$PB_BIN")/tests/storage/test_sftp
 apache_start || { echo "not ok 1 - apache did not start"; exit 1; }
 rclone_start || { echo "not ok 1 - rclone did not start"; exit 1; }
 mkdir -p "$T/files/alice"
-printf 'STATE_DIR=%s/state\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\nHTTP_CA_FILE=%s\n' \
+printf 'OUTBOUND_ALLOW=127.0.0.0/8,::1\nSTATE_DIR=%s/state\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\nHTTP_CA_FILE=%s\n' \
     "$T" "$T" "$T" "$DAV_CA" >"$T/admin.conf"
 grep -v HTTP_CA_FILE "$T/admin.conf" >"$T/noca.conf"
 head -c 150000 /dev/urandom >"$T/data"

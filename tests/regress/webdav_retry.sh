@@ -37,6 +37,7 @@ proxy_start() {
 	wait_for 10 test -s "$T/proxy$n.port" || return 1
 	cat >"$T/pb.conf" <<CFG
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp

@@ -71,6 +71,7 @@ while [ $i -le "$USERS" ]; do
 done
 cat >"$T/pb.conf" <<CONF
 REDIS_URL=$REDIS_URL
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=soak
 USERS_DIR=$T/users
 SOURCE_FILES=$T/files/{user}

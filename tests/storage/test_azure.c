@@ -123,6 +123,7 @@ test_main(void)
 	char out[8192];
 
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u);
 	ok(open_az(&st, &u, &a, &err) == 0, "open azure (%s)", err.msg);
 	ok(strcmp(storage_location(st), "azure://devstoreaccount1/"
@@ -227,6 +228,7 @@ test_errors(void)
 	const char *badkey = "d3JvbmdrZXl3cm9uZ2tleXdyb25na2V5d3Jvbmc=";
 
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u);
 	settings_set(&u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", badkey);
 	open_az(&st, &u, &a, &err);
@@ -271,22 +273,62 @@ az_gets(void)
 	return n;
 }
 
-/* The HTTPS Azurite (private CA), with a key or a managed identity. */
+/*
+ * The HTTPS Azurite (private CA), with a key or a managed identity.  The
+ * host's managed identity is the admin's to give: it is turned on in the
+ * admin config, and the endpoint is the admin's too (a user's own would
+ * be refused, see test_mi_refused).
+ */
 static void
 tls_settings(struct settings *u, struct settings *a, int mi)
 {
 	char *ep;
 
 	user_settings(u);
-	xasprintf(&ep, "https://127.0.0.1:%s/{{ .AccountName }}",
-	    getenv("AZ_TLS_PORT"));
-	settings_set(u, "AZURE_STORAGE_ENDPOINT", ep);
-	free(ep);
-	if (mi)
-		settings_set(u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", "");
 	settings_defaults(a, SET_ADMIN);
+	settings_set(a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	settings_set(a, "HTTP_CA_FILE", getenv("AZ_CA_PEM"));
 	settings_set(a, "AZURE_IMDS_ENDPOINT", getenv("IMDS_AZ_URL"));
+	xasprintf(&ep, "https://127.0.0.1:%s/{{ .AccountName }}",
+	    getenv("AZ_TLS_PORT"));
+	if (mi) {
+		settings_set(u, "AZURE_STORAGE_PRIMARY_ACCOUNT_KEY", "");
+		settings_set(u, "AZURE_STORAGE_ENDPOINT", "");
+		settings_set(a, "AZURE_STORAGE_ENDPOINT", ep);
+		settings_set(a, "ALLOW_INSTANCE_CREDENTIALS", "true");
+	} else
+		settings_set(u, "AZURE_STORAGE_ENDPOINT", ep);
+	free(ep);
+}
+
+/* No managed identity for a user's own endpoint, nor unless the admin
+ * turned it on: refused before any token is asked for. */
+static void
+test_mi_refused(void)
+{
+	struct settings u, a;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	long gets;
+
+	tls_settings(&u, &a, 1);
+	settings_set(&u, "AZURE_STORAGE_ENDPOINT", "https://127.0.0.1:1/"
+	    "{{ .AccountName }}");
+	gets = az_gets();
+	ok(open_az(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AZURE_STORAGE_ENDPOINT") && az_gets() == gets,
+	    "a user's own AZURE_STORAGE_ENDPOINT gets no managed identity "
+	    "token: %s", err.msg);
+	storage_close(st);
+	st = NULL;
+	settings_set(&u, "AZURE_STORAGE_ENDPOINT", "");
+	settings_set(&a, "ALLOW_INSTANCE_CREDENTIALS", "false");
+	ok(open_az(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "ALLOW_INSTANCE_CREDENTIALS") && az_gets() == gets,
+	    "managed identity off by default: %s", err.msg);
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
 }
 
 static void
@@ -416,6 +458,7 @@ test_faults(void)
 
 	user_settings(&u);
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	snprintf(ct, sizeof(ct), "127.0.0.1:%s:127.0.0.1:%s",
 	    getenv("AZ_PORT"), getenv("FP_PORT"));
 	settings_set(&a, "HTTP_CONNECT_TO", ct);
@@ -482,6 +525,7 @@ main(int argc, char **argv)
 	test_main();
 	test_errors();
 	test_tls_mi();
+	test_mi_refused();
 	test_faults();
 
 	/* The shared suite in its own folder: 1 MiB blocks so the large
@@ -498,6 +542,7 @@ main(int argc, char **argv)
 		user_settings(&u);
 		settings_set(&u, "AZURE_STORAGE_PATH", "conformance");
 		settings_defaults(&a, SET_ADMIN);
+		settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 		conformance_run("azure", &cfg, &o);
 		settings_free(&u);
 		settings_free(&a);

@@ -102,6 +102,7 @@ start_double(void)
 	    "content.dropboxapi.com:443:127.0.0.1:%u", port, port);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	settings_set(&admin, "HTTP_CONNECT_TO", spec);
 	settings_set(&admin, "HTTP_CA_FILE", ca);
 	return 0;

@@ -126,6 +126,7 @@ test_roundtrip(struct storage *st)
 
 		user_settings(&u, getenv("S3_ENDPOINT"));
 		settings_defaults(&a, SET_ADMIN);
+		settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 		ok(open_s3(&mp, &u, &a, &err) == 0, "open with small parts");
 		ok(storage_begin(mp, "big.tar.zst", &up, &err) == 0, "begin");
 		for (size_t off = 0; off < 2400000; off += 1000) {
@@ -206,6 +207,7 @@ test_errors(void)
 	int rc;
 
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u, getenv("S3_ENDPOINT"));
 	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "wrongSecretKeyValue12345");
 	open_s3(&st, &u, &a, &err);
@@ -263,6 +265,7 @@ test_tls(void)
 	long n;
 
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u, getenv("S3_TLS_ENDPOINT"));
 	settings_set(&u, "AWS_ENDPOINT_PROTO", "https");
 	open_s3(&st, &u, &a, &err);
@@ -341,6 +344,7 @@ proxied(struct settings *a)
 	char ct[256];
 
 	settings_defaults(a, SET_ADMIN);
+	settings_set(a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	snprintf(ct, sizeof(ct), "%s:127.0.0.1:%s", getenv("S3_ENDPOINT"),
 	    getenv("FP_PORT"));
 	settings_set(a, "HTTP_CONNECT_TO", ct);
@@ -363,12 +367,35 @@ test_iam(void)
 	time_t t0;
 	int rc;
 
-	/* Instance profile only: no static keys anywhere. */
-	user_settings(&u, getenv("S3_ENDPOINT"));
+	/* Instance profile only: no static keys anywhere.  The role is the
+	 * host's: the admin turns it on and names both the metadata
+	 * endpoint and the S3 endpoint; the user sets neither. */
+	user_settings(&u, "");
 	settings_set(&u, "AWS_ACCESS_KEY_ID", "");
 	settings_set(&u, "AWS_SECRET_ACCESS_KEY", "");
-	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
 	proxied(&a);
+	settings_set(&a, "AWS_ENDPOINT", getenv("S3_ENDPOINT"));
+	settings_set(&a, "ALLOW_INSTANCE_CREDENTIALS", "true");
+	settings_set(&a, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
+	gets = imds_stat("cred_gets");
+	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", getenv("IMDS_URL"));
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AWS_IAM_ROLE_ENDPOINT") &&
+	    imds_stat("cred_gets") == gets,
+	    "a user's AWS_IAM_ROLE_ENDPOINT is refused: %s", err.msg);
+	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", "");
+	settings_set(&u, "AWS_ENDPOINT", "127.0.0.1:1");
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "AWS_ENDPOINT") &&
+	    imds_stat("cred_gets") == gets,
+	    "no instance role for a user's own AWS_ENDPOINT: %s", err.msg);
+	settings_set(&u, "AWS_ENDPOINT", "");
+	settings_set(&a, "ALLOW_INSTANCE_CREDENTIALS", "false");
+	ok(open_s3(&st, &u, &a, &err) == -1 && err.code == BK_ECONFIG &&
+	    strstr(err.msg, "ALLOW_INSTANCE_CREDENTIALS") &&
+	    imds_stat("cred_gets") == gets,
+	    "the instance role is off by default: %s", err.msg);
+	settings_set(&a, "ALLOW_INSTANCE_CREDENTIALS", "true");
 	json_decref(te_fp_ctl("reset", ""));
 	imds_ttl("3600");
 	gets = imds_stat("cred_gets");
@@ -466,7 +493,7 @@ test_iam(void)
 	unsetenv("PB_TEST_S3_PART_BYTES");
 
 	/* Nothing listens: one line naming the setting and the URL. */
-	settings_set(&u, "AWS_IAM_ROLE_ENDPOINT", "http://127.0.0.1:1");
+	settings_set(&a, "AWS_IAM_ROLE_ENDPOINT", "http://127.0.0.1:1");
 	bk_err_clear(&err);
 	rc = open_s3(&st, &u, &a, &err);
 	if (rc == 0)
@@ -561,6 +588,7 @@ test_storage_class(void)
 	char out[8192];
 
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u, getenv("S3_ENDPOINT"));
 	settings_set(&u, "AWS_STORAGE_CLASS", "STANDARD_IA");
 	ok(open_s3(&st, &u, &a, &err) == 0 &&
@@ -586,6 +614,7 @@ main(int argc, char **argv)
 		return te_run_under("with_s3rver.sh", NULL, argv[0]);
 	tmp = getenv("S3_TMP");
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	user_settings(&u, getenv("S3_ENDPOINT"));
 	ok(open_s3(&st, &u, &a, &err) == 0, "open s3 (%s)", err.msg);
 	ok(strcmp(storage_location(st), "s3://pb-bucket/backups/alice/") == 0,
@@ -608,6 +637,7 @@ main(int argc, char **argv)
 	user_settings(&u, getenv("S3_ENDPOINT"));
 	settings_set(&u, "AWS_S3_PATH", "conformance");
 	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	{
 		struct storage_config cfg = { &u, &a, "alice", tmp, tmp };
 		struct conformance_opts o = { .large = (3 << 20) + 3,

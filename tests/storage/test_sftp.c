@@ -65,6 +65,7 @@ self_test(void)
 	int rc;
 
 	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	settings_defaults(&user, SET_USER);
 	snprintf(state, sizeof(state), "%s/state", tmp);
 	snprintf(dir, sizeof(dir), "%s/backups/nested/deep", home);

@@ -242,6 +242,7 @@ self_test(void)
 	for (size_t i = 0; i < datalen; i++)
 		data[i] = (unsigned char)((i * 2654435761u) >> 13);
 	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	snprintf(ca, sizeof(ca), "%s/certs/ca.pem", tmp);
 	snprintf(spool, sizeof(spool), "%s/spool", tmp);
 	settings_set(&admin, "HTTP_CA_FILE", ca);

@@ -596,6 +596,7 @@ main(void)
 		    hosts[i], strchr(hosts[i], ':') ? "" : ":443", port);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	settings_set(&admin, "HTTP_CONNECT_TO", ct.data);
 	settings_set(&admin, "HTTP_CA_FILE", ca);
 	settings_set(&admin, "NOTIFICATION_TIMEOUT", "5s");

@@ -250,6 +250,7 @@ main(void)
 	    p_plain, p_plain);
 	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
 	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
 	settings_set(&admin, "HTTP_CONNECT_TO", ct);
 	settings_set(&admin, "HTTP_CA_FILE", ca);
 	settings_set(&admin, "NOTIFICATION_TIMEOUT", "10s");

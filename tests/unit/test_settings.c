@@ -154,8 +154,26 @@ test_secret_url(void)
 
 	secret_redact_url("smtp://user:hunter22@mail.example.com:587/?to=a",
 	    buf, sizeof(buf));
-	ok(strstr(buf, "hunter22") == NULL && strstr(buf, "user:") != NULL,
-	    "secrets: a URL's password is hidden (%s)", buf);
+	ok(strstr(buf, "hunter22") == NULL && strstr(buf, "user") == NULL &&
+	    strstr(buf, "@mail.example.com:587/") != NULL,
+	    "secrets: a URL's userinfo is hidden, the host is not (%s)", buf);
+	snprintf(msg, sizeof(msg), "AZURE_STORAGE_ENDPOINT: \"https://a.blob."
+	    "core.windows.net/?sv=2022-11-02&sp=rw&sig=SASMARK%%2Bx%%3D\": bad");
+	secret_redact(msg, sizeof(msg));
+	ok(strstr(msg, "SASMARK") == NULL && strstr(msg, "sp=rw") != NULL,
+	    "secrets: a SAS sig= in any message is hidden (%s)", msg);
+	snprintf(msg, sizeof(msg), "GET /b/k?X-Amz-Algorithm=AWS4&"
+	    "X-Amz-Credential=AKIAMARK%%2F1&X-Amz-Signature=f00dMARK "
+	    "&X-Amz-Security-Token=TOKMARK failed");
+	secret_redact(msg, sizeof(msg));
+	ok(strstr(msg, "MARK") == NULL && strstr(msg, "AWS4") != NULL,
+	    "secrets: X-Amz-Credential, -Signature, -Security-Token hidden "
+	    "(%s)", msg);
+	snprintf(msg, sizeof(msg), "https://USERMARK@h.example/x?"
+	    "access_token=ATMARK");
+	secret_redact(msg, sizeof(msg));
+	ok(strstr(msg, "MARK") == NULL, "secrets: a user-only userinfo and an "
+	    "access_token are hidden (%s)", msg);
 	secret_redact_url("https://hooks.example.com/x?token=abc123&user=u",
 	    buf, sizeof(buf));
 	ok(strstr(buf, "abc123") == NULL && strstr(buf, "user=u") != NULL,
