@@ -136,8 +136,8 @@ config_source_path(const struct settings *admin, const char *key,
 
 int
 config_load_user(const struct settings *admin, const char *user,
-    const char *env_file, struct settings *s, struct diag *diag,
-    struct bk_err *err)
+    const char *env_file, const struct settings_reader *rd,
+    struct settings *s, struct diag *diag, struct bk_err *err)
 {
 	struct kvlist kv;
 	struct diag local;
@@ -165,7 +165,7 @@ config_load_user(const struct settings *admin, const char *user,
 	warn_readable(file, &kv, d);
 	root = config_source_path(admin, "SOURCE_FILES",
 	    user != NULL ? user : "");
-	if (settings_load(s, &kv, SET_USER, root, d) == -1) {
+	if (settings_load_with(s, &kv, SET_USER, root, rd, d) == -1) {
 		diag_to_err(d, err);
 		settings_free(s);
 		goto out;

@@ -40,6 +40,7 @@
 #include "settings.h"
 #include "storage.h"
 #include "xmalloc.h"
+#include "userfile.h"
 
 struct reader {
 	int			 fd;		/* pipe read end */
@@ -444,8 +445,8 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	int dirfd = -1, rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (config_load_user(admin, o->user, o->env_file, &us, NULL, err) ==
-	    -1)
+	if (userfile_load_settings(admin, o->user, o->env_file,
+	    NULL, &us, NULL, err) == -1)
 		goto out;
 	us_loaded = true;
 	if (catalog_load(admin, &us, o->user, &cat, err) == -1 ||
