@@ -97,6 +97,7 @@ echo "$t_gpg $t_gours" | awk '{ printf "ours gpg vs gpg -c: %.2fx the speed\n", 
 mkdir -p "$T/users" "$T/arch"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/src
 ALLOW_ENCRYPTION=true
 EOC

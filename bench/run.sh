@@ -64,6 +64,7 @@ ours() {	# ours COMPRESSION [KEY=VALUE...]: a backupctl run command
 	shift
 	{
 		echo "USERS_DIR=$OUT"
+		echo "ARCHIVE_ROOT=/"
 		echo "SOURCE_FILES=$SRC"
 		echo "TEMP_DIR=$OUT/tmp"
 	} >"$OUT/pb.conf"

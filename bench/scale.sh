@@ -35,6 +35,7 @@ cat >"$D/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$port/0
 NODE=scale
 USERS_DIR=$D/users
+ARCHIVE_ROOT=/
 TZ=UTC
 JOB_RETENTION_DAYS=1
 LOG_LEVEL=warn

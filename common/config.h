@@ -43,14 +43,4 @@ char	*config_user_file(const struct settings *admin, const char *user);
 char	*config_source_path(const struct settings *admin, const char *key,
 	    const char *user);
 
-/*
- * May user's BACKUP_ARCHIVE be dir?  With ARCHIVE_ROOT set (a {user}
- * template), dir must lie inside it with symlinks resolved as far as dir
- * exists, and hold no "..".  Creates the root (0700) when missing.
- * Returns -1 with BK_ECONFIG naming the setting otherwise.  Call again
- * after creating dir: a link swapped in meanwhile is caught then.
- */
-int	config_archive_allowed(const struct settings *admin, const char *user,
-	    const char *dir, struct bk_err *);
-
 #endif

@@ -17,6 +17,7 @@ crypt_setup() {
 	make_tree "$SRC"
 	cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 SOURCE_VHOSTS=$T/vhosts/{user}

@@ -42,6 +42,7 @@ rm_setup() {
 	RM_CONF=$T/pb.conf
 	cat >"$RM_CONF" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp

@@ -32,6 +32,7 @@ chown -R $U: "$T/home/$U"
 echo "# made 1000000 files in $(($(date +%s) - start)) s"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 EOC
 export PANEL_BACKUP_CONFIG=$T/pb.conf

@@ -27,6 +27,7 @@ echo "in a renamed folder" >"$SRC/dir_from/x"
 chown -R $U: "$T/home/$U"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 EOC
 export PANEL_BACKUP_CONFIG=$T/pb.conf

@@ -34,6 +34,7 @@ mkdir -p "$T/users" "$T/out" "$T/home/alice/files"
 conf() {
 	cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 POSTGRES_HOST=127.0.0.1
 POSTGRES_PORT=$PG_PORT

@@ -47,6 +47,7 @@ shadow1=$(head -n 1 /etc/shadow)
 
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 SOURCE_VHOSTS=$T/vhosts/{user}

@@ -21,6 +21,7 @@ for n in n1 n2 n3; do
 REDIS_URL=$REDIS_URL
 NODE=$n
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/files/{user}
 JOB_LEASE_SECONDS=5
 CONF

@@ -12,6 +12,7 @@ mkdir -p "$SRC/www/site"
 seq 1 5000 >"$SRC/www/site/index.php"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 ALLOW_ENCRYPTION=true

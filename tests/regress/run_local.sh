@@ -16,6 +16,7 @@ chmod 640 "$SRC/sub/random.bin"
 touch -d '2020-01-02 03:04:05' "$SRC/sub/deeper/numbers.txt"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 SOURCE_VHOSTS=$T/vhosts/{user}

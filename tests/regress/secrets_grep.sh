@@ -70,6 +70,7 @@ cat >"$T/pb.conf" <<EOC
 REDIS_URL=redis://:$M_REDIS@127.0.0.1:$REDIS_PORT/0
 NODE=sg
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp

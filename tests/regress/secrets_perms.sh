@@ -9,6 +9,7 @@ mkdir -p "$T/home/alice/files" "$T/users" "$T/out"
 echo hi >"$T/home/alice/files/a"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 MSSQL_PASSWORD=admin-db-pw-Qz81
 EOC

@@ -24,6 +24,7 @@ SQLCMD=$PB_ROOT/tests/servers/sqlcmd
 umask 077
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 MSSQL_SQLCMD=$SQLCMD
 MSSQL_SERVER=tcp:127.0.0.1,1433

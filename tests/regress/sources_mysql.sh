@@ -50,6 +50,7 @@ mkdir -p "$T/users" "$T/out" "$T/home/alice/files"
 echo hello >"$T/home/alice/files/a.txt"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 SOURCE_VHOSTS=$T/vhosts/{user}

@@ -41,6 +41,7 @@ printf '127.0.0.1:%s:*:backup:%s\n' "$PG_PORT" "$PW" >"$T/pgpass"
 mkdir -p "$T/users" "$T/out"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 POSTGRES_HOST=127.0.0.1
 POSTGRES_PORT=$PG_PORT
