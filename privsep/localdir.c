@@ -124,19 +124,36 @@ roots_own(const struct stat *sb, bool last)
 
 /* Create the missing folders of root (an absolute path) as root: 0755
  * above, 0700 the root itself.  Only after userfile_trusted said no user
- * can change any existing part of it. */
+ * can change any existing part of it, and never inside a folder others
+ * may write (sticky or not): a user could have made the name first. */
 static void
 mkdirs_root(const char *root)
 {
 	char *p = xstrdup(root), *s;
+	struct stat sb;
+	bool last;
 
-	for (s = p + 1; *s != '\0'; s++)
-		if (*s == '/') {
-			*s = '\0';
-			(void)mkdir(p, 0755);
-			*s = '/';
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		last = *s == '\0';
+		*s = '\0';
+		if (lstat(p, &sb) == -1 && errno == ENOENT) {
+			char *slash = strrchr(p, '/');
+			struct stat up;
+
+			*slash = '\0';
+			if (stat(*p != '\0' ? p : "/", &up) == -1 ||
+			    (up.st_mode & 022) != 0)
+				break;
+			*slash = '/';
+			if (mkdir(p, last ? 0700 : 0755) == -1)
+				break;
 		}
-	(void)mkdir(p, 0700);
+		if (last)
+			break;
+		*s = '/';
+	}
 	free(p);
 }
 
@@ -168,12 +185,19 @@ walk(int fd, const char *rel, bool check, bool above_last, bool *owned)
 		memcpy(comp, p, len);
 		comp[len] = '\0';
 		p = *e == '/' ? e + 1 : e;
-		if (mkdirat(fd, comp, 0700) == -1 && errno != EEXIST) {
+		/* Root creates nothing where others may write: a user could
+		 * make the name first.  That place is the user's, then. */
+		if ((!check || (sb.st_mode & 022) == 0) &&
+		    mkdirat(fd, comp, 0700) == -1 && errno != EEXIST) {
 			close(fd);
 			return -1;
 		}
 		next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
+		if (next == -1 && check && errno == ENOENT) {
+			*owned = false;
+			return fd;
+		}
 		close(fd);
 		if (next == -1)
 			return -1;
@@ -283,9 +307,12 @@ localdir_open(const struct settings *admin, const char *user,
 			goto fail;
 		close(fd);
 	} else {
-		bk_err_set(err, BK_ECONFIG, "%s; a user can write there and "
-		    "there is no system account to work there as "
-		    "(USER_ACCOUNTS)", why.msg);
+		if (strstr(why.msg, "USER_ACCOUNTS") != NULL)
+			*err = why;
+		else
+			bk_err_set(err, BK_ECONFIG, "%s; and there is no "
+			    "system account to work there as (USER_ACCOUNTS)",
+			    why.msg);
 		err->retryable = false;
 		goto fail;
 	}

@@ -308,12 +308,12 @@ component_ok(const char *setting, const char *p, bool last,
 		return 0;	/* where it points is checked on its own */
 	if (sb.st_uid != 0)
 		bk_err_set(err, BK_ECONFIG, "%s: %s is owned by uid %u, and "
-		    "there is no system account to read it as "
+		    "there is no system account to work as "
 		    "(USER_ACCOUNTS)", setting, p, (unsigned)sb.st_uid);
 	else if ((sb.st_mode & 022) != 0 && (last ||
 	    (sb.st_mode & S_ISVTX) == 0))
 		bk_err_set(err, BK_ECONFIG, "%s: %s is writable by %s, and "
-		    "there is no system account to read it as "
+		    "there is no system account to work as "
 		    "(USER_ACCOUNTS)", setting, p, (sb.st_mode & 002) ?
 		    "others" : "its group");
 	else
