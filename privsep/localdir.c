@@ -159,10 +159,12 @@ mkdirs_root(const char *root)
 
 /*
  * Walk from fd through the components of rel ("a/b"), creating missing
- * ones with mode, each opened O_NOFOLLOW|O_DIRECTORY.  fd is consumed.
- * With check, every folder must be root's own (roots_own): at the first
- * that is not, *owned becomes false and the walk stops there.  Returns the last descriptor or -1 (errno set).  No
- * malloc: it also runs in the user's child.
+ * ones 0700, each opened O_NOFOLLOW|O_DIRECTORY.  fd is consumed.  With
+ * check, every folder must be root's own (roots_own): at the first that
+ * is not, *owned becomes false and the walk stops there (nothing is
+ * created inside a folder others may write).  Returns the last
+ * descriptor or -1 (errno set).  No malloc: it also runs in the user's
+ * child.
  */
 static int
 walk(int fd, const char *rel, bool check, bool above_last, bool *owned)
@@ -266,7 +268,8 @@ localdir_open(const struct settings *admin, const char *user,
 	if (tmpl == NULL || *tmpl == '\0')
 		tmpl = ARCHIVE_ROOT_DEFAULT;
 	if (user == NULL || !path_valid_user(user)) {
-		bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: no valid user name");
+		bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: no valid user "
+		    "name");
 		goto fail;
 	}
 	l->root = path_template(tmpl, user);
@@ -528,7 +531,7 @@ as_user(struct localdir *l, enum op op, const char *a, const char *b,
 	errno = r.err_no;
 	switch (r.step) {
 	case S_OK:
-		rc = (op == OP_DIR || op == OP_CREATE || op == OP_READ) ? fd : 0;
+		rc = op == OP_RENAME || op == OP_UNLINK ? 0 : fd;
 		fd = -1;
 		if (rc == -1)
 			bk_err_set(err, BK_EIO, "BACKUP_ARCHIVE: %s: no "
