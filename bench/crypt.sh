@@ -98,6 +98,7 @@ mkdir -p "$T/users" "$T/arch"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/src
 ALLOW_ENCRYPTION=true
 EOC

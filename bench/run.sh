@@ -65,6 +65,7 @@ ours() {	# ours COMPRESSION [KEY=VALUE...]: a backupctl run command
 	{
 		echo "USERS_DIR=$OUT"
 		echo "OUTBOUND_ALLOW=127.0.0.0/8,::1"
+		echo "ARCHIVE_ROOT=/"
 		echo "SOURCE_FILES=$SRC"
 		echo "TEMP_DIR=$OUT/tmp"
 	} >"$OUT/pb.conf"

@@ -22,6 +22,7 @@
 #include "err.h"
 #include "job_check.h"
 #include "settings.h"
+#include "userfile.h"
 
 static int
 config_check(struct cli_ctx *ctx, int argc, char **argv)
@@ -38,8 +39,8 @@ config_check(struct cli_ctx *ctx, int argc, char **argv)
 	if ((rc = cli_admin(ctx)) != 0)
 		return rc;
 	diag_init(&diag);
-	if (config_load_user(&ctx->admin, user, env_file, &us, &diag,
-	    &err) == -1) {
+	if (userfile_load_settings(&ctx->admin, user, env_file,
+	    NULL, &us, &diag, &err) == -1) {
 		if (diag.n == 0)
 			diag_add(&diag, DIAG_ERROR, "", "%s", err.msg);
 	} else {

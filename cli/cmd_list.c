@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "userfile.h"
 
 static void
 rfc3339(time_t t, char *buf, size_t size)
@@ -56,8 +57,8 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 	user = argv[optind];
 	if ((rc = cli_admin(ctx)) != 0)
 		return rc;
-	if (config_load_user(&ctx->admin, user, env_file, &us, NULL, &err) ==
-	    -1)
+	if (userfile_load_settings(&ctx->admin, user, env_file,
+	    NULL, &us, NULL, &err) == -1)
 		return cli_fail(bk_err_exit_status(&err), "%s", err.msg);
 	rc = catalog_load(&ctx->admin, &us, user, &cat, &err);
 	settings_free(&us);

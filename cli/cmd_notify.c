@@ -15,6 +15,7 @@
 #include "err.h"
 #include "notify.h"
 #include "settings.h"
+#include "userfile.h"
 
 static int
 notify_test(struct cli_ctx *ctx, int argc, char **argv)
@@ -32,8 +33,8 @@ notify_test(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((rc = cli_admin(ctx)) != 0)
 		return rc;
-	if (config_load_user(&ctx->admin, user, env_file, &us, NULL,
-	    &err) == -1)
+	if (userfile_load_settings(&ctx->admin, user, env_file,
+	    NULL, &us, NULL, &err) == -1)
 		return cli_fail(bk_err_exit_status(&err), "%s", err.msg);
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = NOTIFY_TEST;

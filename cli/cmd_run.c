@@ -19,6 +19,7 @@
 #include "log.h"
 #include "notify.h"
 #include "settings.h"
+#include "userfile.h"
 
 static void
 print_result(const struct job_result *res)
@@ -54,8 +55,8 @@ send_notifications(struct cli_ctx *ctx, const char *user,
 	char dests[1024] = "";
 	size_t i, len = 0;
 
-	if (config_load_user(&ctx->admin, user, env_file, &us, NULL,
-	    &lerr) == -1)
+	if (userfile_load_settings(&ctx->admin, user, env_file, NULL, &us,
+	    NULL, &lerr) == -1)
 		return;
 	for (i = 0; i < res->ndests && len < sizeof(dests) - 2; i++)
 		len += (size_t)snprintf(dests + len, sizeof(dests) - len,

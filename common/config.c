@@ -156,8 +156,8 @@ config_source_path(const struct settings *admin, const char *key,
 
 int
 config_load_user(const struct settings *admin, const char *user,
-    const char *env_file, struct settings *s, struct diag *diag,
-    struct bk_err *err)
+    const char *env_file, const struct settings_reader *rd,
+    struct settings *s, struct diag *diag, struct bk_err *err)
 {
 	struct kvlist kv;
 	struct diag local;
@@ -185,7 +185,7 @@ config_load_user(const struct settings *admin, const char *user,
 	warn_readable(file, &kv, d);
 	root = config_source_path(admin, "SOURCE_FILES",
 	    user != NULL ? user : "");
-	if (settings_load(s, &kv, SET_USER, root, d) == -1) {
+	if (settings_load_with(s, &kv, SET_USER, root, rd, d) == -1) {
 		diag_to_err(d, err);
 		settings_free(s);
 		goto out;
@@ -196,77 +196,5 @@ out:
 	diag_free(&local);
 	free(file);
 	free(root);
-	return rc;
-}
-
-/* Does canonical path p lie in canonical root? */
-static int
-path_inside(const char *root, const char *p)
-{
-	size_t n = strlen(root);
-
-	if (strcmp(root, "/") == 0)
-		return 1;
-	return strncmp(root, p, n) == 0 && (p[n] == '/' || p[n] == '\0');
-}
-
-/* The canonical form of dir's longest existing ancestor (dir itself if
- * it exists), or NULL. */
-static char *
-existing_ancestor(const char *dir)
-{
-	char *p = xstrdup(dir), *slash, *real;
-
-	while ((real = realpath(p, NULL)) == NULL && errno == ENOENT &&
-	    (slash = strrchr(p, '/')) != NULL && slash != p)
-		*slash = '\0';
-	if (real == NULL && strchr(p, '/') == strrchr(p, '/'))
-		real = realpath("/", NULL);
-	free(p);
-	return real;
-}
-
-int
-config_archive_allowed(const struct settings *admin, const char *user,
-    const char *dir, struct bk_err *err)
-{
-	const char *tmpl = admin != NULL ? settings_get(admin, "ARCHIVE_ROOT") :
-	    NULL;
-	char *root = NULL, *real_root = NULL, *real = NULL;
-	const char *p;
-	int rc = -1;
-
-	if (tmpl == NULL || *tmpl == '\0')
-		return 0;
-	root = path_template(tmpl, user != NULL ? user : "");
-	for (p = dir; (p = strstr(p, "..")) != NULL; p += 2)
-		if ((p == dir || p[-1] == '/') && (p[2] == '/' ||
-		    p[2] == '\0')) {
-			bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: %s: \"..\" "
-			    "is not allowed", dir);
-			goto out;
-		}
-	if (*root != '/' || path_mkdirs(root, 0700, err) == -1 ||
-	    (real_root = realpath(root, NULL)) == NULL) {
-		bk_err_set(err, BK_ECONFIG, "ARCHIVE_ROOT: %s: not a usable "
-		    "folder", root);
-		goto out;
-	}
-	if (!path_inside(root, dir) && !path_inside(real_root, dir)) {
-		bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: %s is outside %s "
-		    "(ARCHIVE_ROOT)", dir, root);
-		goto out;
-	}
-	if ((real = existing_ancestor(dir)) == NULL ||
-	    !path_inside(real_root, real)) {
-		bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: %s resolves "
-		    "outside %s (ARCHIVE_ROOT)", dir, root);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(root);
-	free(real_root);
-	free(real);
 	return rc;
 }

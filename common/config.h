@@ -8,6 +8,7 @@
 struct bk_err;
 struct diag;
 struct settings;
+struct settings_reader;
 
 #define CONFIG_DEFAULT_PATH	"/etc/panel-backup/panel-backup.conf"
 
@@ -26,12 +27,14 @@ int	config_load_admin(const char *path, struct settings *, struct diag *,
 
 /*
  * Load USERS_DIR/<user>.env (or env_file when not NULL) for user.  The
- * Files source root comes from SOURCE_FILES.  Returns -1 with err
+ * Files source root comes from SOURCE_FILES; KEY_FILE settings are read
+ * through rd (NULL: refused).  Programs call userfile_load_settings
+ * (privsep/), which reads them as the user.  Returns -1 with err
  * (BK_ECONFIG for bad settings, BK_ENOENT for a missing file).
  */
 int	config_load_user(const struct settings *admin, const char *user,
-	    const char *env_file, struct settings *, struct diag *,
-	    struct bk_err *);
+	    const char *env_file, const struct settings_reader *rd,
+	    struct settings *, struct diag *, struct bk_err *);
 
 /* The settings file of user: USERS_DIR/<user>.env.  Allocated. */
 char	*config_user_file(const struct settings *admin, const char *user);
@@ -39,15 +42,5 @@ char	*config_user_file(const struct settings *admin, const char *user);
 /* Source folder of a user for a SOURCE_* key.  Allocated. */
 char	*config_source_path(const struct settings *admin, const char *key,
 	    const char *user);
-
-/*
- * May user's BACKUP_ARCHIVE be dir?  With ARCHIVE_ROOT set (a {user}
- * template), dir must lie inside it with symlinks resolved as far as dir
- * exists, and hold no "..".  Creates the root (0700) when missing.
- * Returns -1 with BK_ECONFIG naming the setting otherwise.  Call again
- * after creating dir: a link swapped in meanwhile is caught then.
- */
-int	config_archive_allowed(const struct settings *admin, const char *user,
-	    const char *dir, struct bk_err *);
 
 #endif

@@ -328,48 +328,128 @@ bad_bool:
 	return -1;
 }
 
-/* Read KEY_FILE's content as KEY's value; one trailing newline dropped. */
+/* The value-free form of check_value's complaint, for a value read from
+ * a KEY_FILE: the file may be anything (/etc/shadow through a planted
+ * link), so not one byte of it goes into a message. */
+static void
+bad_from_file(const struct setting_def *d, const char *file_key,
+    struct diag *diag)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s (from %s)", d->name, file_key);
+	switch (d->type) {
+	case SET_BOOL:
+		diag_add(diag, DIAG_ERROR, name, "not a boolean (true or "
+		    "false)");
+		break;
+	case SET_INT:
+		diag_add(diag, DIAG_ERROR, name, "not a whole number from "
+		    "%lld to %lld", d->min, d->max);
+		break;
+	case SET_DURATION:
+		diag_add(diag, DIAG_ERROR, name, "not a duration (e.g. 30s, "
+		    "1m, 2h, 1h30m)");
+		break;
+	case SET_ENUM:
+		diag_add(diag, DIAG_ERROR, name, "not one of %s", d->choices);
+		break;
+	case SET_CRON:
+		diag_add(diag, DIAG_ERROR, name, "not a cron expression");
+		break;
+	default:
+		diag_add(diag, DIAG_ERROR, name, "not a valid value");
+		break;
+	}
+}
+
+/* check_value, quiet about the value when it came from file_key. */
+static int
+check_loaded(const struct setting_def *d, const char *v,
+    const char *file_key, struct diag *diag)
+{
+	struct diag quiet;
+	int rc;
+
+	if (file_key == NULL)
+		return check_value(d, v, diag);
+	diag_init(&quiet);
+	if ((rc = check_value(d, v, &quiet)) == -1)
+		bad_from_file(d, file_key, diag);
+	diag_free(&quiet);
+	return rc;
+}
+
+/* Read KEY_FILE's content as KEY's value; one trailing newline dropped.
+ * A user's file is read through rd (as the user); without one it is
+ * refused, so no caller can read a user-named path as root by mistake. */
 static char *
 read_value_file(const char *key, const char *path, const char *files_root,
-    unsigned int scope, struct diag *diag)
+    unsigned int scope, const struct settings_reader *rd, struct diag *diag)
 {
 	struct bk_err err;
 	char *resolved = NULL, *val = NULL;
-	FILE *f = NULL;
 	struct buf b;
-	char chunk[4096];
-	size_t n;
+	int rc;
 
-	buf_init(&b, 1024 * 1024);
+	buf_init(&b, SETTINGS_FILE_MAX);
+	bk_err_clear(&err);
 	if (scope == SET_USER) {
 		if (path_resolve_in(files_root, path, &resolved, &err) == -1) {
 			diag_add(diag, DIAG_ERROR, key, "%s", err.msg);
 			goto out;
 		}
-	} else
-		resolved = xstrdup(path);
-	if ((f = fopen(resolved, "re")) == NULL) {
-		diag_add(diag, DIAG_ERROR, key, "cannot read %s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(&b, chunk, n) == -1) {
-			diag_add(diag, DIAG_ERROR, key, "%s: over 1 MiB", path);
+		if (rd == NULL) {
+			diag_add(diag, DIAG_ERROR, key, "%s: not read: no "
+			    "account to read it as (USER_ACCOUNTS)", path);
 			goto out;
 		}
+		rc = rd->read(rd->ctx, key, resolved, &b, &err);
+	} else
+		rc = settings_read_plain(key, path, &b, &err);
+	if (rc == -1) {
+		/* err names key already; keep the user's spelling of it */
+		diag_add(diag, DIAG_ERROR, key, "%s", strncmp(err.msg, key,
+		    strlen(key)) == 0 && err.msg[strlen(key)] == ':' ?
+		    err.msg + strlen(key) + 2 : err.msg);
+		goto out;
+	}
 	if (b.len > 0 && b.data[b.len - 1] == '\n')
 		b.data[--b.len] = '\0';
 	if (b.len > 0 && b.data[b.len - 1] == '\r')
 		b.data[--b.len] = '\0';
 	val = buf_take(&b);
 out:
-	explicit_bzero(chunk, sizeof(chunk));
-	if (f != NULL)
-		fclose(f);
 	free(resolved);
+	if (b.data != NULL)
+		explicit_bzero(b.data, b.cap);
 	buf_free(&b);
 	return val;
+}
+
+int
+settings_read_plain(const char *key, const char *path, struct buf *b,
+    struct bk_err *err)
+{
+	char chunk[4096];
+	size_t n;
+	FILE *f;
+	int rc = -1;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return bk_err_sys(err, errno == ENOENT ? BK_ENOENT :
+		    BK_ECONFIG, "%s: cannot read %s", key, path);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (buf_append(b, chunk, n) == -1) {
+			bk_err_set(err, BK_ECONFIG, "%s: %s: over %d KiB", key,
+			    path, SETTINGS_FILE_MAX / 1024);
+			goto out;
+		}
+	rc = 0;
+out:
+	explicit_bzero(chunk, sizeof(chunk));
+	fclose(f);
+	return rc;
 }
 
 static const char *
@@ -390,6 +470,15 @@ int
 settings_load(struct settings *s, const struct kvlist *kv,
     unsigned int scope, const char *files_root, struct diag *diag)
 {
+	return settings_load_with(s, kv, scope, files_root, NULL, diag);
+}
+
+int
+settings_load_with(struct settings *s, const struct kvlist *kv,
+    unsigned int scope, const char *files_root,
+    const struct settings_reader *rd, struct diag *diag)
+{
+	const char *from;
 	const struct setting_def *d;
 	const char *name, *suggest;
 	char base[128], *val;
@@ -404,6 +493,7 @@ settings_load(struct settings *s, const struct kvlist *kv,
 	for (i = 0; i < kv->n; i++) {
 		name = kv->v[i].key;
 		val = NULL;
+		from = NULL;
 		len = strlen(name);
 		d = settings_lookup(name);
 		if (d == NULL && len > 5 && strcmp(name + len - 5, "_FILE") == 0 &&
@@ -423,11 +513,12 @@ settings_load(struct settings *s, const struct kvlist *kv,
 				if ((d->flags & scope) == 0)
 					goto wrong_scope;
 				val = read_value_file(name, kv->v[i].value,
-				    files_root, scope, diag);
+				    files_root, scope, rd, diag);
 				if (val == NULL) {
 					bad++;
 					continue;
 				}
+				from = name;
 			}
 		}
 		if (d == NULL) {
@@ -456,7 +547,7 @@ wrong_scope:
 		}
 		if (d->flags & SET_SECRET)
 			secret_register(val);
-		if (check_value(d, val, diag) == -1)
+		if (check_loaded(d, val, from, diag) == -1)
 			bad++;
 		xfree_secret(s->values[def_index(d)]);
 		s->values[def_index(d)] = val;

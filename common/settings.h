@@ -88,15 +88,40 @@ struct settings {
 	char		 *files_root;	/* SET_IN_FILES base, user scope */
 };
 
+/* A KEY_FILE value is at most this long. */
+#define SETTINGS_FILE_MAX	(1024 * 1024)
+
+struct buf;
+
+/*
+ * How a user's KEY_FILE is read: privsep/ passes one that reads as the
+ * user (common/ cannot call up to it).  read appends the file's bytes to
+ * out or fails with err naming setting; path is resolved in files_root.
+ */
+struct settings_reader {
+	int	(*read)(void *ctx, const char *setting, const char *path,
+		    struct buf *out, struct bk_err *);
+	void	*ctx;
+};
+
 /*
  * Resolve kv (a parsed file) for scope: unknown keys, keys of the other
  * scope, bad types and ranges go to diag (which may be NULL).  KEY_FILE
  * reads KEY's value from a file; for user settings that file must lie in
  * files_root.  Values of SET_SECRET keys are registered with secret.h.
- * Returns -1 if diag got an error.
+ * Returns -1 if diag got an error.  A user's KEY_FILE is read through
+ * rd; with rd NULL (settings_load) it is refused.  An invalid value read
+ * from a KEY_FILE is reported without the value: "KEY (from KEY_FILE):
+ * not one of ...".
  */
 int	settings_load(struct settings *, const struct kvlist *,
 	    unsigned int scope, const char *files_root, struct diag *);
+int	settings_load_with(struct settings *, const struct kvlist *,
+	    unsigned int scope, const char *files_root,
+	    const struct settings_reader *rd, struct diag *);
+/* Read path as the calling process (the admin's own files). */
+int	settings_read_plain(const char *setting, const char *path,
+	    struct buf *out, struct bk_err *);
 void	settings_free(struct settings *);
 /* A settings struct holding only defaults. */
 void	settings_defaults(struct settings *, unsigned int scope);

@@ -148,9 +148,10 @@ const struct setting_def settings_table[] = {
 	  .def = "false", .group = "Admin: policy",
 	  .help = "users may set BACKUP_FILENAME" },
 	{ .name = "ARCHIVE_ROOT", .type = SET_STRING, .flags = A,
-	  .group = "Admin: policy",
-	  .help = "folder template ({user}) a user's BACKUP_ARCHIVE must lie "
-	    "in, symlinks resolved (empty: any path)" },
+	  .def = "/var/backups/panel-backup/{user}", .group = "Admin: policy",
+	  .help = "folder template ({user}) a user's BACKUP_ARCHIVE is "
+	    "relative to; where a user can write it, local backups are "
+	    "written as that user (docs/security.md)" },
 	{ .name = "HTTP_CONNECT_TO", .type = SET_STRING, .flags = A,
 	  .group = "Admin: policy",
 	  .help = "HOST:PORT:ADDR:PORT[,...]: connect there instead, for "
@@ -222,7 +223,8 @@ const struct setting_def settings_table[] = {
 	/* Per user: local destination and pruning. */
 	{ .name = "BACKUP_ARCHIVE", .type = SET_STRING, .flags = U,
 	  .group = "Local",
-	  .help = "local directory destination" },
+	  .help = "local directory destination, relative to ARCHIVE_ROOT (a "
+	    "leading / is the root; .. is refused)" },
 	{ .name = "BACKUP_RETENTION_DAYS", .type = SET_INT, .flags = U,
 	  .def = "-1", .min = -1, .max = 36500, .group = "Pruning",
 	  .help = "delete backups older than this many days (-1: never)" },

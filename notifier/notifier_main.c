@@ -33,6 +33,7 @@
 #include "notify.h"
 #include "queue.h"
 #include "settings.h"
+#include "userfile.h"
 
 static volatile sig_atomic_t	stop;
 static struct settings		admin;
@@ -89,7 +90,8 @@ handle(const struct queue_event *e)
 	user = get(e->fields, "user");
 	if (user == NULL || *user == '\0')
 		return;
-	if (config_load_user(&admin, user, NULL, &us, NULL, &err) == -1) {
+	if (userfile_load_settings(&admin, user, NULL, NULL, &us, NULL,
+	    &err) == -1) {
 		log_kv(LOG_WARN, "cannot notify: user settings unreadable",
 		    "user", user, "error", err.msg, NULL);
 		return;

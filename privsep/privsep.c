@@ -59,6 +59,7 @@
 #include "privsep.h"
 #include "settings.h"
 #include "tarw.h"
+#include "userfile.h"
 #include "xmalloc.h"
 
 #define FRAME_MAX	(512 * 1024)
@@ -447,6 +448,14 @@ privsep_add_path(struct privsep *ps, struct tarw *t, const char *path,
 {
 	uint32_t lens[2];
 
+	/* No account to read as: root reads only what no user controls
+	 * (a user-owned or writable folder could hold a hard link to any
+	 * file); run as another uid, the caller's own reach is the limit. */
+	if (ps->pid == 0 && geteuid() == 0 &&
+	    userfile_trusted(path, path, err) == -1) {
+		bk_err_prefix(err, "%s", member);
+		return -1;
+	}
 	if (ps->pid == 0)
 		return local_add_path(t, path, member, ps->ex, err);
 	lens[0] = (uint32_t)strlen(path);

@@ -39,6 +39,7 @@ REDIS_URL=redis://127.0.0.1:$port/0
 OUTBOUND_ALLOW=127.0.0.0/8,::1
 NODE=demo
 USERS_DIR=$D/users
+ARCHIVE_ROOT=$D/archive/{user}
 SOURCE_FILES=$D/home/{user}/files
 JOB_LEASE_SECONDS=15
 STATE_DIR=$D/state
@@ -48,7 +49,7 @@ chmod 600 "$D/pb.conf"
 printf '<h1>hello</h1>\n' >"$D/home/demo/files/site/index.html"
 seq 1 5000 >"$D/home/demo/files/site/data.txt"
 cat >"$D/users/demo.env" <<ENV
-BACKUP_ARCHIVE=$D/archive
+BACKUP_ARCHIVE=/
 BACKUP_SOURCES=Files
 BACKUP_CRON_EXPRESSION=@daily
 ENV
@@ -60,8 +61,8 @@ for prog in backup-scheduler backup-worker backup-notifier; do
 done
 echo "redis-server on 127.0.0.1:$port, daemons running; logs in $D"
 "$BIN/backupctl" --config "$D/pb.conf" enqueue demo --wait || exit $?
-echo "backup landed in $D/archive:"
-ls -l "$D/archive"
+echo "backup landed in $D/archive/demo:"
+ls -l "$D/archive/demo"
 # Run by a person: keep the daemons up until Ctrl-C.  Run by a script (no
 # terminal): the demo is done once the backup landed.
 if [ -t 0 ]; then

@@ -42,6 +42,8 @@
 #include "sftp_hostkey.h"
 #include "sftp_session.h"
 #include "storage.h"
+#include "userfile.h"
+#include "buf.h"
 #include "xmalloc.h"
 
 #define CONNECT_MS	15000
@@ -354,9 +356,7 @@ static int
 read_key(struct sftp_session *s, const struct storage_config *cfg,
     const char *path, struct bk_err *err)
 {
-	struct stat sb;
-	ssize_t n;
-	int fd;
+	struct buf b;
 
 	if (cfg->files_root == NULL)
 		return bk_err_set(err, BK_ECONFIG, "SSH_IDENTITY_FILE: no "
@@ -368,22 +368,17 @@ read_key(struct sftp_session *s, const struct storage_config *cfg,
 		err->retryable = false;
 		return -1;
 	}
-	fd = open(s->key_path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &sb) == -1 || sb.st_size > KEY_MAX) {
-		if (fd != -1)
-			close(fd);
-		return bk_err_set(err, BK_ECONFIG, "SSH_IDENTITY_FILE: %s: "
-		    "cannot read the key (missing, unreadable or larger "
-		    "than 64 KiB)", path);
+	/* The key is the user's: read as the user (privsep/userfile.c). */
+	buf_init(&b, KEY_MAX);
+	if (userfile_read_for(cfg->admin, cfg->user_name, "SSH_IDENTITY_FILE",
+	    s->key_path, KEY_MAX, &b, err) == -1) {
+		buf_free(&b);
+		if (err->code == BK_ENOENT)
+			err->code = BK_ECONFIG;
+		return -1;
 	}
-	s->key = xmalloc((size_t)sb.st_size + 1);
-	n = read(fd, s->key, (size_t)sb.st_size);
-	close(fd);
-	if (n != sb.st_size)
-		return bk_err_set(err, BK_ECONFIG, "SSH_IDENTITY_FILE: %s: "
-		    "short read", path);
-	s->key[n] = '\0';
-	s->keylen = (size_t)n;
+	s->keylen = b.len;
+	s->key = buf_take(&b);
 	return 0;
 }
 

@@ -7,6 +7,12 @@
  * is either complete under its name or absent.  cleanup() removes partial
  * files whose lock nobody holds any more: their writer is dead.
  *
+ * The folder is BACKUP_ARCHIVE under the admin's ARCHIVE_ROOT, and every
+ * path operation goes through privsep/localdir.c, which works there as
+ * root only where root alone controls the folder, and as the user
+ * otherwise (see there).  This file only ever holds descriptors: the
+ * writes, fsyncs and reads of a backup's bytes need no privilege.
+ *
  * Threads: no state shared between handles.
  */
 #include <dirent.h>
@@ -20,8 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "err.h"
+#include "localdir.h"
 #include "partial.h"
 #include "path.h"
 #include "settings.h"
@@ -29,8 +35,8 @@
 #include "xmalloc.h"
 
 struct local {
-	char	*dir;
-	int	 dirfd;
+	struct localdir	*ld;
+	const char	*dir;		/* localdir_path(ld), for messages */
 };
 
 /* Start writeback every so many bytes, so the fsync at commit finds
@@ -51,28 +57,12 @@ local_open(struct storage *st, const struct storage_config *cfg,
 	struct local *l = st->priv;
 	const char *dir = settings_get(cfg->user, "BACKUP_ARCHIVE");
 
-	l->dirfd = -1;
 	if (dir == NULL || *dir == '\0')
 		return bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: not set");
-	if (*dir != '/')
-		return bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: %s: must "
-		    "be an absolute path", dir);
-	if (config_archive_allowed(cfg->admin, cfg->user_name, dir, err) ==
-	    -1)
+	if (localdir_open(cfg->admin, cfg->user_name, dir, &l->ld, err) == -1)
 		return -1;
-	if (path_mkdirs(dir, 0700, err) == -1) {
-		bk_err_prefix(err, "BACKUP_ARCHIVE");
-		err->code = BK_EIO;
-		return -1;
-	}
-	if (config_archive_allowed(cfg->admin, cfg->user_name, dir, err) ==
-	    -1)
-		return -1;
-	l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (l->dirfd == -1)
-		return bk_err_sys(err, BK_EIO, "BACKUP_ARCHIVE: %s", dir);
-	l->dir = xstrdup(dir);
-	storage_set_location(st, "local:%s", dir);
+	l->dir = localdir_path(l->ld);
+	storage_set_location(st, "local:%s", l->dir);
 	return 0;
 }
 
@@ -81,9 +71,7 @@ local_close(struct storage *st)
 {
 	struct local *l = st->priv;
 
-	if (l->dirfd != -1)
-		close(l->dirfd);
-	free(l->dir);
+	localdir_close(l->ld);
 }
 
 static int
@@ -95,12 +83,8 @@ local_begin(struct storage *st, struct storage_upload *up,
 
 	xasprintf(&lu->tmp, ".%s" PARTIAL_SUFFIX, up->name);
 	/* O_TRUNC is safe: the lock below fails if a live writer has it. */
-	lu->fd = openat(l->dirfd, lu->tmp, O_WRONLY | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW, 0600);
-	if (lu->fd == -1) {
-		bk_err_sys(err, BK_EIO, "%s/%s", l->dir, lu->tmp);
+	if ((lu->fd = localdir_create(l->ld, lu->tmp, err)) == -1)
 		goto fail;
-	}
 	if (flock(lu->fd, LOCK_EX | LOCK_NB) == -1) {
 		bk_err_set(err, BK_EEXIST, "%s/%s: another upload of this "
 		    "name is running", l->dir, up->name);
@@ -109,7 +93,7 @@ local_begin(struct storage *st, struct storage_upload *up,
 	}
 	if (ftruncate(lu->fd, 0) == -1) {
 		bk_err_sys(err, BK_EIO, "%s/%s", l->dir, lu->tmp);
-		unlinkat(l->dirfd, lu->tmp, 0);
+		(void)localdir_unlink(l->ld, lu->tmp, NULL);
 		close(lu->fd);
 		goto fail;
 	}
@@ -154,7 +138,7 @@ local_abort(struct storage_upload *up)
 	struct local_upload *lu = up->priv;
 	struct local *l = up->st->priv;
 
-	unlinkat(l->dirfd, lu->tmp, 0);
+	(void)localdir_unlink(l->ld, lu->tmp, NULL);
 	close(lu->fd);
 	free(lu->tmp);
 }
@@ -169,11 +153,8 @@ local_commit(struct storage_upload *up, struct bk_err *err)
 		bk_err_sys(err, BK_EIO, "%s/%s: fsync", l->dir, lu->tmp);
 		goto fail;
 	}
-	if (renameat(l->dirfd, lu->tmp, l->dirfd, up->name) == -1) {
-		bk_err_sys(err, BK_EIO, "%s/%s", l->dir, up->name);
+	if (localdir_rename(l->ld, lu->tmp, up->name, err) == -1)
 		goto fail;
-	}
-	(void)fsync(l->dirfd);
 	close(lu->fd);
 	free(lu->tmp);
 	return 0;
@@ -191,18 +172,22 @@ local_list(struct storage *st, storage_list_fn *fn, void *arg,
 	struct dirent *de;
 	struct stat sb;
 	DIR *d;
-	int fd, rc = 0;
+	int fd, dfd, rc = 0;
 
-	if ((fd = dup(l->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	/* Names and sizes only: nothing is opened, so a link planted in a
+	 * user's folder shows as what it is and is skipped. */
+	if ((fd = localdir_dirfd(l->ld, err)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
 		return bk_err_sys(err, BK_EIO, "%s", l->dir);
 	}
-	rewinddir(d);
+	rewinddir(d);	/* a dup of the open folder shares its offset */
+	dfd = dirfd(d);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (fstatat(l->dirfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
+		if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) ==
 		    -1 || !S_ISREG(sb.st_mode))
 			continue;
 		obj.name = de->d_name;
@@ -220,10 +205,7 @@ local_remove(struct storage *st, const char *name, struct bk_err *err)
 {
 	struct local *l = st->priv;
 
-	if (unlinkat(l->dirfd, name, 0) == -1)
-		return bk_err_sys(err, errno == ENOENT ? BK_ENOENT : BK_EIO,
-		    "%s/%s", l->dir, name);
-	return 0;
+	return localdir_unlink(l->ld, name, err);
 }
 
 static int
@@ -235,10 +217,8 @@ local_download(struct storage *st, const char *name, storage_sink_fn *fn,
 	ssize_t n;
 	int fd, rc = -1;
 
-	fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1)
-		return bk_err_sys(err, errno == ENOENT ? BK_ENOENT : BK_EIO,
-		    "%s/%s", l->dir, name);
+	if ((fd = localdir_open_read(l->ld, name, err)) == -1)
+		return -1;
 	buf = xmalloc(1 << 20);
 	for (;;) {
 		n = read(fd, buf, 1 << 20);
@@ -266,24 +246,25 @@ local_cleanup(struct storage *st, struct bk_err *err)
 {
 	struct local *l = st->priv;
 	struct dirent *de;
+	struct bk_err ignored;
 	DIR *d;
 	int fd;
 
-	if ((fd = dup(l->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
+	if ((fd = localdir_dirfd(l->ld, err)) == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
 		return bk_err_sys(err, BK_EIO, "%s", l->dir);
 	}
 	rewinddir(d);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] != '.' || !partial_is(de->d_name + 1))
 			continue;
-		fd = openat(l->dirfd, de->d_name, O_RDONLY | O_CLOEXEC |
-		    O_NOFOLLOW);
-		if (fd == -1)
+		if ((fd = localdir_open_read(l->ld, de->d_name, &ignored)) ==
+		    -1)
 			continue;
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			unlinkat(l->dirfd, de->d_name, 0);
+			(void)localdir_unlink(l->ld, de->d_name, &ignored);
 		close(fd);
 	}
 	closedir(d);

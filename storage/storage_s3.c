@@ -29,6 +29,7 @@
 #include "s3_int.h"
 #include "settings.h"
 #include "sigv4.h"
+#include "userfile.h"
 #include "xmalloc.h"
 #include "xmlread.h"
 
@@ -51,15 +52,14 @@ region_of(const char *host)
 	return xstrndup(p, (size_t)(dot - p));
 }
 
+/* The CA file is the user's: read as the user (privsep/userfile.c). */
 static int
 read_ca(struct s3 *s, const struct storage_config *cfg, const char *v,
     struct bk_err *err)
 {
 	char *path = NULL;
 	struct buf b;
-	FILE *f;
-	char chunk[4096];
-	size_t n;
+	int rc;
 
 	if (strstr(v, "-----BEGIN") != NULL) {
 		s->ca_pem = xstrdup(v);
@@ -69,16 +69,16 @@ read_ca(struct s3 *s, const struct storage_config *cfg, const char *v,
 		bk_err_prefix(err, "AWS_ENDPOINT_CA_CERT");
 		return -1;
 	}
-	if ((f = fopen(path, "re")) == NULL) {
-		bk_err_sys(err, BK_ECONFIG, "AWS_ENDPOINT_CA_CERT: %s", path);
-		free(path);
+	buf_init(&b, USERFILE_MAX);
+	rc = userfile_read_for(cfg->admin, cfg->user_name,
+	    "AWS_ENDPOINT_CA_CERT", path, USERFILE_MAX, &b, err);
+	free(path);
+	if (rc == -1) {
+		buf_free(&b);
+		if (err->code == BK_ENOENT)
+			err->code = BK_ECONFIG;
 		return -1;
 	}
-	buf_init(&b, 1 << 20);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
-	free(path);
 	s->ca_pem = buf_take(&b);
 	if (strstr(s->ca_pem, "-----BEGIN CERTIFICATE") == NULL)
 		return bk_err_set(err, BK_ECONFIG, "AWS_ENDPOINT_CA_CERT: %s: "

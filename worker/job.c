@@ -37,6 +37,7 @@
 #include "tarw.h"
 #include "upload.h"
 #include "xmalloc.h"
+#include "userfile.h"
 
 #define MAX_DESTS	8
 
@@ -111,8 +112,8 @@ job_prepare(struct job *j, struct bk_err *err)
 	int rc = -1;
 
 	diag_init(&diag);
-	if (config_load_user(admin, j->spec->user, j->spec->env_file, &j->us,
-	    &diag, err) == -1)
+	if (userfile_load_settings(admin, j->spec->user, j->spec->env_file,
+	    NULL, &j->us, &diag, err) == -1)
 		goto out;
 	j->us_loaded = true;
 	job_check_settings(admin, &j->us, j->spec->user, &diag);

@@ -35,6 +35,7 @@
 #include "settings.h"
 #include "storage.h"
 #include "xmalloc.h"
+#include "userfile.h"
 
 struct producer {
 	struct pipeline		*p;
@@ -316,8 +317,8 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (config_load_user(admin, o->user, o->env_file, &us, NULL, err) ==
-	    -1)
+	if (userfile_load_settings(admin, o->user, o->env_file,
+	    NULL, &us, NULL, err) == -1)
 		goto out;
 	us_loaded = true;
 	if (account_lookup(admin, o->user, &acct, err) == -1)

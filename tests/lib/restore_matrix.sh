@@ -43,6 +43,7 @@ rm_setup() {
 	cat >"$RM_CONF" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp

@@ -33,6 +33,7 @@ echo "# made 1000000 files in $(($(date +%s) - start)) s"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 EOC
 export PANEL_BACKUP_CONFIG=$T/pb.conf

@@ -28,6 +28,7 @@ chown -R $U: "$T/home/$U"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 EOC
 export PANEL_BACKUP_CONFIG=$T/pb.conf

@@ -35,6 +35,7 @@ conf() {
 	cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 POSTGRES_HOST=127.0.0.1
 POSTGRES_PORT=$PG_PORT

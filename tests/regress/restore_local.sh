@@ -13,6 +13,7 @@ seq 1 5000 >"$SRC/www/site/index.php"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 ALLOW_ENCRYPTION=true

@@ -10,6 +10,7 @@ echo hi >"$T/home/alice/files/a"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 MSSQL_PASSWORD=admin-db-pw-Qz81
 EOC

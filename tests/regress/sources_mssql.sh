@@ -25,6 +25,7 @@ umask 077
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 MSSQL_SQLCMD=$SQLCMD
 MSSQL_SERVER=tcp:127.0.0.1,1433

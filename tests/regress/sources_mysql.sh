@@ -51,6 +51,7 @@ echo hello >"$T/home/alice/files/a.txt"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 SOURCE_VHOSTS=$T/vhosts/{user}

@@ -29,6 +29,7 @@ echo 'level-name=world' >"$T/mc/alice/server.properties"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 SOURCE_VHOSTS=$T/vhosts/{user}.conf, $T/vhosts/{user}-ssl.conf,$T/vhost-dirs/{user},$T/vhosts/{user}-missing.conf

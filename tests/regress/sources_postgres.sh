@@ -42,6 +42,7 @@ mkdir -p "$T/users" "$T/out"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
 OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 POSTGRES_HOST=127.0.0.1
 POSTGRES_PORT=$PG_PORT

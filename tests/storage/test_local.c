@@ -23,7 +23,7 @@ main(void)
 	char dir[] = "/tmp/pb-conf-local.XXXXXX", path[256], cmd[300];
 	struct storage_config cfg = { 0 };
 	struct storage_upload *up = NULL;
-	struct settings us;
+	struct settings us, admin;
 	struct storage *st = NULL;
 	struct bk_err err;
 	struct stat sb;
@@ -32,8 +32,12 @@ main(void)
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	settings_defaults(&us, SET_USER);
-	settings_set(&us, "BACKUP_ARCHIVE", dir);
+	settings_defaults(&admin, SET_ADMIN);
+	/* The folder is the user's ARCHIVE_ROOT itself ("/" below it). */
+	settings_set(&admin, "ARCHIVE_ROOT", dir);
+	settings_set(&us, "BACKUP_ARCHIVE", "/");
 	cfg.user = &us;
+	cfg.admin = &admin;
 	cfg.user_name = "alice";
 	conformance_run("local", &cfg, NULL);
 
@@ -65,5 +69,6 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	(void)!system(cmd);
 	settings_free(&us);
+	settings_free(&admin);
 	return tap_done();
 }

@@ -19,6 +19,7 @@
 #include "storage.h"
 #include "testenv.h"
 #include "xmalloc.h"
+#include "userfile.h"
 
 void
 te_fill(unsigned char *p, size_t n, size_t off)
@@ -225,8 +226,8 @@ te_drive(int argc, char **argv, const char *backend, size_t chunk)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (config_load_admin(argv[0], &admin, NULL, &err) == -1)
 		goto done;
-	if (config_load_user(&admin, argv[2], argv[1], &user, NULL,
-	    &err) == -1) {
+	if (userfile_load_settings(&admin, argv[2], argv[1],
+	    NULL, &user, NULL, &err) == -1) {
 		settings_free(&admin);
 		goto done;
 	}

@@ -242,7 +242,7 @@ failing_stage(const char *dir)
 	struct bk_err err, uerr;
 	struct storage *st = NULL;
 	struct pipeline *p;
-	struct settings us;
+	struct settings us, admin;
 	unsigned char *in = corpus(8 << 20);
 	char path[512];
 	struct stat sb;
@@ -250,8 +250,12 @@ failing_stage(const char *dir)
 	int rc = 0;
 
 	settings_defaults(&us, SET_USER);
-	settings_set(&us, "BACKUP_ARCHIVE", dir);
+	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "ARCHIVE_ROOT", dir);
+	settings_set(&us, "BACKUP_ARCHIVE", "/");
 	scfg.user = &us;
+	scfg.admin = &admin;
+	scfg.user_name = "alice";
 	storage_open(&st, "local", &scfg, &err);
 	storage_begin(st, "doomed.tar.gz", &up, &err);
 	memset(&uerr, 0, sizeof(uerr));
@@ -280,6 +284,7 @@ failing_stage(const char *dir)
 	ok(stat(path, &sb) == -1, "nor under the temporary name");
 	storage_close(st);
 	settings_free(&us);
+	settings_free(&admin);
 	free(in);
 }
 
