@@ -203,6 +203,12 @@ backupctl restore $A $NAME --to "$HA/mine" >"$W/out" 2>"$W/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q USER_ACCOUNTS "$W/err" && [ -z "$(ls -A "$HA/mine")" ]
 ok $? "USER_ACCOUNTS=none: a DIR owned by $A is refused naming USER_ACCOUNTS (exit $rc: $(tail -1 "$W/err"))"
+# With no account, root reads only an archive root no user controls: the
+# same hostile backup, copied to a root-owned one.
+mkdir -p -m 700 "$T/rootarch/$A/backups"
+cp "$HA/backups/$NAME" "$T/rootarch/$A/backups/"
+sed -i "s#^ARCHIVE_ROOT=.*#ARCHIVE_ROOT=$T/rootarch/{user}#" "$T/pb.conf"
+sed -i "s#^BACKUP_ARCHIVE=.*#BACKUP_ARCHIVE=backups#" "$T/users/$A.env"
 mkdir -m 700 "$T/rootdir"
 backupctl restore $A $NAME --to "$T/rootdir/r" >"$W/out" 2>"$W/err"
 rc=$?
