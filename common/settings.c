@@ -23,6 +23,11 @@
 #include "settings.h"
 #include "xmalloc.h"
 
+/* Unknown keys named one by one (each with a "did you mean", which costs
+ * an edit distance per table entry); the rest get one summary line, so a
+ * file of 90,000 junk keys is neither slow nor a flood of warnings. */
+#define UNKNOWN_SHOWN	20
+
 static int	check_value(const struct setting_def *, const char *,
 		    struct diag *);
 
@@ -394,7 +399,7 @@ settings_load(struct settings *s, const struct kvlist *kv,
 	const char *name, *suggest;
 	char base[128], *val;
 	int errors = diag != NULL ? diag->errors : 0, bad = 0;
-	size_t i, len;
+	size_t i, len, unknown = 0;
 
 	settings_defaults(s, scope);
 	if (kv->path != NULL)
@@ -429,6 +434,13 @@ settings_load(struct settings *s, const struct kvlist *kv,
 					continue;
 				}
 			}
+		}
+		if (d == NULL && ++unknown > UNKNOWN_SHOWN) {
+			if (unknown == UNKNOWN_SHOWN + 1)
+				diag_add(diag, DIAG_WARN, "", "more unknown "
+				    "settings follow; only the first %d are "
+				    "named", UNKNOWN_SHOWN);
+			continue;
 		}
 		if (d == NULL) {
 			suggest = settings_suggest(name);
