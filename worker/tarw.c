@@ -61,6 +61,9 @@ struct tarw {
 	void			*tick_arg;
 	time_t			 last_tick;
 	volatile int		*cancel;
+	uint64_t		 written;	/* tar bytes out */
+	uint64_t		 limit;		/* 0: none */
+	const char		*limit_name;
 	struct exclude		*ex;
 	struct buf		 full;		/* full source path, for ex */
 	bool			 have_uid, have_gid;
@@ -70,12 +73,31 @@ struct tarw {
 	char			 gname[64];
 };
 
+/* MAX_BACKUP_SIZE: refuse the write that would pass the cap, before any
+ * of it reaches the pipeline, so the job fails while nothing is
+ * committed anywhere. */
+static int
+over_limit(struct tarw *t, size_t len)
+{
+	if (t->limit == 0 || t->written + len <= t->limit) {
+		t->written += len;
+		return 0;
+	}
+	bk_err_set(&t->werr, BK_EFAIL, "%s: the backup is larger than the "
+	    "administrator's limit of %llu bytes; stopped", t->limit_name,
+	    (unsigned long long)t->limit);
+	t->werr.retryable = false;
+	return -1;
+}
+
 static la_ssize_t
 tarw_cb_write(struct archive *a, void *arg, const void *data, size_t len)
 {
 	struct tarw *t = arg;
 
 	(void)a;
+	if (over_limit(t, len) == -1)
+		return -1;
 	if (t->sink != NULL) {
 		if (t->sink(data, len, t->sink_arg) == -1)
 			return bk_err_set(&t->werr, BK_EIO, "tar: output "
@@ -134,6 +156,13 @@ void
 tarw_set_cancel(struct tarw *t, volatile int *cancel)
 {
 	t->cancel = cancel;
+}
+
+void
+tarw_set_limit(struct tarw *t, uint64_t max_bytes, const char *setting)
+{
+	t->limit = max_bytes;
+	t->limit_name = setting;
 }
 
 const struct tarw_stats *
