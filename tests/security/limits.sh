@@ -114,4 +114,27 @@ timeout 10 backupctl --config "$T/run.conf" config check huge >"$T/huge.out" 2>&
 [ $rc -eq 2 ] && grep -q 'more than 100000 keys' "$T/huge.out"
 ok $? "a settings file of more than 100,000 keys is refused (exit $rc: $(head -c 200 "$T/huge.out"))"
 
+# --- A 3 GiB sparse file: a small archive, restored sparse by GNU tar.
+mkdir -p "$T/files/sp"
+H="$T/files/sp/huge.img"
+truncate -s 3G "$H"
+printf 'head-data' | dd of="$H" conv=notrunc 2>/dev/null
+printf 'middle-data' | dd of="$H" bs=1 seek=1500000000 conv=notrunc 2>/dev/null
+printf 'tail' | dd of="$H" bs=1 seek=$((3 * 1073741824 - 4)) conv=notrunc 2>/dev/null
+printf 'BACKUP_ARCHIVE=%s/arch/sp\nBACKUP_SOURCES=Files\nBACKUP_COMPRESSION=none\n' "$T" >"$T/users/sp.env"
+backupctl --config "$T/run.conf" run sp >"$T/sp.out" 2>"$T/sp.err"
+ok $? "a backup holding a 3 GiB sparse file succeeds"
+f=$(ls "$T/arch/sp"/*.tar 2>/dev/null | head -n 1)
+sz=$(stat -c %s "$f" 2>/dev/null || echo 0)
+[ "$sz" -gt 0 ] && [ "$sz" -lt 1048576 ]
+ok $? "the archive is small ($sz bytes for a 3 GiB file)"
+mkdir -p "$T/sx" && tar -xf "$f" -C "$T/sx"
+ok $? "GNU tar extracts it"
+[ "$(stat -c %s "$T/sx/files/huge.img")" -eq 3221225472 ] &&
+    cmp -s "$T/sx/files/huge.img" "$H"
+ok $? "the restored file is 3 GiB with identical content"
+kb=$(du -k "$T/sx/files/huge.img" | cut -f1)
+[ "$kb" -lt 10240 ]
+ok $? "GNU tar restored it sparse (du ${kb} KiB)"
+
 t_done
