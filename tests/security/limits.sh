@@ -137,4 +137,36 @@ kb=$(du -k "$T/sx/files/huge.img" | cut -f1)
 [ "$kb" -lt 10240 ]
 ok $? "GNU tar restored it sparse (du ${kb} KiB)"
 
+# --- BACKUP_EXCLUDE_REGEXP is Go's regexp (RE2): linear time, RE2 syntax.
+mkdir -p "$T/files/rx"
+a=$(printf '%0200d' 0 | tr 0 a)
+i=0
+while [ $i -lt 50 ]; do : >"$T/files/rx/${a}${i}b"; i=$((i + 1)); done
+echo keep >"$T/files/rx/keep.txt"
+: >"$T/files/rx/$a"
+rx() {
+	printf 'BACKUP_ARCHIVE=%s/arch/rx\nBACKUP_SOURCES=Files\nBACKUP_COMPRESSION=none\n' "$T" >"$T/users/rx.env"
+	printf 'BACKUP_EXCLUDE_REGEXP=%s\n' "$1" >>"$T/users/rx.env"
+}
+rx '(a+)+$'
+rm -rf "$T/arch/rx"
+timeout 60 backupctl --config "$T/run.conf" run rx >"$T/rx.out" 2>"$T/rx.err"
+ok $? "a pathological regexp (a+)+\$ against 50 names of 200 a's finishes"
+f=$(ls "$T/arch/rx"/*.tar 2>/dev/null | head -n 1)
+tar -tf "$f" 2>/dev/null | sort >"$T/rx.list"
+grep -qx files/keep.txt "$T/rx.list" && ! grep -qx "files/$a" "$T/rx.list" &&
+    [ "$(grep -c "files/${a}[0-9]*b\$" "$T/rx.list")" -eq 50 ]
+ok $? "it excludes exactly the name that ends in a's"
+for bad in '(a)\1' 'x(?=y)' '(?<!a)b' '\C'; do
+	rx "$bad"
+	backupctl --config "$T/run.conf" config check rx >"$T/rxc.out" 2>&1; rc=$?
+	[ $rc -eq 2 ] && grep -q '^error: BACKUP_EXCLUDE_REGEXP: invalid regexp' "$T/rxc.out"
+	ok $? "Go refuses $bad, and so do we, naming the setting (exit $rc: $(head -n 1 "$T/rxc.out"))"
+done
+rx '(?i)KEEP\.TXT\z'
+rm -rf "$T/arch/rx"
+backupctl --config "$T/run.conf" run rx >/dev/null 2>&1 &&
+    ! tar -tf "$(ls "$T/arch/rx"/*.tar | head -n 1)" | grep -q keep.txt
+ok $? "Go syntax (?i) and \\z works"
+
 t_done
