@@ -178,6 +178,11 @@ const struct setting_def settings_table[] = {
 	  .flags = A, .group = "Admin: policy",
 	  .help = "folder with title_success, body_success, title_failure, "
 	    "body_failure templates overriding the defaults" },
+	{ .name = "NOTIFIER_CONCURRENCY", .type = SET_INT, .flags = A,
+	  .def = "8", .min = 1, .max = 256, .group = "Admin: policy",
+	  .help = "events backup-notifier sends at once; one user's events "
+	    "go one at a time, so a user whose service hangs holds one "
+	    "sender, never the others' notifications" },
 	{ .name = "NOTIFICATION_TIMEOUT", .type = SET_DURATION, .flags = A,
 	  .def = "30s", .group = "Admin: policy",
 	  .help = "time limit of one notification request" },
