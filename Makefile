@@ -11,12 +11,13 @@
 # library except *_main.c, which are the programs.
 
 CC	?= gcc
+CXX	?= g++
 SAN	?= 0
 FLAVOR	:= $(if $(filter 1,$(SAN)),san,opt)
 OBJDIR	:= build/$(FLAVOR)
 
 PKGS	:= hiredis jansson libarchive libzstd zlib libcurl libssh2 libsodium \
-	   libdeflate libcrypto libpcre2-8 gpgme expat libmicrohttpd
+	   libdeflate libcrypto re2 gpgme expat libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -29,17 +30,24 @@ CFLAGS	:= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	   -fno-sanitize-recover=undefined
 LDFLAGS	+= -fsanitize=address,undefined
 endif
+# The one C++ file (worker/re2_wrap.cc, RE2 behind a C API) gets the C
+# warnings that also exist in C++.
+CXXWARN	:= -Wall -Wextra -Wshadow -Wpointer-arith -Wvla \
+	   -Wimplicit-fallthrough -Wformat=2 -Wno-unused-parameter
+ALL_CXXFLAGS := -std=gnu++17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
+	   $(CXXWARN) $(CFLAGS) $(PKG_CFLAGS) -Iworker
 ALL_CFLAGS := -std=gnu17 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread \
 	   $(WARN) $(CFLAGS) $(PKG_CFLAGS) \
 	   -Icommon -Iqueue -Istorage -Iprivsep -Icrypto -Iworker -Ischeduler -Inotifier -Icli \
 	   -Itests/unit -Itests/storage
-LIBS	:= $(PKG_LIBS) -pthread -lm
+LIBS	:= $(PKG_LIBS) -lstdc++ -pthread -lm
 
 MODULES	:= common queue storage privsep crypto worker scheduler notifier cli
 ALLSRC	:= $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 MAINS	:= $(filter %_main.c,$(ALLSRC))
 LIBSRC	:= $(filter-out %_main.c,$(ALLSRC))
-LIBOBJ	:= $(LIBSRC:%.c=$(OBJDIR)/%.o)
+CXXSRC	:= $(foreach m,$(MODULES),$(wildcard $(m)/*.cc))
+LIBOBJ	:= $(LIBSRC:%.c=$(OBJDIR)/%.o) $(CXXSRC:%.cc=$(OBJDIR)/%.o)
 LIBA	:= $(OBJDIR)/libpanelbackup.a
 
 PROGS	:= bin/backupctl bin/backup bin/backup-worker bin/backup-scheduler \
@@ -78,6 +86,10 @@ deps:
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJDIR)/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(ALL_CXXFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBA): $(LIBOBJ)
 	@mkdir -p $(dir $@)
@@ -184,4 +196,4 @@ install: $(if $(NOBUILD),,all)
 clean:
 	rm -rf build bin
 
--include $(ALLSRC:%.c=$(OBJDIR)/%.d) $(TESTLIBOBJ:.o=.d) $(TESTBIN:=.d)
+-include $(ALLSRC:%.c=$(OBJDIR)/%.d) $(CXXSRC:%.cc=$(OBJDIR)/%.d) $(TESTLIBOBJ:.o=.d) $(TESTBIN:=.d)

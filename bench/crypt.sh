@@ -23,7 +23,7 @@ cc -std=gnu17 -D_GNU_SOURCE -O2 -pthread -I"$PB_ROOT/common" \
     -I"$PB_ROOT/worker" -o "$T/crypt_bench" "$PB_ROOT/bench/crypt_bench.c" \
     "$PB_ROOT/build/opt/libpanelbackup.a" $(pkg-config --libs libcurl \
     libcrypto jansson hiredis libarchive libzstd zlib libssh2 libsodium \
-    libdeflate libpcre2-8 gpgme) -lm || exit 1
+    libdeflate re2 gpgme) -lstdc++ -lm || exit 1
 
 # A private copy: parallel builds may relink bin/ while we measure.
 cp "$PB_ROOT/bin/backupctl" "$T/backupctl" || exit 1

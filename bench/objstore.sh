@@ -22,7 +22,7 @@ cc -std=gnu17 -D_GNU_SOURCE -O2 -pthread -I"$PB_ROOT/common" \
     -I"$PB_ROOT/storage" -o "$T/put" "$PB_ROOT/bench/objstore_put.c" \
     "$PB_ROOT/build/opt/libpanelbackup.a" $(pkg-config --libs libcurl \
     libcrypto jansson hiredis libarchive libzstd zlib libssh2 libsodium \
-    libdeflate libpcre2-8 gpgme) -lm || exit 1
+    libdeflate re2 gpgme) -lstdc++ -lm || exit 1
 head -c "$SIZE" /dev/urandom >"$T/data"
 s3aws_config
 start_s3rver http || { echo "s3rver did not start"; exit 1; }

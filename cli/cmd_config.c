@@ -68,6 +68,7 @@ example_type(const struct setting_def *d)
 	case SET_CRON:		return "cron expression";
 	case SET_REGEXP:	return "regular expression";
 	case SET_URL:		return "URL";
+	case SET_SIZE:		return "size (0, 500M, 10G, 2T)";
 	}
 	return "string";
 }

@@ -5,7 +5,9 @@
  * an optional "export " prefix, 'single' quotes taken literally, "double"
  * quotes with \n \t \" \\ escapes that may span several lines (an armored
  * key ring), no variable expansion.  A later duplicate key replaces the
- * earlier one.
+ * earlier one (last wins) and keeps the earlier one's place in the list.
+ * Lookups go through a hash index, so loading n keys costs O(n); a file
+ * is capped at DOTENV_MAX_BYTES and DOTENV_MAX_KEYS distinct keys.
  */
 #ifndef BK_DOTENV_H
 #define BK_DOTENV_H
@@ -20,10 +22,15 @@ struct kv {
 	int	 line;		/* where the key stands, 1-based */
 };
 
+#define DOTENV_MAX_BYTES	(1024 * 1024)
+#define DOTENV_MAX_KEYS		100000
+
 struct kvlist {
 	struct kv	*v;
 	size_t		 n;
 	size_t		 cap;
+	size_t		*idx;	/* open addressing: index into v + 1; 0 free */
+	size_t		 nidx;	/* a power of two, > 2 * n */
 	char		*path;	/* file it came from, or NULL */
 };
 
@@ -38,7 +45,8 @@ void	kvlist_set(struct kvlist *, const char *key, const char *value,
 /* Parse text (len bytes); name is used in error messages. */
 int	dotenv_parse(const char *text, size_t len, const char *name,
 	    struct kvlist *, struct bk_err *);
-/* Read and parse a file; files over 1 MiB are refused. */
+/* Read and parse a file; files over DOTENV_MAX_BYTES or with more than
+ * DOTENV_MAX_KEYS keys are refused with an error naming the file. */
 int	dotenv_load(const char *path, struct kvlist *, struct bk_err *);
 
 #endif

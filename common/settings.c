@@ -23,6 +23,11 @@
 #include "settings.h"
 #include "xmalloc.h"
 
+/* Unknown keys named one by one (each with a "did you mean", which costs
+ * an edit distance per table entry); the rest get one summary line, so a
+ * file of 90,000 junk keys is neither slow nor a flood of warnings. */
+#define UNKNOWN_SHOWN	20
+
 static int	check_value(const struct setting_def *, const char *,
 		    struct diag *);
 
@@ -198,6 +203,38 @@ parse_duration_ms(const char *s, int64_t *out)
 	return 0;
 }
 
+/* A whole number of bytes with an optional K, M, G or T (KiB, MiB, GiB,
+ * TiB; a trailing "B" or "iB" is accepted too). */
+int
+parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || end == s)
+		return -1;
+	if (*end != '\0' && (u = strchr(units, toupper((unsigned char)*end)))
+	    != NULL) {
+		shift = 10 * (int)(u - units + 1);
+		end++;
+		if (*end == 'i')
+			end++;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end != '\0' || (shift > 0 && v > (UINT64_MAX >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 char **
 split_list(const char *s, size_t *np)
 {
@@ -266,6 +303,7 @@ check_value(const struct setting_def *d, const char *v, struct diag *diag)
 	struct bk_err err;
 	struct cron *c;
 	long long n;
+	uint64_t sz;
 	int64_t ms;
 	bool b;
 
@@ -308,6 +346,13 @@ check_value(const struct setting_def *d, const char *v, struct diag *diag)
 			return -1;
 		}
 		cron_free(c);
+		break;
+	case SET_SIZE:
+		if (parse_size(v, &sz) == -1) {
+			diag_add(diag, DIAG_ERROR, d->name,
+			    "\"%s\" is not a size (e.g. 0, 500M, 10G, 2T)", v);
+			return -1;
+		}
 		break;
 	case SET_URL:
 		if (strstr(v, "://") == NULL) {
@@ -483,7 +528,7 @@ settings_load_with(struct settings *s, const struct kvlist *kv,
 	const char *name, *suggest;
 	char base[128], *val;
 	int errors = diag != NULL ? diag->errors : 0, bad = 0;
-	size_t i, len;
+	size_t i, len, unknown = 0;
 
 	settings_defaults(s, scope);
 	if (kv->path != NULL)
@@ -520,6 +565,13 @@ settings_load_with(struct settings *s, const struct kvlist *kv,
 				}
 				from = name;
 			}
+		}
+		if (d == NULL && ++unknown > UNKNOWN_SHOWN) {
+			if (unknown == UNKNOWN_SHOWN + 1)
+				diag_add(diag, DIAG_WARN, "", "more unknown "
+				    "settings follow; only the first %d are "
+				    "named", UNKNOWN_SHOWN);
+			continue;
 		}
 		if (d == NULL) {
 			suggest = settings_suggest(name);
@@ -625,6 +677,17 @@ settings_duration_ms(const struct settings *s, const char *name)
 	return ms;
 }
 
+uint64_t
+settings_size(const struct settings *s, const char *name)
+{
+	const char *v = settings_get(s, name);
+	uint64_t n = 0;
+
+	if (v != NULL)
+		(void)parse_size(v, &n);
+	return n;
+}
+
 void
 settings_set(struct settings *s, const char *name, const char *value)
 {
@@ -705,6 +768,8 @@ type_name(const struct setting_def *d)
 		return "regexp";
 	case SET_URL:
 		return "URL";
+	case SET_SIZE:
+		return "size";
 	case SET_STRING:
 		break;
 	}

@@ -31,6 +31,7 @@ enum setting_type {
 	SET_CRON,	/* robfig/cron v3 expression */
 	SET_REGEXP,	/* Go RE2 syntax; checked by worker/ */
 	SET_URL,
+	SET_SIZE,	/* bytes: 0, 512, 100K, 10M, 10G, 2T (powers of 1024) */
 };
 
 #define SET_ADMIN	0x01	/* read from the admin config file */
@@ -131,6 +132,8 @@ const char *settings_get(const struct settings *, const char *name);
 bool	settings_is_set(const struct settings *, const char *name);
 long long settings_int(const struct settings *, const char *name);
 bool	settings_bool(const struct settings *, const char *name);
+/* SET_SIZE in bytes (0 when unset or 0). */
+uint64_t settings_size(const struct settings *, const char *name);
 /* Milliseconds. */
 int64_t	settings_duration_ms(const struct settings *, const char *name);
 /* Override one value (tests, command-line flags). */
@@ -140,6 +143,7 @@ void	settings_set(struct settings *, const char *name, const char *value);
 int	parse_bool(const char *, bool *);
 int	parse_int(const char *, long long *);
 int	parse_duration_ms(const char *, int64_t *);
+int	parse_size(const char *, uint64_t *);
 /* Split a comma list, trimming blanks and dropping empty items.  The
  * result is NULL-terminated; free with strv_free(). */
 char	**split_list(const char *, size_t *n);

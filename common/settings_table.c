@@ -39,6 +39,18 @@ const struct setting_def settings_table[] = {
 	{ .name = "JOB_RETENTION_DAYS", .type = SET_INT, .flags = A,
 	  .def = "7", .min = 1, .max = 3650, .group = "Admin: queue",
 	  .help = "days finished job records stay readable in Redis" },
+	{ .name = "JOB_TIMEOUT", .type = SET_DURATION, .flags = A,
+	  .def = "24h", .group = "Admin: queue",
+	  .help = "a backup still running after this long is stopped: its "
+	    "dump tools and source reader are killed, nothing is left at its "
+	    "destinations, and it fails for good without a retry (0: no "
+	    "limit)" },
+	{ .name = "MAX_BACKUP_SIZE", .type = SET_SIZE, .flags = A,
+	  .def = "0", .group = "Admin: queue",
+	  .help = "largest archive (tar stream before compression) one "
+	    "backup of a user may write, e.g. 50G; a backup that grows past "
+	    "it fails for good and leaves nothing at its destinations (0: no "
+	    "limit)" },
 	{ .name = "WORKER_SHUTDOWN_GRACE", .type = SET_DURATION, .flags = A,
 	  .def = "5m", .group = "Admin: queue",
 	  .help = "on SIGTERM, how long running jobs may finish before they "
@@ -177,6 +189,11 @@ const struct setting_def settings_table[] = {
 	  .flags = A, .group = "Admin: policy",
 	  .help = "folder with title_success, body_success, title_failure, "
 	    "body_failure templates overriding the defaults" },
+	{ .name = "NOTIFIER_CONCURRENCY", .type = SET_INT, .flags = A,
+	  .def = "8", .min = 1, .max = 256, .group = "Admin: policy",
+	  .help = "events backup-notifier sends at once; one user's events "
+	    "go one at a time, so a user whose service hangs holds one "
+	    "sender, never the others' notifications" },
 	{ .name = "NOTIFICATION_TIMEOUT", .type = SET_DURATION, .flags = A,
 	  .def = "30s", .group = "Admin: policy",
 	  .help = "time limit of one notification request" },

@@ -15,7 +15,11 @@
  * NOTIFICATION_LEVEL=info, which notify_event decides).  Every event is
  * logged.  Only the user's notification settings are used.
  *
- * Single-threaded.
+ * Threads: the main thread reads events, checks and acknowledges them in
+ * Redis (the only user of the connection); NOTIFIER_CONCURRENCY senders
+ * (notify_pool.c) handle them at once, one at a time per user, so one
+ * user's hung service never delays another user's notifications.  An
+ * event is acknowledged only after its sender finished with it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +35,11 @@
 #include "err.h"
 #include "log.h"
 #include "notify.h"
+#include "notify_pool.h"
 #include "queue.h"
 #include "settings.h"
 #include "userfile.h"
+#include "xmalloc.h"
 
 static volatile sig_atomic_t	stop;
 static struct settings		admin;
@@ -61,10 +67,13 @@ num(json_t *f, const char *key)
 	return s != NULL ? strtoll(s, NULL, 10) : 0;
 }
 
-/* Send what ev asks for; failures of a service are logged by notify. */
+/* Send what an event asks for; failures of a service are logged by
+ * notify.  Runs on a sender thread: everything here is its own but the
+ * admin settings, which nothing changes after start. */
 static void
-handle(const struct queue_event *e)
+handle(const char *id, json_t *fields)
 {
+	const struct queue_event ev0 = { (char *)id, fields }, *e = &ev0;
 	const char *kind = get(e->fields, "event"), *user;
 	struct notify_event ev;
 	struct settings us;
@@ -118,16 +127,83 @@ handle(const struct queue_event *e)
 	settings_free(&us);
 }
 
+/* Move the ids of more (a strv, freed) to the end of *acks. */
+static void
+strv_move(char ***acks, char **more)
+{
+	size_t n = 0, m = 0, i;
+
+	while (*acks != NULL && (*acks)[n] != NULL)
+		n++;
+	while (more != NULL && more[m] != NULL)
+		m++;
+	*acks = xreallocarray(*acks, n + m + 1, sizeof(**acks));
+	for (i = 0; i < m; i++)
+		(*acks)[n++] = more[i];
+	(*acks)[n] = NULL;
+	free(more);
+}
+
+/* Acknowledge what the senders finished; ids that could not be
+ * acknowledged stay in *acks for the next round. */
 static int
-run(struct queue *q)
+ack_done(struct queue *q, struct npool *pool, char ***acks,
+    struct bk_err *err)
+{
+	char **v;
+	size_t n, i, j;
+
+	if (pool != NULL)
+		strv_move(acks, npool_done(pool, 0));
+	v = *acks;
+	for (n = 0; v != NULL && v[n] != NULL; n++)
+		;
+	for (i = 0; i < n; i++)
+		if (queue_event_done(q, v[i], err) == -1) {
+			for (j = 0; j < i; j++)
+				free(v[j]);
+			memmove(v, v + i, (n - i + 1) * sizeof(*v));
+			return -1;
+		}
+	strv_free(v);
+	*acks = NULL;
+	return 0;
+}
+
+/* Hand new events to the senders; one handled before is acknowledged. */
+static int
+dispatch(struct queue *q, struct npool *pool, struct queue_event *evs,
+    size_t n, struct bk_err *err)
+{
+	size_t i;
+	int seen;
+
+	for (i = 0; i < n; i++) {
+		if (npool_has(pool, evs[i].id))
+			continue;	/* a re-read of one in flight */
+		if ((seen = queue_event_seen(q, evs[i].id, err)) == -1)
+			return -1;
+		if (seen == 1) {
+			if (queue_event_done(q, evs[i].id, err) == -1)
+				return -1;
+			continue;
+		}
+		npool_submit(pool, evs[i].id, get(evs[i].fields, "user"),
+		    evs[i].fields);
+	}
+	return 0;
+}
+
+static int
+run(struct queue *q, struct npool *pool)
 {
 	struct queue_event *evs;
 	struct backoff bo;
 	struct bk_err err;
-	char consumer[128], host[64];
+	char consumer[128], host[64], **acks = NULL;
 	bool pending = true;
-	size_t n, i;
-	int seen;
+	size_t n;
+	int rc;
 
 	backoff_init(&bo, 1000, 20000);
 
@@ -137,22 +213,17 @@ run(struct queue *q)
 	/* Stable across restarts, so a restart re-reads its own pending. */
 	snprintf(consumer, sizeof(consumer), "%s", host);
 	while (!stop) {
-		if (queue_events_read(q, consumer, pending, 2000, &evs, &n,
+		/* A short block: finished events are acknowledged soon. */
+		if (ack_done(q, pool, &acks, &err) == -1 ||
+		    queue_events_read(q, consumer, pending, 250, &evs, &n,
 		    &err) == -1)
 			goto redis_err;
 		if (pending && n == 0)
 			pending = false;
-		for (i = 0; i < n; i++) {
-			seen = queue_event_seen(q, evs[i].id, &err);
-			if (seen == 0)
-				handle(&evs[i]);
-			if (seen == -1 ||
-			    queue_event_done(q, evs[i].id, &err) == -1) {
-				queue_events_free(evs, n);
-				goto redis_err;
-			}
-		}
+		rc = dispatch(q, pool, evs, n, &err);
 		queue_events_free(evs, n);
+		if (rc == -1)
+			goto redis_err;
 		if (backoff_ok(&bo))
 			log_info("reconnected to Redis at %s", queue_where(q));
 		continue;
@@ -162,6 +233,11 @@ redis_err:
 		pending = true;
 		backoff_sleep(&bo, &stop);
 	}
+	/* Finish what the senders hold; acknowledge what is done. */
+	strv_move(&acks, npool_stop(pool, 5000));
+	if (ack_done(q, NULL, &acks, &err) == -1)
+		log_warn("%s", err.msg);
+	strv_free(acks);
 	return 0;
 }
 
@@ -169,6 +245,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_args a;
+	struct npool *pool;
 	struct queue *q;
 	int rc;
 
@@ -189,7 +266,15 @@ main(int argc, char **argv)
 	daemon_signals(&stop);
 	log_kv(LOG_INFO, "notifier started", "node", queue_node(q), "redis",
 	    queue_where(q), NULL);
-	rc = run(q);
+	if ((pool = npool_new((int)settings_int(&admin,
+	    "NOTIFIER_CONCURRENCY"), 256, handle)) == NULL) {
+		log_error("NOTIFIER_CONCURRENCY: cannot start the sender "
+		    "threads");
+		queue_close(q);
+		settings_free(&admin);
+		return 1;
+	}
+	rc = run(q, pool);
 	log_info("stopped");
 	queue_close(q);
 	settings_free(&admin);

@@ -500,3 +500,9 @@ privsep_free(struct privsep *ps)
 	free(ps->buf);
 	free(ps);
 }
+
+pid_t
+privsep_reader_pid(const struct privsep *ps)
+{
+	return ps != NULL ? ps->pid : 0;
+}

@@ -10,6 +10,7 @@
 #define BK_PRIVSEP_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct bk_err;
 struct exclude;
@@ -37,6 +38,10 @@ int		 privsep_add_path(struct privsep *, struct tarw *,
 
 /* True when paths are read by a process with the user's uid and gids. */
 bool		 privsep_dropped(const struct privsep *);
+
+/* The reader process, or 0 when paths are read in-process (the job's
+ * time limit kills it, worker/deadline.c). */
+pid_t		 privsep_reader_pid(const struct privsep *);
 
 /* Stop the reader (killed if it is still busy) and free. */
 void		 privsep_free(struct privsep *);

@@ -8,8 +8,14 @@
  * through every stage without error; on any failure every upload is
  * aborted, so a failed attempt leaves nothing under a backup's name.
  *
+ * Limits (admin): JOB_TIMEOUT stops a job that runs too long (deadline.c
+ * kills its source reader and dump tools; the stream fails and every
+ * upload is aborted), MAX_BACKUP_SIZE caps the tar stream (tarw.c).  Both
+ * fail the job for good: a retry would hit the same limit again, holding
+ * a worker slot as long; the next scheduled run tries afresh.
+ *
  * Threads: the caller's thread is the producer (tar writer); pipeline
- * stages run on their own.  A job may set TZ for the process (the user's
+ * stages run on their own; the deadline watcher.  A job may set TZ for the process (the user's
  * zone for file names): jobs run one per process (the worker forks a child
  * per job; backupctl run is one job).
  */
@@ -21,6 +27,7 @@
 #include "compress.h"
 #include "config.h"
 #include "crypt.h"
+#include "deadline.h"
 #include "err.h"
 #include "exclude.h"
 #include "job.h"
@@ -60,6 +67,8 @@ struct job {
 	void			*crypt_arg;
 	struct upload_tee	 tee;
 	struct timespec		 t0;
+	struct deadline		*dl;
+	volatile int		 stop;		/* cancel or JOB_TIMEOUT */
 };
 
 const char *
@@ -234,7 +243,9 @@ job_stream(struct job *j, struct bk_err *err)
 	if ((t = tarw_new(j->p, err)) == NULL)
 		goto fail;
 	tarw_set_tick(t, tick, j);
-	tarw_set_cancel(t, j->spec->cancel);
+	tarw_set_cancel(t, &j->stop);
+	tarw_set_limit(t, settings_size(j->spec->admin, "MAX_BACKUP_SIZE"),
+	    "MAX_BACKUP_SIZE");
 	if (sources_archive(j->spec->admin, &j->us, j->spec->user, t, j->ps,
 	    err) == -1 || tarw_close(t, err) == -1)
 		goto fail;
@@ -330,6 +341,46 @@ job_free(struct job *j)
 		settings_free(&j->us);
 }
 
+/* JOB_TIMEOUT from now on (the reader is forked: threads are fine). */
+static void
+job_watch(struct job *j)
+{
+	int64_t ms = settings_duration_ms(j->spec->admin, "JOB_TIMEOUT");
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ms > 0) {
+		ms -= (int64_t)(now.tv_sec - j->t0.tv_sec) * 1000 +
+		    (now.tv_nsec - j->t0.tv_nsec) / 1000000;
+		if (ms < 1)
+			ms = 1;
+	}
+	if (privsep_reader_pid(j->ps) > 0)
+		deadline_track(privsep_reader_pid(j->ps));
+	if ((j->dl = deadline_start(ms, j->spec->cancel, &j->stop)) == NULL)
+		log_warn("JOB_TIMEOUT: cannot start the watcher thread; this "
+		    "job runs without a time limit");
+}
+
+static void
+job_unwatch(struct job *j)
+{
+	deadline_free(j->dl);
+	j->dl = NULL;
+	if (privsep_reader_pid(j->ps) > 0)
+		deadline_untrack(privsep_reader_pid(j->ps));
+}
+
+/* Whatever the stream failed with, the cause is the time limit. */
+static void
+timeout_err(struct job *j, struct bk_err *err)
+{
+	bk_err_set(err, BK_ETIMEDOUT, "JOB_TIMEOUT: the backup ran longer "
+	    "than %s and was stopped", settings_get(j->spec->admin,
+	    "JOB_TIMEOUT"));
+	err->retryable = false;
+}
+
 int
 job_run(const struct job_spec *spec, struct job_result *res,
     struct bk_err *err)
@@ -349,9 +400,14 @@ job_run(const struct job_spec *spec, struct job_result *res,
 	report(&j, PHASE_PREPARE, NULL);
 	/* The source reader forks while the job has no thread yet. */
 	if (job_prepare(&j, err) == -1 || (j.ps = privsep_start(spec->admin,
-	    spec->user, j.ex, err)) == NULL || job_open_dests(&j, err) == -1)
+	    spec->user, j.ex, err)) == NULL)
+		goto out;
+	job_watch(&j);
+	if (job_open_dests(&j, err) == -1)
 		goto out;
 	rc = job_stream(&j, err);
+	if (rc == -1 && deadline_expired(j.dl))
+		timeout_err(&j, err);
 	job_commit(&j, rc == 0);
 	if (rc == 0)
 		restore_manifest_write(spec->admin, spec->user, res->name,
@@ -367,6 +423,7 @@ job_run(const struct job_spec *spec, struct job_result *res,
 			}
 	}
 out:
+	job_unwatch(&j);
 	for (i = 0; i < j.n && i < res->ndests; i++)
 		if (j.errs[i].code != BK_OK)
 			res->dests[i].error = xstrdup(j.errs[i].msg);

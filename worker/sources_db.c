@@ -5,9 +5,13 @@
  *
  * Ownership: a database is the user's when its name matches the admin's
  * pattern (MYSQL_DATABASES, POSTGRES_DATABASES, MSSQL_DATABASES) with
- * {user} replaced, or is exactly the user's name.  In a pattern `%`
- * matches any run of characters and every other character, `_` included,
- * matches only itself: with SQL LIKE semantics the default `{user}_%`
+ * {user} replaced, or is exactly the user's name, and no panel user with
+ * a longer name claims it the same way: with users alice and alice_x the
+ * default `{user}_%` matches alice_x_blog for both, and the longest name
+ * wins, so it is alice_x's, never alice's.  The panel users are the
+ * *.env files of USERS_DIR (the set the scheduler backs up).  In a
+ * pattern `%` matches any run of characters and every other character,
+ * `_` included, matches only itself: with SQL LIKE semantics `{user}_%`
  * would hand alice the databases of a user named `alicex`.  The match is
  * done here, on the names the server lists, never in SQL, so no quoting
  * of a pattern can go wrong; a user's settings take no part in it.
@@ -22,6 +26,7 @@
  *
  * Threads: the job's producer thread only.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -99,6 +104,76 @@ is_users(const struct dump_driver *d, const char *pattern, const char *user,
 		if (strcmp(db, d->system_dbs[i]) == 0)
 			return false;
 	return strcmp(db, user) == 0 || like_match(pattern, db);
+}
+
+/*
+ * The panel users with a name longer than user's (USERS_DIR/<name>.env):
+ * the only ones that can out-claim user's pattern.  A USERS_DIR that
+ * cannot be read fails the dump: guessing would hand a database to the
+ * wrong user.  A missing one means no panel users besides this one
+ * (backupctl run --env-file on a host without USERS_DIR).
+ */
+static int
+longer_users(const struct settings *admin, const char *user, char ***out,
+    struct bk_err *err)
+{
+	const char *dir = settings_get(admin, "USERS_DIR");
+	struct dirent *de;
+	size_t n = 0, cap = 8, len, ulen = strlen(user);
+	char **v = xcalloc(cap, sizeof(*v)), *name;
+	DIR *d = NULL;
+
+	*out = NULL;
+	if (dir != NULL && (d = opendir(dir)) == NULL && errno == ENOENT) {
+		*out = v;
+		return 0;
+	}
+	if (dir == NULL || d == NULL) {
+		free(v);
+		return bk_err_sys(err, BK_ECONFIG, "USERS_DIR %s",
+		    dir != NULL ? dir : "");
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len <= 4 + ulen || strcmp(de->d_name + len - 4, ".env") != 0)
+			continue;
+		name = xstrndup(de->d_name, len - 4);
+		if (!path_valid_user(name)) {
+			free(name);
+			continue;
+		}
+		if (n + 1 == cap) {
+			cap *= 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n++] = name;
+		v[n] = NULL;
+	}
+	closedir(d);
+	*out = v;
+	return 0;
+}
+
+/* The panel user with the longest name claiming db, if longer than
+ * user's; NULL when db is user's to keep. */
+static const char *
+claimed_by(const struct dump_driver *d, const struct settings *admin,
+    char *const *longer, const char *db)
+{
+	const char *tmpl = settings_get(admin, d->pattern_key);
+	const char *best = NULL;
+	char *pat;
+	size_t i;
+
+	for (i = 0; longer[i] != NULL; i++) {
+		if (best != NULL && strlen(longer[i]) <= strlen(best))
+			continue;
+		pat = path_template(tmpl, longer[i]);
+		if (is_users(d, pat, longer[i], db))
+			best = longer[i];
+		free(pat);
+	}
+	return best;
 }
 
 /* folder/<db><ext>, with '/', '%' and control bytes %-escaped so a name
@@ -302,7 +377,8 @@ sources_dump_databases(enum source_kind kind, const struct settings *admin,
 	const struct dump_driver *d = driver_for(kind);
 	const struct source_desc *sd = &source_table[kind];
 	struct dump_ctx c = { .admin = admin, .user = user_name };
-	char **all = NULL, *pattern = NULL;
+	char **all = NULL, **longer = NULL, *pattern = NULL;
+	const char *owner;
 	size_t i;
 	int rc = -1;
 
@@ -317,6 +393,10 @@ sources_dump_databases(enum source_kind kind, const struct settings *admin,
 		    sd->name);
 	pattern = path_template(settings_get(admin, d->pattern_key),
 	    user_name);
+	if (longer_users(admin, user_name, &longer, err) == -1) {
+		bk_err_prefix(err, "%s: listing panel users", sd->name);
+		goto out;
+	}
 	if (d->list(&c, &all, err) == -1) {
 		bk_err_prefix(err, "%s: listing databases", sd->name);
 		goto out;
@@ -324,6 +404,12 @@ sources_dump_databases(enum source_kind kind, const struct settings *admin,
 	for (i = 0; all[i] != NULL; i++) {
 		if (!is_users(d, pattern, user_name, all[i]))
 			continue;
+		if ((owner = claimed_by(d, admin, longer, all[i])) != NULL) {
+			log_kv(LOG_INFO, "database left to its owner",
+			    "source", sd->name, "database", all[i], "owner",
+			    owner, (char *)NULL);
+			continue;
+		}
 		if (dump_one(d, &c, sd, all[i], t, err) == -1)
 			goto out;
 		(*count)++;
@@ -338,6 +424,7 @@ out:
 		    c.spool_dir);
 	free(c.spool_dir);
 	strv_free(all);
+	strv_free(longer);
 	free(pattern);
 	return rc;
 }

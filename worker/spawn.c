@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deadline.h"
 #include "err.h"
 #include "secret.h"
 #include "spawn.h"
@@ -215,6 +216,7 @@ spawn_run(const struct spawn_cmd *cmd, int *status, struct bk_err *err)
 	int devnull = -1, st = -1, e = 0, rc = -1, wst;
 	bool out_over = false, err_over = false;
 	struct pollfd pf[2];
+	siginfo_t si;
 	char *path, **envp = NULL;
 	size_t nadded = 0;
 	struct buf eb;
@@ -248,6 +250,7 @@ spawn_run(const struct spawn_cmd *cmd, int *status, struct bk_err *err)
 	if (pid == 0)
 		child(path, cmd, envp, devnull,
 		    cmd->out_fd != -1 ? cmd->out_fd : op[1], ep[1], sp[1]);
+	deadline_track(pid);	/* JOB_TIMEOUT kills a hung tool */
 	close(ep[1]);
 	close(sp[1]);
 	ep[1] = sp[1] = -1;
@@ -272,6 +275,11 @@ spawn_run(const struct spawn_cmd *cmd, int *status, struct bk_err *err)
 		    &out_over) == -1)
 			pf[1].fd = -1;
 	}
+	/* Until reaped the pid stays ours; untrack first, then reap. */
+	while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) == -1 &&
+	    errno == EINTR)
+		;
+	deadline_untrack(pid);
 	while (waitpid(pid, &wst, 0) == -1)
 		if (errno != EINTR) {
 			bk_err_sys(err, BK_EIO, "%s: waitpid", prog);

@@ -61,6 +61,9 @@ struct tarw {
 	void			*tick_arg;
 	time_t			 last_tick;
 	volatile int		*cancel;
+	uint64_t		 written;	/* tar bytes out */
+	uint64_t		 limit;		/* 0: none */
+	const char		*limit_name;
 	struct exclude		*ex;
 	struct buf		 full;		/* full source path, for ex */
 	bool			 have_uid, have_gid;
@@ -70,12 +73,31 @@ struct tarw {
 	char			 gname[64];
 };
 
+/* MAX_BACKUP_SIZE: refuse the write that would pass the cap, before any
+ * of it reaches the pipeline, so the job fails while nothing is
+ * committed anywhere. */
+static int
+over_limit(struct tarw *t, size_t len)
+{
+	if (t->limit == 0 || t->written + len <= t->limit) {
+		t->written += len;
+		return 0;
+	}
+	bk_err_set(&t->werr, BK_EFAIL, "%s: the backup is larger than the "
+	    "administrator's limit of %llu bytes; stopped", t->limit_name,
+	    (unsigned long long)t->limit);
+	t->werr.retryable = false;
+	return -1;
+}
+
 static la_ssize_t
 tarw_cb_write(struct archive *a, void *arg, const void *data, size_t len)
 {
 	struct tarw *t = arg;
 
 	(void)a;
+	if (over_limit(t, len) == -1)
+		return -1;
 	if (t->sink != NULL) {
 		if (t->sink(data, len, t->sink_arg) == -1)
 			return bk_err_set(&t->werr, BK_EIO, "tar: output "
@@ -134,6 +156,13 @@ void
 tarw_set_cancel(struct tarw *t, volatile int *cancel)
 {
 	t->cancel = cancel;
+}
+
+void
+tarw_set_limit(struct tarw *t, uint64_t max_bytes, const char *setting)
+{
+	t->limit = max_bytes;
+	t->limit_name = setting;
 }
 
 const struct tarw_stats *
@@ -344,6 +373,70 @@ open_noatime(int dirfd, const char *name)
 	return openat(dirfd, name, flags);
 }
 
+/*
+ * Sparse files: a file with fewer blocks than its size has holes.  Its
+ * data regions (SEEK_DATA/SEEK_HOLE, at open) become the entry's sparse
+ * map; libarchive's pax writer then stores a GNU sparse 1.0 member (the
+ * map, then only the data), which GNU tar and bsdtar restore with the
+ * holes.  A 3 GiB file of holes is a few KiB in the archive, not 3 GiB.
+ * Returns true when e got a map.
+ */
+static bool
+sparse_map(int fd, const struct stat *sb, struct archive_entry *e)
+{
+	off_t size = sb->st_size, data, hole = 0;
+	bool any = false;
+
+	if (size < 64 * 1024 || (off_t)sb->st_blocks * 512 >= size)
+		return false;
+	while (hole < size) {
+		if ((data = lseek(fd, hole, SEEK_DATA)) == -1)
+			break;		/* ENXIO: only a hole is left */
+		if ((hole = lseek(fd, data, SEEK_HOLE)) == -1 || hole > size)
+			hole = size;
+		archive_entry_sparse_add_entry(e, data, hole - data);
+		any = true;
+	}
+	if (!any)		/* all hole: one zero byte keeps the size */
+		archive_entry_sparse_add_entry(e, size - 1, 1);
+	return lseek(fd, 0, SEEK_SET) == 0;
+}
+
+/* Feed a sparse entry: the holes as zeros (the writer skips them, they
+ * cost no output), the data regions read from fd. */
+static int
+copy_sparse(struct tarw *t, int fd, struct archive_entry *e, uint64_t size,
+    const char *member, struct bk_err *err)
+{
+	static const char zeros[64 * 1024];
+	la_int64_t off, len;
+	uint64_t pos = 0, want;
+
+	archive_entry_sparse_reset(e);
+	for (;;) {
+		if (archive_entry_sparse_next(e, &off, &len) != ARCHIVE_OK) {
+			off = (la_int64_t)size;
+			len = 0;
+		}
+		while (pos < (uint64_t)off) {	/* a hole */
+			want = (uint64_t)off - pos < sizeof(zeros) ?
+			    (uint64_t)off - pos : sizeof(zeros);
+			if (archive_write_data(t->a, zeros, (size_t)want) !=
+			    (la_ssize_t)want)
+				return arch_err(t, err, member);
+			pos += want;
+		}
+		if (len == 0)
+			break;
+		if (lseek(fd, off, SEEK_SET) == -1)
+			return bk_err_sys(err, BK_EIO, "%s", t->full.data);
+		if (copy_data(t, fd, (uint64_t)len, member, err) == -1)
+			return -1;
+		pos += (uint64_t)len;
+	}
+	return check_cancel(t, err);
+}
+
 static int add_dir(struct tarw *, int, const char *, struct bk_err *);
 
 /* One directory entry: name in the directory dirfd, member its name in
@@ -358,6 +451,7 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 	char lnk[4096];
 	ssize_t n;
 	int fd = -1, rc = -1;
+	bool sparse = false;
 
 	if (t->ex != NULL && exclude_match(t->ex, t->full.data, t->full.len))
 		return 0;
@@ -414,8 +508,10 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			archive_entry_set_size(e, 0);
 			close(fd);
 			fd = -1;
-		} else
+		} else {
 			archive_entry_set_size(e, sb.st_size);
+			sparse = sparse_map(fd, &sb, e);
+		}
 	} else if (S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode) ||
 	    S_ISBLK(sb.st_mode)) {
 		e = entry_for(t, member, &sb);
@@ -428,7 +524,11 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 		goto out;
 	}
 	t->stats.files++;
-	if (fd != -1 && copy_data(t, fd, (uint64_t)sb.st_size, member,
+	if (fd != -1 && sparse) {
+		if (copy_sparse(t, fd, e, (uint64_t)sb.st_size, member, err)
+		    == -1)
+			goto out;
+	} else if (fd != -1 && copy_data(t, fd, (uint64_t)sb.st_size, member,
 	    err) == -1)
 		goto out;
 	rc = check_cancel(t, err);

@@ -34,6 +34,10 @@ struct tarw	*tarw_new_sink(tarw_sink_fn *, void *, struct bk_err *);
 /* Called about once a second while writing; optional. */
 void		 tarw_set_tick(struct tarw *, tarw_tick_fn *, void *);
 void		 tarw_set_cancel(struct tarw *, volatile int *);
+/* Fail the archive (error naming setting, not retryable) once its tar
+ * stream would pass max_bytes; 0: no limit. */
+void		 tarw_set_limit(struct tarw *, uint64_t max_bytes,
+		    const char *setting);
 /* Archive the tree at root under prefix.  A missing root is an error. */
 int		 tarw_add_tree(struct tarw *, const char *root,
 		    const char *prefix, struct exclude *, struct bk_err *);

@@ -60,6 +60,8 @@ struct slot {
 	bool		 handback;	/* shutdown: requeue unless done */
 	int64_t		 hb_ok_ms;	/* last successful heartbeat */
 	int64_t		 killed_ms;
+	int64_t		 started_ms;
+	bool		 overtime;	/* killed past JOB_TIMEOUT */
 };
 
 static volatile sig_atomic_t	got_term;
@@ -217,15 +219,20 @@ settle(struct slot *s)
 			return false;
 		}
 	} else {
-		/* Died without a word: a crash or a kill is worth a retry. */
-		if (WIFSIGNALED(s->status))
+		/* Died without a word: a crash or a kill is worth a retry,
+		 * unless it was killed for running past JOB_TIMEOUT. */
+		retryable = !s->overtime;
+		if (s->overtime)
+			snprintf(why, sizeof(why), "JOB_TIMEOUT: the job ran "
+			    "longer than %s and was killed",
+			    settings_get(&admin, "JOB_TIMEOUT"));
+		else if (WIFSIGNALED(s->status))
 			snprintf(why, sizeof(why), "job process killed by "
 			    "signal %d", WTERMSIG(s->status));
 		else
 			snprintf(why, sizeof(why), "job process exited with "
 			    "status %d without a result",
 			    WEXITSTATUS(s->status));
-		retryable = true;
 		if (queue_finish(qc, &s->job, QOUT_ERROR, retryable, why, "[]",
 		    s->bytes_in, s->bytes_out, state, sizeof(state),
 		    &err) == -1) {
@@ -276,6 +283,7 @@ heartbeat(int64_t lease_ms)
 	enum queue_hb hb;
 	int i, n = 0, reaped;
 	int64_t now = mono_ms();
+	int64_t timeout_ms = settings_duration_ms(&admin, "JOB_TIMEOUT");
 
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
@@ -305,6 +313,15 @@ heartbeat(int64_t lease_ms)
 				s->lost = true;
 				kill_slot(s, SIGKILL);
 			}
+		}
+		/* The job stops itself at JOB_TIMEOUT (deadline.c); one stuck
+		 * where it cannot (a hung connect) is killed a minute later. */
+		if (timeout_ms > 0 && !s->overtime &&
+		    now - s->started_ms > timeout_ms + 60000) {
+			log_warn("job %s: past JOB_TIMEOUT, killing it",
+			    s->job.id);
+			s->overtime = true;
+			kill_slot(s, SIGKILL);
 		}
 		if (n < 256)
 			jobs[n++] = s->job.id;
@@ -337,7 +354,7 @@ start_job(struct slot *s, struct queue_job *job, bool noop)
 	}
 	s->used = true;
 	s->job = *job;
-	s->hb_ok_ms = mono_ms();
+	s->hb_ok_ms = s->started_ms = mono_ms();
 	snprintf(s->phase, sizeof(s->phase), "prepare");
 	s->pid = worker_child_spawn(&admin, job->user, job->id, &s->fd);
 	if (s->pid == -1) {

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "dotenv.h"
 #include "err.h"
 #include "names.h"
@@ -69,6 +70,54 @@ test_dotenv(void)
 	    strstr(err.msg, "v.env:1") != NULL,
 	    "dotenv: a line without '=' is an error (%s)", err.msg);
 	kvlist_free(&kv);
+}
+
+/* Many keys, duplicates among them: the hash index must keep "last wins",
+ * the first occurrence's place, every key findable, and the key cap. */
+static void
+test_dotenv_many(void)
+{
+	struct kvlist kv;
+	struct bk_err err;
+	struct buf b;
+	char key[32];
+	size_t i, bad = 0;
+
+	buf_init(&b, 8 * 1024 * 1024);
+	for (i = 0; i < 50000; i++)
+		buf_printf(&b, "K%zu=first%zu\n", i, i);
+	for (i = 0; i < 50000; i += 7)
+		buf_printf(&b, "K%zu=second%zu\n", i, i);
+	kvlist_init(&kv);
+	ok(dotenv_parse(b.data, b.len, "many.env", &kv, &err) == 0 &&
+	    kv.n == 50000, "dotenv: 50,000 keys with duplicates: %zu kept",
+	    kv.n);
+	for (i = 0; i < 50000; i++) {
+		snprintf(key, sizeof(key), "first%zu", i);
+		if (i % 7 == 0)
+			snprintf(key, sizeof(key), "second%zu", i);
+		if (kvlist_get(&kv, kv.v[i].key) == NULL ||
+		    strcmp(kvlist_get(&kv, kv.v[i].key), key) != 0)
+			bad++;
+	}
+	ok(bad == 0 && strcmp(kv.v[49999].key, "K49999") == 0 &&
+	    kv.v[7].line == 50000 + 2,
+	    "dotenv: the last duplicate wins, in the first one's place (%zu "
+	    "wrong)", bad);
+	ok(kvlist_get(&kv, "K50000") == NULL && kvlist_find(&kv, "") == NULL,
+	    "dotenv: an absent key is not found");
+	kvlist_free(&kv);
+
+	b.len = 0;
+	for (i = 0; i <= DOTENV_MAX_KEYS; i++)
+		buf_printf(&b, "K%zu=\n", i);
+	kvlist_init(&kv);
+	ok(dotenv_parse(b.data, b.len, "huge.env", &kv, &err) == -1 &&
+	    strstr(err.msg, "huge.env:100001: more than 100000 keys") != NULL,
+	    "dotenv: key %d+1 is refused naming file and line (%s)",
+	    DOTENV_MAX_KEYS, err.msg);
+	kvlist_free(&kv);
+	buf_free(&b);
 }
 
 static int
@@ -255,6 +304,7 @@ int
 main(void)
 {
 	test_dotenv();
+	test_dotenv_many();
 	test_settings();
 	test_secret_url();
 	test_paths();
