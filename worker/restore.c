@@ -20,6 +20,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@
 #include "restore.h"
 #include "settings.h"
 #include "storage.h"
+#include "tarw.h"
 #include "xmalloc.h"
 
 struct reader {
@@ -195,6 +197,9 @@ reader_main(void *arg)
 	char drain[65536];
 	int rc;
 
+	/* pax paths are UTF-8: read them in C.UTF-8 (this thread is the
+	 * reader's own), or every non-ASCII name costs a warning. */
+	uselocale(tarw_utf8_locale());
 	archive_read_support_format_tar(a);
 	archive_read_support_format_gnutar(a);
 	if (archive_read_open_fd(a, r->fd, 65536) != ARCHIVE_OK) {
