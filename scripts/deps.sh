@@ -61,7 +61,9 @@ for p in $DEBS; do
 done
 
 if [ -n "$missing" ]; then
-	echo "deps ($mode): installing:$missing"
+	mkdir -p build
+	log=build/deps.log
+	echo "deps ($mode): installing:$missing (log: $log)"
 	policy=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		policy=/usr/sbin/policy-rc.d
@@ -73,9 +75,15 @@ if [ -n "$missing" ]; then
 		$SUDO chmod 755 "$policy"
 	fi
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
+	# apt's and dpkg's progress go to the log, shown when they fail.
 	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing
+	if ! { $SUDO apt-get update -qq &&
+	    $SUDO apt-get install -y -qq --no-install-recommends $missing; } \
+	    >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		echo "deps ($mode): apt-get failed (log: $log)" >&2
+		exit 1
+	fi
 	if [ -n "$policy" ]; then
 		$SUDO rm -f "$policy"
 		trap - EXIT INT TERM
@@ -97,7 +105,8 @@ if [ "$mode" = test ] && [ "${DEPS_NPM:-1}" = 1 ] && command -v npm >/dev/null; 
 	if [ -n "$need" ]; then
 		echo "deps: npm install$need"
 		# shellcheck disable=SC2086
-		npm install --no-audit --no-fund --loglevel=error $need
+		npm install --no-audit --no-fund --loglevel=error $need ||
+		    { echo "deps: npm install failed" >&2; exit 1; }
 	fi
 fi
 exit 0
