@@ -3,7 +3,8 @@
 # later: a schedule more frequent than MIN_SCHEDULE_INTERVAL_SECONDS (the
 # scheduler would never run it), a BACKUP_ARCHIVE that is a file, a
 # selected source whose folder does not exist.  A notification URL that
-# cannot be parsed is a warning: the backup runs, and says so.
+# cannot be parsed is a warning: the backup runs, and says so.  And
+# `backupctl SUBCOMMAND --help` answers for every subcommand.
 . "$PB_ROOT/tests/lib/common.sh"
 t_setup
 
@@ -57,5 +58,15 @@ ls "$T/out" | grep -q '^backup-.*\.tar\.gz$'
 ok $? "... and the backup is there"
 grep -q "NOTIFICATION_URLS" "$T/run.err" && grep -q "1 warning" "$T/run.out"
 ok $? "... the warning is logged and counted in the result: $(cat "$T/run.out")"
+
+bad=
+for c in run enqueue status jobs workers stats metrics health cancel list \
+    restore verify decrypt config cron notify; do
+	backupctl "$c" --help >"$T/h.out" 2>"$T/h.err" &&
+	    grep -q "^usage: backupctl $c" "$T/h.out" && [ ! -s "$T/h.err" ] ||
+	    bad="$bad $c"
+done
+[ -z "$bad" ]
+ok $? "backupctl SUBCOMMAND --help prints its usage on stdout, exit 0 (failing:$bad)"
 
 t_done
