@@ -212,8 +212,8 @@ s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
 		/* A proxy or server with a body limit below the part
 		 * size: only a smaller part helps, retrying does not. */
 		bk_err_set(err, BK_ECONFIG, "AWS_PART_SIZE: %s: %s refused a "
-		    "part of %zu MB as too large (%s): lower AWS_PART_SIZE "
-		    "(5..5120, MB)", what, s->host, s->part_size >> 20,
+		    "%zu-byte part as too large (%s): lower AWS_PART_SIZE "
+		    "(in MB, 5 at least)", what, s->host, s->part_size,
 		    *code ? code : "HTTP 413");
 	else if (r->status == 403)
 		bk_err_set(err, BK_EAUTH, "AWS_ACCESS_KEY_ID: %s: access denied "
