@@ -1,14 +1,22 @@
 # panel-backup - one non-recursive Makefile.
 #
-#   make            build bin/ (warning-free, -O2)
+#   make            build bin/ and the tests (warning-free, -O2)
 #   make sanitize   the same with AddressSanitizer and UBSan
 #   make deps       install every package needed to build and test
 #   make test       build (sanitized when SAN=1), start nothing, run tests
 #   make run        a local Redis, the daemons, one real backup of a demo user
 #   make bench      benchmarks against pigz/zstd/tar and friends
+#   make bare-check the README commands in a fresh debootstrapped Debian 12
 #
 # Objects go to build/<flavor>/; every .c of a module folder is part of the
 # library except *_main.c, which are the programs.
+#
+# The public targets first install what is missing (scripts/deps.sh run:
+# build and runtime packages; deps.sh test: the test stack too) and then
+# build in a second make: this Makefile reads pkg-config when it is parsed,
+# and on a bare machine pkg-config and the -dev packages only exist once
+# deps.sh has run.  The second make works on the internal targets build
+# (programs and tests), programs and test-only, which install nothing.
 
 CC	?= gcc
 CXX	?= g++
@@ -59,11 +67,15 @@ TESTLIB	:= $(filter-out $(TESTSRC),$(wildcard tests/unit/*.c tests/storage/*.c))
 TESTBIN	:= $(TESTSRC:tests/%.c=$(OBJDIR)/tests/%)
 TESTLIBOBJ := $(TESTLIB:%.c=$(OBJDIR)/%.o)
 
-.PHONY: all sanitize deps test test-only run bench bench-scale fuzz soak clean \
-	install check-flavor reference
+.PHONY: all build programs sanitize deps deps-run test test-only run bench \
+	bench-scale fuzz soak clean install check-flavor reference bare-check
 
-all: check-flavor $(PROGS) $(PROGS:bin/%=$(OBJDIR)/bin/%) $(TESTBIN) \
-	$(OBJDIR)/lib/faultfs.so
+all: deps-run
+	@$(MAKE) --no-print-directory build
+
+build: programs $(TESTBIN) $(OBJDIR)/lib/faultfs.so
+
+programs: check-flavor $(PROGS) $(PROGS:bin/%=$(OBJDIR)/bin/%)
 
 # Programs are linked per flavor into build/<flavor>/bin (the tests use
 # those, so a sanitized and an optimized build never trip over each other)
@@ -77,11 +89,14 @@ bin/%: $(OBJDIR)/bin/%
 	@mkdir -p bin
 	cp -f $< $@.tmp && mv -f $@.tmp $@
 
-sanitize:
-	$(MAKE) SAN=1 all
+sanitize: deps-run
+	@$(MAKE) --no-print-directory SAN=1 build
 
 deps:
-	sh scripts/deps.sh
+	@sh scripts/deps.sh test
+
+deps-run:
+	@sh scripts/deps.sh run
 
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -126,20 +141,36 @@ $(OBJDIR)/lib/faultfs.so: tests/lib/faultfs.c
 # The whole suite: unit tests, the storage conformance suite, black-box
 # tests with real servers.  Ends with "N passed, N failed".
 test: deps
-	$(MAKE) SAN=$(SAN) all
+	@$(MAKE) --no-print-directory SAN=$(SAN) build
 	sh tests/run.sh $(OBJDIR)/tests
 
-test-only: all
+test-only: build
 	sh tests/run.sh $(OBJDIR)/tests
 
-run: deps all
-	sh scripts/demo.sh
+# make run shows the demo, not the compiler: the build's output goes to
+# build/run-build.log and is printed only when the build fails.
+run: deps-run
+	@mkdir -p build
+	@echo "make run: building bin/ (log: build/run-build.log)"
+	@$(MAKE) --no-print-directory programs >build/run-build.log 2>&1 || \
+	    { cat build/run-build.log; \
+	      echo "make run: the build failed (log: build/run-build.log)"; \
+	      exit 1; }
+	@sh scripts/demo.sh
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory build
 	sh bench/run.sh
 
-bench-scale: deps all
+bench-scale: deps
+	@$(MAKE) --no-print-directory build
 	sh bench/scale.sh
+
+# The README's commands on a bare Debian 12 (debootstrap, then only git,
+# make and ca-certificates): not part of make test (about an hour, and it
+# needs the Debian mirror); see scripts/bare-check.sh.
+bare-check:
+	sh scripts/bare-check.sh
 
 fuzz:
 	sh tests/fuzz/run.sh
@@ -147,14 +178,15 @@ fuzz:
 # make soak: the long runs kept out of make test, one after the other (each
 # wants both cores): a 30 GiB sparse file and a tree of 1 million files
 # (PB_SOAK=1 of the fault scripts), then the job-system soak.
-soak: all
+soak: deps
+	@$(MAKE) --no-print-directory build
 	PB_SOAK=1 TEST_TIMEOUT=7200 TESTS=fault_sources \
 	    sh tests/run.sh $(OBJDIR)/tests
 	PB_SOAK=1 TEST_TIMEOUT=7200 TESTS=fault_million_files \
 	    sh tests/run.sh $(OBJDIR)/tests
 	[ ! -f tests/soak/soak.sh ] || sh tests/soak/soak.sh
 
-reference: bin/backupctl
+reference: programs
 	bin/backupctl config reference
 
 # make install [PREFIX=/usr/local] [DESTDIR=] [UNITDIR=...]: programs, man
@@ -172,7 +204,9 @@ SYSUSERSDIR ?= $(SYSTEMDLIBDIR)/sysusers.d
 TMPFILESDIR ?= $(SYSTEMDLIBDIR)/tmpfiles.d
 INSTALL_BIN ?= bin
 UNITS	:= $(wildcard deploy/systemd/*.service deploy/systemd/*.target)
-install: $(if $(NOBUILD),,all)
+install:
+	$(if $(NOBUILD),,@sh scripts/deps.sh run)
+	$(if $(NOBUILD),,@$(MAKE) --no-print-directory programs)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
@@ -195,5 +229,8 @@ install: $(if $(NOBUILD),,all)
 
 clean:
 	rm -rf build bin
+
+# Kept, so a second make relinks no test program.
+.SECONDARY: $(TESTLIBOBJ)
 
 -include $(ALLSRC:%.c=$(OBJDIR)/%.d) $(CXXSRC:%.cc=$(OBJDIR)/%.d) $(TESTLIBOBJ:.o=.d) $(TESTBIN:=.d)

@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,18 @@ usage(FILE *f)
 	    "3 a service could not be reached.\n");
 }
 
+/* --help among a subcommand's arguments (up to a "--"). */
+static bool
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -93,6 +106,13 @@ main(int argc, char **argv)
 	rc = -1;
 	for (i = 0; cmds[i] != NULL; i++)
 		if (strcmp(cmds[i]->name, argv[0]) == 0) {
+			/* SUBCOMMAND --help: the same answer for every
+			 * subcommand, before any of them parses options. */
+			if (wants_help(argc, argv)) {
+				printf("usage: backupctl %s\n", cmds[i]->usage);
+				rc = 0;
+				break;
+			}
 			optind = 0;	/* glibc: a full re-initialisation */
 			rc = cmds[i]->exec(&ctx, argc, argv);
 			break;

@@ -15,14 +15,63 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
+#include "cron.h"
 #include "err.h"
 #include "job_check.h"
 #include "settings.h"
 #include "userfile.h"
+#include "sources.h"
+
+/*
+ * The scheduler refuses a schedule that fires more often than
+ * MIN_SCHEDULE_INTERVAL_SECONDS (sched_table.c, the same test): no
+ * scheduled backup would ever run, so it is an error here.  Manual
+ * backups still run, which is why job_check_settings() does not refuse it.
+ */
+static void
+check_schedule(const struct settings *admin, const struct settings *us,
+    struct diag *diag)
+{
+	const char *expr = settings_get(us, "BACKUP_CRON_EXPRESSION");
+	const char *tz = settings_get(us, "TZ");
+	long long min = settings_int(admin, "MIN_SCHEDULE_INTERVAL_SECONDS");
+	struct cron *c;
+	struct bk_err err;
+	int64_t gap;
+
+	if (tz == NULL || *tz == '\0')
+		tz = settings_get(admin, "TZ");
+	if (min <= 0 || expr == NULL || *expr == '\0' ||
+	    (c = cron_parse(expr, tz != NULL && *tz ? tz : NULL, &err)) == NULL)
+		return;		/* a bad expression is reported already */
+	gap = cron_min_interval(c, time(NULL));
+	if (gap >= 0 && gap < min)
+		diag_add(diag, DIAG_ERROR, "BACKUP_CRON_EXPRESSION", "\"%s\" "
+		    "fires every %llds, more often than "
+		    "MIN_SCHEDULE_INTERVAL_SECONDS=%lld allows: the scheduler "
+		    "will not run it", expr, (long long)gap, min);
+	cron_free(c);
+}
+
+/* A BACKUP_ARCHIVE that exists but is not a folder can never take a
+ * backup (one that does not exist yet is made by the job). */
+static void
+check_archive(const struct settings *us, struct diag *diag)
+{
+	const char *dir = settings_get(us, "BACKUP_ARCHIVE");
+	struct stat sb;
+
+	if (dir != NULL && *dir == '/' && stat(dir, &sb) == 0 &&
+	    !S_ISDIR(sb.st_mode))
+		diag_add(diag, DIAG_ERROR, "BACKUP_ARCHIVE", "%s is a file, "
+		    "not a folder", dir);
+}
 
 static int
 config_check(struct cli_ctx *ctx, int argc, char **argv)
@@ -45,6 +94,11 @@ config_check(struct cli_ctx *ctx, int argc, char **argv)
 			diag_add(&diag, DIAG_ERROR, "", "%s", err.msg);
 	} else {
 		job_check_settings(&ctx->admin, &us, user, &diag);
+		/* What the job and the scheduler fail on later, with
+		 * their own exit status: here, all at once. */
+		check_schedule(&ctx->admin, &us, &diag);
+		check_archive(&us, &diag);
+		sources_check_present(&ctx->admin, &us, user, &diag);
 		settings_free(&us);
 	}
 	diag_print(&diag, STDOUT_FILENO);

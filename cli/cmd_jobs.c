@@ -85,6 +85,8 @@ cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(out);
 		return 0;
 	}
+	if (json_array_size(jobs) > 0)
+		jobview_header(stdout);
 	for (i = 0; i < json_array_size(jobs); i++)
 		jobview_line(stdout, json_array_get(jobs, i));
 	json_decref(jobs);

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "err.h"
 #include "userfile.h"
+#include "jobview.h"
 
 static void
 rfc3339(time_t t, char *buf, size_t size)
@@ -36,7 +37,7 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct settings us;
 	struct bk_err err;
 	json_t *arr, *doc;
-	char when[32];
+	char when[32], size[32];
 	int ch, json = 0, rc;
 	size_t i;
 
@@ -83,11 +84,17 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 		putchar('\n');
 		json_decref(doc);
 	} else {
+		/* Sizes as everywhere in human output (jobview_bytes);
+		 * --json has the bytes. */
+		if (cat.n > 0)
+			printf("%-48s %-8s %10s  %s\n", "NAME", "DEST", "SIZE",
+			    "TIME");
 		for (i = 0; i < cat.n; i++) {
 			rfc3339(cat.v[i].time, when, sizeof(when));
-			printf("%-48s %-8s %12llu  %s\n", cat.v[i].name,
-			    cat.v[i].destination,
-			    (unsigned long long)cat.v[i].size, when);
+			jobview_bytes((unsigned long long)cat.v[i].size, size,
+			    sizeof(size));
+			printf("%-48s %-8s %10s  %s\n", cat.v[i].name,
+			    cat.v[i].destination, size, when);
 		}
 	}
 	rc = cat.nerrors > 0 ? 1 : 0;

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "config.h"
 #include "err.h"
+#include "jobview.h"
 #include "job.h"
 #include "log.h"
 #include "notify.h"
@@ -24,22 +25,24 @@
 static void
 print_result(const struct job_result *res)
 {
+	char in[32], out[32];
 	size_t i;
+
+	jobview_bytes((unsigned long long)res->bytes_in, in, sizeof(in));
+	jobview_bytes((unsigned long long)res->bytes_out, out, sizeof(out));
 
 	for (i = 0; i < res->ndests; i++) {
 		if (res->dests[i].name != NULL)
-			printf("wrote %s to %s (%llu bytes)\n",
-			    res->dests[i].name, res->dests[i].location,
-			    (unsigned long long)res->bytes_out);
+			printf("wrote %s to %s (%s)\n",
+			    res->dests[i].name, res->dests[i].location, out);
 		if (res->dests[i].pruned > 0)
 			printf("pruned %u old backup%s at %s\n",
 			    res->dests[i].pruned,
 			    res->dests[i].pruned == 1 ? "" : "s",
 			    res->dests[i].location);
 	}
-	printf("%llu files, %llu bytes read, %u warning%s, %.1f s\n",
-	    (unsigned long long)res->files,
-	    (unsigned long long)res->bytes_in, res->warnings,
+	printf("%llu files, %s read, %u warning%s, %.1f s\n",
+	    (unsigned long long)res->files, in, res->warnings,
 	    res->warnings == 1 ? "" : "s", res->seconds);
 }
 

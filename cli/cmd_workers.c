@@ -32,9 +32,12 @@ cmd_workers_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 	v = json_object_get(w, "workers");
+	if (json_array_size(v) > 0)
+		printf("%-40s %-12s %8s %5s %-24s %s\n", "WORKER", "NODE",
+		    "PID", "SLOTS", "HEARTBEAT", "JOBS");
 	for (i = 0; i < json_array_size(v); i++) {
 		o = json_array_get(v, i);
-		printf("%-40s node=%s pid=%lld slots=%lld heartbeat=%s jobs=",
+		printf("%-40s %-12s %8lld %5lld %-24s ",
 		    json_string_value(json_object_get(o, "id")),
 		    json_string_value(json_object_get(o, "node")),
 		    json_integer_value(json_object_get(o, "pid")),

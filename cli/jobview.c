@@ -130,6 +130,13 @@ jobview_print(FILE *f, json_t *job)
 }
 
 void
+jobview_header(FILE *f)
+{
+	fprintf(f, "%-40s %-12s %-10s %-9s %-20s %s\n", "JOB", "USER",
+	    "STATE", "TRIGGER", "CREATED", "PHASE/ERROR");
+}
+
+void
 jobview_line(FILE *f, json_t *job)
 {
 	fprintf(f, "%-40s %-12s %-10s %-9s %-20s %s\n", str(job, "id"),

@@ -33,6 +33,8 @@ int		 jobview_json(json_t *);
 void		 jobview_print(FILE *, json_t *job);
 /* One line per job, for lists. */
 void		 jobview_line(FILE *, json_t *job);
+/* The header row above those lines. */
+void		 jobview_header(FILE *);
 /* Follow job id until it succeeded or failed; progress goes to stderr
  * (a live bar on a terminal, plain lines otherwise).  Returns the job's
  * exit status: 0 succeeded, 1 failed, 3 Redis lost.  *final gets the last

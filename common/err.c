@@ -4,6 +4,11 @@
  * Every message is passed through secret_redact() before it is stored, so a
  * caller that formats a URL or a command line into an error cannot leak a
  * registered secret.  Thread-safe: only the caller's struct is written.
+ *
+ * Retryable: from the code, except that a system error another attempt
+ * cannot change (not a directory, permission denied, a read-only file
+ * system, a loop of links) is permanent whatever the code: retrying a job
+ * whose destination folder is a file only delays the one clear error.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -53,6 +58,22 @@ bk_code_retryable(enum bk_code code)
 	}
 }
 
+static bool
+errno_permanent(int sys)
+{
+	switch (sys) {
+	case ENOTDIR:
+	case EISDIR:
+	case EACCES:
+	case EPERM:
+	case EROFS:
+	case ELOOP:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void
 err_vset(struct bk_err *err, enum bk_code code, int sys, const char *fmt,
     va_list ap)
@@ -61,7 +82,7 @@ err_vset(struct bk_err *err, enum bk_code code, int sys, const char *fmt,
 
 	err->code = code;
 	err->sys_errno = sys;
-	err->retryable = bk_code_retryable(code);
+	err->retryable = bk_code_retryable(code) && !errno_permanent(sys);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	if (sys != 0) {
 		len = strlen(err->msg);

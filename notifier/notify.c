@@ -174,8 +174,9 @@ notify_check_urls(const struct settings *user, struct diag *diag)
 	for (i = 0; urls[i] != NULL; i++) {
 		memset(&t, 0, sizeof(t));
 		if (target_parse(&t, urls[i]) == -1) {
-			diag_add(diag, DIAG_ERROR, "NOTIFICATION_URLS",
-			    "%s: %s", t.redacted, t.err.msg);
+			diag_add(diag, DIAG_WARN, "NOTIFICATION_URLS",
+			    "%s: %s; no notification is sent there, the "
+			    "backup still runs", t.redacted, t.err.msg);
 			bad++;
 		}
 		target_free(&t);

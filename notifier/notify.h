@@ -69,8 +69,9 @@ void	notify_results_free(struct notify_result *, size_t);
 /* Does the user's NOTIFICATION_LEVEL want this kind of event? */
 bool	notify_wanted(const struct settings *user, enum notify_kind);
 
-/* Validate NOTIFICATION_URLS without sending: one diag error per bad URL
- * (named redacted, with what is wrong).  Returns the number of bad URLs. */
+/* Validate NOTIFICATION_URLS without sending: one diag warning per bad
+ * URL (named redacted, with what is wrong; a bad URL never stops a
+ * backup, it is skipped).  Returns the number of bad URLs. */
 int	notify_check_urls(const struct settings *user, struct diag *diag);
 /* One URL: 0, or -1 with the reason in why (the fuzz harness's entry). */
 int	notify_check_url(const char *url, char *why, size_t size);

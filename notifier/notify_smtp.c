@@ -329,7 +329,18 @@ one(struct smtp *s, struct nctx *ctx, const char *to, const char *msg,
 		return bk_err_set(err, BK_ECONFIG, "smtp: %s does not offer "
 		    "STARTTLS, and the password or requirestarttls needs it",
 		    s->host);
-	http_curl_err(err, rc, "SMTP session");
+	if (rc == CURLE_PEER_FAILED_VERIFICATION ||
+	    rc == CURLE_SSL_CACERT_BADFILE) {
+		/* Say where trust comes from and which URL options pick
+		 * the TLS mode: the admin's bundle or the user's URL. */
+		bk_err_set(err, BK_ECONFIG, "smtp: %s: the server's TLS "
+		    "certificate is not trusted (%s): add its CA to the "
+		    "admin's HTTP_CA_FILE, or change the URL's TLS options "
+		    "(encryption=None|ExplicitTLS|ImplicitTLS, "
+		    "usestarttls=no, skiptlsverify=yes)", s->host,
+		    curl_easy_strerror(rc));
+	} else
+		http_curl_err(err, rc, "SMTP session");
 	bk_err_prefix(err, "to %s", to);
 	return -1;
 }

@@ -47,6 +47,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -221,6 +222,10 @@ child_main(const struct account *acct, const struct extract_opts *o,
 	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	umask(0);
+	/* Our archives' names are UTF-8 pax paths (worker/tarw.c): read them
+	 * in C.UTF-8 so libarchive does not refuse non-ASCII names.  This
+	 * process does nothing else, so the whole process may switch. */
+	(void)setlocale(LC_CTYPE, "C.UTF-8");
 	if (chdir("/") == -1)
 		_exit(1);
 	unpack_init(&u, o);

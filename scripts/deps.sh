@@ -1,51 +1,99 @@
 #!/bin/sh
-# Install every Debian and npm package needed to build, test and benchmark
-# panel-backup. Idempotent and non-interactive: packages already present are
-# not fetched again; npm packages go to tests/node_modules (not committed).
+# scripts/deps.sh [run|test] - install the Debian (and, for test, npm)
+# packages panel-backup needs.  Idempotent and non-interactive: packages
+# already present are not fetched again, and nothing is printed then.
+#
+#   run   build and run: compiler, -dev libraries, Redis, gpg, python3 (the
+#         demo).  What `make`, `make run` and `make install` use: it never
+#         puts database servers, web servers, sshd or npm on the machine,
+#         which may be a production hosting server.
+#   test  run + the test and benchmark stack: real MariaDB, PostgreSQL,
+#         Apache, sshd, awscli, the readers of tests/regress/readers.sh and
+#         the npm servers in tests/node/node_modules (not committed).
+#         What `make test`, `make bench` and `make deps` use.
+#
+# Daemons must not start when their package is installed (the tests run
+# their own servers on free ports): a policy-rc.d that refuses is put in
+# place for the apt-get call only and removed afterwards, also when
+# apt-get fails or is interrupted, and only if there was none before.
 set -eu
 cd "$(dirname "$0")/.."
+mode=${1:-test}
 
-DEBS="build-essential pkg-config clang libclang-rt-14-dev
+RUN_DEBS="build-essential pkg-config
  libhiredis-dev libjansson-dev libarchive-dev libzstd-dev zlib1g-dev
  libcurl4-openssl-dev libssh2-1-dev libgpgme-dev libsodium-dev libdeflate-dev
  libssl-dev libre2-dev libexpat1-dev libmicrohttpd-dev
- redis-server redis-tools tar gzip pigz zstd gnupg age bsdutils util-linux
+ redis-server redis-tools gnupg ca-certificates python3 procps"
+TEST_DEBS="clang libclang-rt-14-dev
+ tar gzip pigz zstd age bsdutils util-linux
+ libarchive-tools 7zip busybox
  python3-croniter python3-aiosmtpd python3-dropbox
  man-db groff-base python3-yaml
  python3-prometheus-client
  faketime
  openssh-server openssh-client apache2 apache2-utils rclone awscli
  mariadb-server mariadb-client postgresql postgresql-client
- time curl ca-certificates openssl procps iproute2 hyperfine"
-# Node.js may come from another packaging that bundles npm; only add
-# Debian's when there is none.
-command -v npm >/dev/null 2>&1 || DEBS="$DEBS nodejs npm"
+ time curl openssl iproute2 hyperfine"
+
+case $mode in
+run) DEBS=$RUN_DEBS ;;
+test)
+	DEBS="$RUN_DEBS $TEST_DEBS"
+	# Node.js may come from another packaging that bundles npm; only
+	# add Debian's when there is none.
+	command -v npm >/dev/null 2>&1 || DEBS="$DEBS nodejs npm"
+	;;
+*) echo "usage: scripts/deps.sh [run|test]" >&2; exit 2 ;;
+esac
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 
+# One dpkg-query for all: make calls this script on every build.
+# shellcheck disable=SC2086
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' $DEBS 2>/dev/null |
+    awk '$NF == "installed" { print $1 }')
+installed=" $(echo $installed) "
 missing=
 for p in $DEBS; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-	    missing="$missing $p"
+	case $installed in *" $p "*) ;; *) missing="$missing $p" ;; esac
 done
 
-# The distro daemons must not start on install: tests run their own servers.
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-	$SUDO chmod 755 /usr/sbin/policy-rc.d
-fi
-
 if [ -n "$missing" ]; then
-	echo "deps: installing:$missing"
+	mkdir -p build
+	log=build/deps.log
+	echo "deps ($mode): installing:$missing (log: $log)"
+	policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		# shellcheck disable=SC2064
+		trap "$SUDO rm -f $policy" EXIT
+		trap 'exit 130' INT TERM
+		printf '#!/bin/sh\n# panel-backup scripts/deps.sh: only while apt-get runs\nexit 101\n' |
+		    $SUDO tee "$policy" >/dev/null
+		$SUDO chmod 755 "$policy"
+	fi
 	export DEBIAN_FRONTEND=noninteractive
-	$SUDO apt-get update -qq
+	# apt's and dpkg's progress go to the log, shown when they fail.
 	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing
+	if ! { $SUDO apt-get update -qq &&
+	    $SUDO apt-get install -y -qq --no-install-recommends $missing; } \
+	    >"$log" 2>&1; then
+		tail -n 30 "$log" >&2
+		echo "deps ($mode): apt-get failed (log: $log)" >&2
+		exit 1
+	fi
+	if [ -n "$policy" ]; then
+		$SUDO rm -f "$policy"
+		trap - EXIT INT TERM
+	fi
 fi
 
-# npm test servers, pinned to versions that run on Debian's Node 20.
-if [ "${DEPS_NPM:-1}" = 1 ] && command -v npm >/dev/null; then
+# npm test servers, pinned.  The Azure SDK's last releases ask for
+# Node >= 20 but run on Debian 12's Node 18 once globalThis.crypto exists
+# (tests/servers/azure_sdk.js provides it).
+if [ "$mode" = test ] && [ "${DEPS_NPM:-1}" = 1 ] && command -v npm >/dev/null; then
 	mkdir -p tests/node
 	cd tests/node
 	[ -f package.json ] || echo '{"name":"panel-backup-tests","private":true}' > package.json
@@ -57,7 +105,8 @@ if [ "${DEPS_NPM:-1}" = 1 ] && command -v npm >/dev/null; then
 	if [ -n "$need" ]; then
 		echo "deps: npm install$need"
 		# shellcheck disable=SC2086
-		npm install --no-audit --no-fund --loglevel=error $need
+		npm install --no-audit --no-fund --loglevel=error $need ||
+		    { echo "deps: npm install failed" >&2; exit 1; }
 	fi
 fi
-echo "deps: ok"
+exit 0

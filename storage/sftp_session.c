@@ -40,6 +40,7 @@
 #include "path.h"
 #include "settings.h"
 #include "sftp_hostkey.h"
+#include "sftp_rsa.h"
 #include "sftp_session.h"
 #include "storage.h"
 #include "userfile.h"
@@ -213,6 +214,7 @@ authenticate(struct sftp_session *s, struct bk_err *err)
 {
 	const char *methods;
 	unsigned int ulen = (unsigned int)strlen(s->user);
+	bool sha2 = false;
 	int rc;
 
 	methods = libssh2_userauth_list(s->ss, s->user, ulen);
@@ -223,6 +225,15 @@ authenticate(struct sftp_session *s, struct bk_err *err)
 		    s->port, ssh_msg(s));
 	}
 	if (s->key != NULL && strstr(methods, "publickey") != NULL) {
+		/* An RSA key signs as rsa-sha2-256 first (sftp_rsa.c): this
+		 * libssh2 signs it only as SHA-1 ssh-rsa, which is left as
+		 * the fallback for servers without rsa-sha2. */
+		if (sftp_rsa_login(s->ss, s->user, s->key, s->keylen,
+		    s->passphrase, &rc) == 1) {
+			if (rc == 0)
+				return 0;
+			sha2 = true;
+		}
 		rc = libssh2_userauth_publickey_frommemory(s->ss, s->user,
 		    ulen, NULL, 0, s->key, s->keylen, s->passphrase != NULL ?
 		    s->passphrase : "");
@@ -254,9 +265,11 @@ authenticate(struct sftp_session *s, struct bk_err *err)
 	    "SSH_IDENTITY_FILE%s", s->user, s->host, s->port,
 	    s->key != NULL ? " publickey" : "",
 	    s->password != NULL && *s->password != '\0' ? " password" : "",
-	    methods, key_is_rsa(s) ? " (an RSA key is signed with SHA-1 "
-	    "\"ssh-rsa\" by this libssh2, which OpenSSH 8.8 and later "
-	    "refuse: use an ed25519 or ECDSA key)" : "");
+	    methods, !sha2 && key_is_rsa(s) ? " (an RSA key in OpenSSH "
+	    "format with a passphrase can only be signed with SHA-1 "
+	    "\"ssh-rsa\", which OpenSSH 8.8 and later refuse: convert it "
+	    "with ssh-keygen -p -m PEM, or use an ed25519 or ECDSA key)" :
+	    "");
 	err->retryable = false;
 	return -1;
 }

@@ -213,6 +213,13 @@ s3_fail(struct s3 *s, const struct obj_resp *r, const char *what,
 	else if (strcmp(code, "NoSuchKey") == 0 || (r->status == 404 &&
 	    *code == '\0'))
 		bk_err_set(err, BK_ENOENT, "%s: no such object", what);
+	else if (r->status == 413 || strcmp(code, "EntityTooLarge") == 0)
+		/* A proxy or server with a body limit below the part
+		 * size: only a smaller part helps, retrying does not. */
+		bk_err_set(err, BK_ECONFIG, "AWS_PART_SIZE: %s: %s refused a "
+		    "%zu-byte part as too large (%s): lower AWS_PART_SIZE "
+		    "(in MB, 5 at least)", what, s->host, s->part_size,
+		    *code ? code : "HTTP 413");
 	else if (r->status == 403)
 		bk_err_set(err, BK_EAUTH, "AWS_ACCESS_KEY_ID: %s: access denied "
 		    "(%s%s%s)", what, *code ? code : "HTTP 403",

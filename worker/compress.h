@@ -2,10 +2,10 @@
  * compress.h - the compression stages of the pipeline.
  *
  * gz: independent blocks of COMPRESS_GZ_BLOCK bytes compressed with
- * libdeflate on `threads` threads and written in order, each a complete
- * gzip member (RFC 1952 allows any number; gzip, pigz, GNU tar, Python and
- * Go read them).  Block boundaries depend only on the input, so the output
- * is byte-identical for any thread count.
+ * libdeflate on `threads` threads and written in order as one gzip member
+ * (every reader, Python's tarfile stream mode and `gzip -l` included, reads
+ * it whole; stage_gzip.c says how).  Block boundaries depend only on the
+ * input, so the output is byte-identical for any thread count.
  * zst: one zstd frame with its checksum, libzstd's own worker threads.
  */
 #ifndef BK_COMPRESS_H

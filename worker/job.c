@@ -69,6 +69,7 @@ struct job {
 	struct timespec		 t0;
 	struct deadline		*dl;
 	volatile int		 stop;		/* cancel or JOB_TIMEOUT */
+	unsigned int		 cfg_warnings;	/* settings worked around */
 };
 
 const char *
@@ -127,9 +128,11 @@ job_prepare(struct job *j, struct bk_err *err)
 	j->us_loaded = true;
 	job_check_settings(admin, &j->us, j->spec->user, &diag);
 	for (i = 0; i < diag.n; i++)
-		if (diag.v[i].level == DIAG_WARN)
+		if (diag.v[i].level == DIAG_WARN) {
 			log_kv(LOG_WARN, diag.v[i].msg, "setting",
 			    diag.v[i].setting, (char *)NULL);
+			j->cfg_warnings++;
+		}
 	if (diag_to_err(&diag, err) == -1)
 		goto out;
 	if ((tz = settings_get(&j->us, "TZ")) != NULL ||
@@ -266,6 +269,7 @@ collect:
 		j->res->bytes_in = tarw_stats(t)->bytes;
 		j->res->warnings = (unsigned int)tarw_stats(t)->warnings;
 	}
+	j->res->warnings += j->cfg_warnings;
 	j->res->bytes_out = j->tee.bytes;
 	memcpy(j->res->sha256, j->tee.sha256, sizeof(j->res->sha256));
 	for (i = 0; i < j->n; i++)

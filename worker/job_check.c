@@ -2,7 +2,9 @@
  * job_check.c - checks of user settings that need the worker's libraries.
  *
  * Each check names the setting it is about.  Shared by `backupctl config
- * check` and job_run(), so a job refuses exactly what the check reports.
+ * check` and job_run(), so a job refuses exactly what the check reports
+ * as errors; warnings are what the job works around (a notification URL
+ * that cannot be parsed is skipped: the backup runs).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,7 @@ job_check_settings(const struct settings *admin, const struct settings *user,
 		free(name);
 	}
 	(void)sources_selected(user, &mask, diag);
+	/* Warnings: a URL that cannot be parsed never stops a backup. */
 	(void)notify_check_urls(user, diag);
 	check_encryption(admin, user, diag);
 	if (storage_enabled(user, dests, 16) == 0)

@@ -34,6 +34,7 @@
 #include "restore.h"
 #include "settings.h"
 #include "storage.h"
+#include "tarw.h"
 #include "xmalloc.h"
 #include "userfile.h"
 

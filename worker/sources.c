@@ -209,3 +209,54 @@ sources_archive(const struct settings *admin, const struct settings *user,
 	}
 	return 0;
 }
+
+/*
+ * What sources_archive() would refuse before reading anything: a source
+ * named explicitly (not through "All") that is not configured on this
+ * server, or none of whose paths exists.  A peek as the caller, like
+ * add_path(): `backupctl config check` and job_check_settings() use it,
+ * so the check reports what the job would fail on.
+ */
+void
+sources_check_present(const struct settings *admin,
+    const struct settings *user, const char *user_name, struct diag *diag)
+{
+	const struct source_desc *sd;
+	unsigned int mask;
+	struct stat sb;
+	char *root, **paths;
+	size_t k, i, n, found;
+
+	if (user_name == NULL || sources_selected(user, &mask, NULL) == -1 ||
+	    (mask & ALL_SOURCES) != 0)
+		return;
+	for (k = 0; k < SRC_COUNT; k++) {
+		sd = &source_table[k];
+		if ((mask & (1u << k)) == 0 || sd->admin_key == NULL)
+			continue;
+		root = config_source_path(admin, sd->admin_key, user_name);
+		if (root == NULL || *root == '\0') {
+			diag_add(diag, DIAG_ERROR, "BACKUP_SOURCES", "%s is not "
+			    "configured on this server (%s)", sd->name,
+			    sd->admin_key);
+			free(root);
+			continue;
+		}
+		if (sd->kind == SRC_FILES) {
+			paths = xcalloc(2, sizeof(*paths));
+			paths[0] = xstrdup(root);
+			n = 1;
+		} else
+			paths = split_list(root, &n);
+		for (i = found = 0; i < n; i++)
+			if (lstat(paths[i], &sb) == 0 &&
+			    (S_ISDIR(sb.st_mode) || S_ISREG(sb.st_mode)))
+				found++;
+		if (found == 0)
+			diag_add(diag, DIAG_ERROR, "BACKUP_SOURCES", "%s is "
+			    "selected, but its folder %s does not exist",
+			    sd->name, root);
+		strv_free(paths);
+		free(root);
+	}
+}

@@ -38,6 +38,12 @@ extern const struct source_desc source_table[SRC_COUNT];
 int	sources_selected(const struct settings *user, unsigned int *mask,
 	    struct diag *);
 
+/* Errors for the sources that sources_archive() would refuse: named
+ * explicitly, but not configured or with none of their paths present. */
+void	sources_check_present(const struct settings *admin,
+	    const struct settings *user, const char *user_name,
+	    struct diag *);
+
 /*
  * Archive every selected source of user into t, path sources read through
  * ps (privsep.h: with the user's privileges).  A source named

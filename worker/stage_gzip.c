@@ -1,11 +1,24 @@
 /*
- * stage_gzip.c - parallel gzip with libdeflate, pigz-style.
+ * stage_gzip.c - parallel gzip with libdeflate, pigz-style, one member.
  *
  * Input is cut into COMPRESS_GZ_BLOCK blocks.  With one thread each block
  * is compressed inline.  With N threads the stage thread hands blocks to a
  * pool through a ring of 2N slots and emits finished slots strictly in
  * order, so the output never depends on timing.  Memory: 2N x (block +
  * bound), about 4 MiB per thread.
+ *
+ * The file is one gzip member: a header, the blocks' raw deflate streams
+ * one after the other, the CRC-32 and length of the whole input.  Readers
+ * that stop after the first member of a multi-member file (Python's
+ * tarfile in stream mode, `gzip -l`) read it whole.  libdeflate always
+ * ends a stream with a final block, so each block but the last is made
+ * non-final (gz_unfinal): zlib's inflate with Z_BLOCK finds where the
+ * last deflate block starts, its BFINAL bit is cleared, and an empty
+ * stored block (zlib's sync-flush marker) ends it on a byte boundary.
+ * Each block still starts with an empty history at a byte boundary, so a
+ * reader given a block's offset can start inflating there: the blocks
+ * stay independently decodable (random access later), as the separate
+ * members were.
  *
  * A block that looks incompressible (order-0 entropy above 7.6 bits per
  * byte: media, archives, encrypted files) is stored rather than searched:
@@ -14,7 +27,8 @@
  * independent of the thread count.
  *
  * Threads: the stage thread (fills slots, emits) and N workers (compress
- * slots).  g->mtx guards every slot's state and the ring indices.
+ * slots), each with its own compressors and inflater (struct gz_ctx).
+ * g->mtx guards every slot's state and the ring indices.
  */
 #include <libdeflate.h>
 #include <math.h>
@@ -23,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "compress.h"
 #include "err.h"
@@ -36,15 +51,29 @@ struct slot {
 	char		*in;
 	size_t		 in_len;
 	char		*out;
-	size_t		 out_len;
+	size_t		 out_len;	/* 0: compression failed */
+	bool		 last;		/* the stream's final block */
+	uint32_t	 crc;		/* CRC-32 of in */
+};
+
+/* What one thread compresses with. */
+struct gz_ctx {
+	struct libdeflate_compressor *c;
+	struct libdeflate_compressor *store;
+	z_stream	 zs;		/* raw inflate, for gz_unfinal */
+	bool		 zs_open;
+	unsigned char	*scratch;	/* inflate output, thrown away */
 };
 
 struct gz {
 	int			 level;
 	int			 threads;
 	size_t			 bound;
-	struct libdeflate_compressor *inline_c;
-	struct libdeflate_compressor *inline_store;
+	struct gz_ctx		 inl;		/* threads == 1 */
+	bool			 head_done;	/* gzip header emitted */
+	bool			 last_sent;	/* a final block was submitted */
+	uint32_t		 crc;		/* of the input emitted so far */
+	uint32_t		 isize;		/* its length mod 2^32 */
 	/* The ring: slots[head] is the next to emit, slots[fill] the next
 	 * to fill; both only move forward modulo nslots. */
 	struct slot		*slots;
@@ -84,15 +113,110 @@ entropy(const unsigned char *p, size_t n)
 	return h;
 }
 
-/* One gzip member for in; 0 on failure. */
-static size_t
-gz_member(struct libdeflate_compressor *c, struct libdeflate_compressor *store,
-    const char *in, size_t len, char *out, size_t bound)
+#define SCRATCH		(64 * 1024)
+#define SYNC_MARK	5	/* at most one header byte + 00 00 ff ff */
+
+static int
+gz_ctx_init(struct gz_ctx *x, int level)
 {
-	if (len >= 65536 && entropy((const unsigned char *)in, len) >
-	    STORE_ENTROPY)
-		c = store;
-	return libdeflate_gzip_compress(c, in, len, out, bound);
+	memset(x, 0, sizeof(*x));
+	x->c = libdeflate_alloc_compressor(level);
+	x->store = libdeflate_alloc_compressor(0);
+	x->scratch = xmalloc(SCRATCH);
+	if (inflateInit2(&x->zs, -15) == Z_OK)
+		x->zs_open = true;
+	return x->c != NULL && x->store != NULL && x->zs_open ? 0 : -1;
+}
+
+static void
+gz_ctx_cleanup(struct gz_ctx *x)
+{
+	libdeflate_free_compressor(x->c);
+	libdeflate_free_compressor(x->store);
+	if (x->zs_open)
+		inflateEnd(&x->zs);
+	free(x->scratch);
+	memset(x, 0, sizeof(*x));
+}
+
+/*
+ * Make the raw deflate stream out[0..*len) continuable: decode it with
+ * inflate(Z_BLOCK), which returns at each block boundary with the unused
+ * bit count of the last byte it took, so the bit where the next block's
+ * header starts is known; the last such header is the final block's, and
+ * its BFINAL bit (the header's first) is cleared.  Then the stream ends
+ * with an empty non-final stored block, which needs 3 header bits (from
+ * the last byte's spare bits when it has 3, else from one more zero
+ * byte), padding to the byte boundary and LEN/NLEN 00 00 ff ff.  The
+ * method is that of zlib's examples/gzjoin.c.  -1 if the stream does not
+ * decode to its end exactly (cannot happen with libdeflate's output).
+ */
+static int
+gz_unfinal(struct gz_ctx *x, unsigned char *out, size_t *len)
+{
+	size_t n = *len, hdr_at = 0;
+	unsigned hdr_mask = 1, spare, end_spare = 8;
+	int rc;
+
+	if (inflateReset(&x->zs) != Z_OK)
+		return -1;
+	x->zs.next_in = out;
+	x->zs.avail_in = (uInt)n;
+	for (;;) {
+		x->zs.next_out = x->scratch;
+		x->zs.avail_out = SCRATCH;
+		rc = inflate(&x->zs, Z_BLOCK);
+		if (rc == Z_STREAM_END)
+			break;
+		if (rc != Z_OK)
+			return -1;
+		if ((x->zs.data_type & 128) == 0)
+			continue;
+		/* At a block boundary: what follows starts after the used
+		 * bits of the last byte taken.  64: the block that just
+		 * ended was the final one, so nothing follows. */
+		spare = (unsigned)x->zs.data_type & 7;
+		if (x->zs.data_type & 64) {
+			end_spare = spare;
+			continue;
+		}
+		hdr_at = (size_t)(x->zs.next_in - out);
+		if (spare != 0) {
+			hdr_at--;
+			hdr_mask = 1u << (8 - spare);
+		} else
+			hdr_mask = 1;
+	}
+	if (x->zs.next_in != out + n || n == 0 || end_spare == 8)
+		return -1;
+	out[hdr_at] &= (unsigned char)~hdr_mask;
+	spare = end_spare;
+	out[n - 1] &= (unsigned char)(0xff >> spare);
+	if (spare < 3)
+		out[n++] = 0;
+	memcpy(out + n, "\0\0\xff\xff", 4);
+	*len = n + 4;
+	return 0;
+}
+
+/* One block as raw deflate, non-final unless last; its CRC.  out_len 0
+ * on failure. */
+static void
+gz_block(struct gz_ctx *x, struct slot *s, size_t bound)
+{
+	struct libdeflate_compressor *c = x->c;
+	size_t n;
+
+	if (s->in_len >= 65536 && entropy((const unsigned char *)s->in,
+	    s->in_len) > STORE_ENTROPY)
+		c = x->store;
+	s->crc = (uint32_t)libdeflate_crc32(0, s->in, s->in_len);
+	n = libdeflate_deflate_compress(c, s->in, s->in_len, s->out,
+	    bound - SYNC_MARK);
+	if (n != 0 && !s->last &&
+	    gz_unfinal(x, (unsigned char *)s->out, &n) == -1)
+		n = 0;
+	s->out_len = n;
 }
 
 /*
@@ -116,11 +240,12 @@ static void *
 gz_worker(void *arg)
 {
 	struct gz *g = arg;
-	struct libdeflate_compressor *c, *store;
+	struct gz_ctx x;
 	struct slot *s;
+	bool ok;
 
-	c = libdeflate_alloc_compressor(g->level);
-	store = libdeflate_alloc_compressor(0);
+	/* A context that cannot be had fails every block it takes. */
+	ok = gz_ctx_init(&x, g->level) == 0;
 	pthread_mutex_lock(&g->mtx);
 	for (;;) {
 		while (!g->stop && (g->next_job == g->fill ||
@@ -132,15 +257,16 @@ gz_worker(void *arg)
 		g->next_job++;
 		s->state = SLOT_BUSY;
 		pthread_mutex_unlock(&g->mtx);
-		s->out_len = gz_member(c, store, s->in, s->in_len, s->out,
-		    g->bound);
+		if (ok)
+			gz_block(&x, s, g->bound);
+		else
+			s->out_len = 0;
 		pthread_mutex_lock(&g->mtx);
 		s->state = SLOT_DONE;
 		pthread_cond_broadcast(&g->done);
 	}
 	pthread_mutex_unlock(&g->mtx);
-	libdeflate_free_compressor(c);
-	libdeflate_free_compressor(store);
+	gz_ctx_cleanup(&x);
 	return NULL;
 }
 
@@ -153,13 +279,11 @@ gz_open(struct stage *st, struct bk_err *err)
 
 	g->level = cfg->level;
 	g->threads = cfg->threads < 1 ? 1 : cfg->threads;
-	g->inline_c = libdeflate_alloc_compressor(g->level);
-	g->inline_store = libdeflate_alloc_compressor(0);
-	if (g->inline_c == NULL || g->inline_store == NULL)
+	if (gz_ctx_init(&g->inl, g->level) == -1)
 		return bk_err_set(err, BK_ECONFIG, "gzip: level %d is not "
 		    "supported", g->level);
-	g->bound = libdeflate_gzip_compress_bound(g->inline_c,
-	    COMPRESS_GZ_BLOCK);
+	g->bound = libdeflate_deflate_compress_bound(g->inl.c,
+	    COMPRESS_GZ_BLOCK) + SYNC_MARK;
 	/* N workers busy plus one slot being filled and one being emitted. */
 	g->nslots = g->threads > 1 ? (size_t)g->threads + 2 : 1;
 	g->slots = xcalloc(g->nslots, sizeof(*g->slots));
@@ -183,6 +307,28 @@ gz_open(struct stage *st, struct bk_err *err)
 	return 0;
 }
 
+/* The gzip header (no name, no time: the output depends only on the
+ * input), then the block; the running CRC and length for the trailer. */
+static int
+gz_emit_block(struct stage *st, struct gz *g, struct slot *s,
+    struct bk_err *err)
+{
+	static const unsigned char head[10] = {
+		0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3
+	};
+
+	if (s->out_len == 0)
+		return bk_err_set(err, BK_EFAIL, "gzip: compression failed");
+	if (!g->head_done) {
+		if (stage_emit(st, head, sizeof(head), err) == -1)
+			return -1;
+		g->head_done = true;
+	}
+	g->crc = (uint32_t)crc32_combine(g->crc, s->crc, (z_off_t)s->in_len);
+	g->isize += (uint32_t)s->in_len;
+	return stage_emit(st, s->out, s->out_len, err);
+}
+
 /* Emit the oldest slot once it is compressed. */
 static int
 gz_emit_head(struct stage *st, struct gz *g, struct bk_err *err)
@@ -193,9 +339,7 @@ gz_emit_head(struct stage *st, struct gz *g, struct bk_err *err)
 	while (s->state != SLOT_DONE)
 		pthread_cond_wait(&g->done, &g->mtx);
 	pthread_mutex_unlock(&g->mtx);
-	if (s->out_len == 0)
-		return bk_err_set(err, BK_EFAIL, "gzip: compression failed");
-	if (stage_emit(st, s->out, s->out_len, err) == -1)
+	if (gz_emit_block(st, g, s, err) == -1)
 		return -1;
 	pthread_mutex_lock(&g->mtx);
 	s->state = SLOT_FREE;
@@ -208,19 +352,19 @@ gz_emit_head(struct stage *st, struct gz *g, struct bk_err *err)
 
 /* The slot being filled is complete: compress it (or queue it). */
 static int
-gz_submit(struct stage *st, struct gz *g, struct bk_err *err)
+gz_submit(struct stage *st, struct gz *g, bool last, struct bk_err *err)
 {
 	struct slot *s = &g->slots[g->fill % g->nslots];
 
 	g->blocks++;
+	s->last = last;
+	g->last_sent = last;
 	if (g->threads == 1) {
-		s->out_len = gz_member(g->inline_c, g->inline_store, s->in,
-		    s->in_len, s->out, g->bound);
-		if (s->out_len == 0)
-			return bk_err_set(err, BK_EFAIL, "gzip: compression "
-			    "failed");
+		gz_block(&g->inl, s, g->bound);
+		if (gz_emit_block(st, g, s, err) == -1)
+			return -1;
 		s->in_len = 0;
-		return stage_emit(st, s->out, s->out_len, err);
+		return 0;
 	}
 	pthread_mutex_lock(&g->mtx);
 	s->state = SLOT_READY;
@@ -252,7 +396,7 @@ gz_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 		c += take;
 		len -= take;
 		if (s->in_len == COMPRESS_GZ_BLOCK &&
-		    gz_submit(st, g, err) == -1)
+		    gz_submit(st, g, false, err) == -1)
 			return -1;
 	}
 	return 0;
@@ -264,15 +408,29 @@ gz_finish(struct stage *st, struct bk_err *err)
 	struct gz *g = stage_priv(st);
 	struct slot *s = &g->slots[g->fill % g->nslots];
 
-	/* The last partial block; an empty input still makes one member,
-	 * so the result is a valid gzip file. */
+	unsigned char tail[10];
+	size_t n = 0;
+	int i;
+
+	/* The last partial block is the final one; an empty input still
+	 * makes one, so the result is a valid gzip file. */
 	if (s->in_len > 0 || g->blocks == 0)
-		if (gz_submit(st, g, err) == -1)
+		if (gz_submit(st, g, true, err) == -1)
 			return -1;
 	while (g->pending > 0)
 		if (gz_emit_head(st, g, err) == -1)
 			return -1;
-	return 0;
+	/* Input of whole blocks: every block went out non-final, so an
+	 * empty final fixed-Huffman block ends the stream. */
+	if (!g->last_sent) {
+		tail[n++] = 0x03;
+		tail[n++] = 0x00;
+	}
+	for (i = 0; i < 4; i++)
+		tail[n++] = (unsigned char)(g->crc >> (8 * i));
+	for (i = 0; i < 4; i++)
+		tail[n++] = (unsigned char)(g->isize >> (8 * i));
+	return stage_emit(st, tail, n, err);
 }
 
 static void
@@ -283,8 +441,7 @@ gz_close(struct stage *st)
 	int j;
 
 	if (g->slots == NULL) {
-		libdeflate_free_compressor(g->inline_c);
-		libdeflate_free_compressor(g->inline_store);
+		gz_ctx_cleanup(&g->inl);
 		return;
 	}
 	pthread_mutex_lock(&g->mtx);
@@ -302,8 +459,7 @@ gz_close(struct stage *st)
 	pthread_mutex_destroy(&g->mtx);
 	pthread_cond_destroy(&g->work);
 	pthread_cond_destroy(&g->done);
-	libdeflate_free_compressor(g->inline_c);
-	libdeflate_free_compressor(g->inline_store);
+	gz_ctx_cleanup(&g->inl);
 }
 
 const struct stage_type stage_gzip = {

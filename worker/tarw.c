@@ -14,6 +14,14 @@
  * another tarw (a reader process with the user's privileges, privsep.c)
  * can be spliced in with tarw_write_raw() between two entries.
  *
+ * Names: the programs never call setlocale, so the C locale's ASCII is
+ * the charset libarchive converts names from, and every non-ASCII name
+ * failed that conversion and was stored as raw bytes under a pax
+ * hdrcharset=BINARY header, which GNU tar warns about on every listing.
+ * Headers are therefore written in C.UTF-8 (uselocale, this thread only,
+ * for the one call): a valid UTF-8 name becomes a plain pax path, and
+ * only a name that is not UTF-8 still gets the BINARY header.
+ *
  * Threads: the caller's (the job's producer thread).
  */
 #include <archive.h>
@@ -22,6 +30,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <locale.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -247,7 +257,7 @@ entry_for(struct tarw *t, const char *member, const struct stat *sb)
 }
 
 /*
- * A name that cannot be converted to UTF-8 (invalid bytes on disk) makes
+ * A name that is not valid UTF-8 (invalid bytes on disk) makes
  * libarchive store that entry's name as raw bytes with a pax
  * hdrcharset=BINARY header and return ARCHIVE_WARN: the file is archived,
  * so that is success.  (Setting hdrcharset=BINARY for the whole archive
@@ -256,7 +266,29 @@ entry_for(struct tarw *t, const char *member, const struct stat *sb)
 static int
 write_header(struct tarw *t, struct archive_entry *e)
 {
-	return archive_write_header(t->a, e) < ARCHIVE_WARN ? -1 : 0;
+	locale_t old = uselocale(tarw_utf8_locale());
+	int rc = archive_write_header(t->a, e);
+
+	uselocale(old);
+	return rc < ARCHIVE_WARN ? -1 : 0;
+}
+
+static pthread_once_t	utf8_once = PTHREAD_ONCE_INIT;
+static locale_t		utf8_locale;
+
+static void
+utf8_locale_init(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* (locale_t)0 when the system has no C.UTF-8: uselocale() of that
+ * changes nothing, and names are written as before. */
+locale_t
+tarw_utf8_locale(void)
+{
+	pthread_once(&utf8_once, utf8_locale_init);
+	return utf8_locale;
 }
 
 /* Copy exactly size bytes of fd into the open entry. */

@@ -9,6 +9,7 @@
 #ifndef BK_TARW_H
 #define BK_TARW_H
 
+#include <locale.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -25,6 +26,9 @@ struct tarw_stats {
 };
 
 typedef void	tarw_tick_fn(const struct tarw_stats *, void *);
+/* C.UTF-8 for uselocale() around libarchive calls that convert names
+ * (pax paths are UTF-8); (locale_t)0 if the system has none. */
+locale_t	 tarw_utf8_locale(void);
 /* Where a tarw without a pipeline writes; 0, or -1 to fail the archive. */
 typedef int	tarw_sink_fn(const void *, size_t, void *);
 

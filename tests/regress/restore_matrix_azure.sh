@@ -19,19 +19,8 @@ AZURE_STORAGE_CONTAINER_NAME=$C
 AZURE_STORAGE_PATH=backups/alice/
 AZURE_STORAGE_ENDPOINT=http://127.0.0.1:$AZ_PORT/{{ .AccountName }}"
 rm_fetch() { azsdk get "$C" "backups/alice/$1" >"$2"; }
-# The SDK uploads a local file over the blob (azure_sdk.js only reads).
-rm_store() {
-	node -e '
-const path = require("path");
-const { BlobServiceClient, StorageSharedKeyCredential } = require(
-    path.join(process.env.PB_ROOT, "tests/node/node_modules/@azure/storage-blob"));
-const svc = new BlobServiceClient(process.env.AZ_ENDPOINT,
-    new StorageSharedKeyCredential(process.env.AZ_ACCOUNT, process.env.AZ_KEY));
-const [c, file, blob] = process.argv.slice(1);
-svc.getContainerClient(c).getBlockBlobClient(blob).uploadFile(file)
-    .catch((e) => { console.error(e.message); process.exit(1); });
-' "$C" "$1" "backups/alice/$2"
-}
+# The SDK uploads a local file over the blob.
+rm_store() { azsdk put "$C" "backups/alice/$2" "$1"; }
 rm_server_sizes() { azsdk ls "$C" backups/alice/; }
 
 rm_empty_list

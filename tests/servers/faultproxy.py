@@ -18,10 +18,11 @@ x-amz-security-token.
 
 Faults (POST /__ctl/faults, a JSON array replacing the rules):
     {"match": "REGEX on 'METHOD TARGET'", "skip": K, "count": C,
-     "action": "500" | "503" | "reset"}
+     "action": "500" | "503" | "413" | "reset"}
 lets the first K matching requests through, then plays the action on the
 next C (-1: forever; each rule counts every request it matches, the first
-rule that fires wins): an HTTP error with an S3/Azure-style body, the
+rule that fires wins): an HTTP error with an S3/Azure-style body, a 413
+with the HTML body of a front proxy's body-size limit (nginx), the
 connection reset once the request was read, or a hostile XML answer:
     "action": "xml", "xml": KIND, "status": 200, "root": "ListBucketResult"
 KIND is doctype (nested entities, billion laughs), xxe (an external
@@ -145,6 +146,14 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
+        if fault == "413":
+            entry["status"] = 413
+            with LOCK:
+                LOG.append(entry)
+            self.close_connection = True
+            return self.reply(413, "<html><head><title>413 Request Entity "
+                              "Too Large</title></head></html>",
+                              "text/html")
         if fault in ("500", "503"):
             entry["status"] = int(fault)
             with LOCK:

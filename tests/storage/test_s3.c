@@ -572,6 +572,26 @@ test_faults(void)
 	ok(aws(out, sizeof(out), "s3 ls s3://%s/backups/alice/",
 	    getenv("S3_BUCKET")) == 0 && strstr(out, "doomed.tar") == NULL,
 	    "no object under its name");
+	storage_close(st);
+
+	/* A front proxy's body limit below the part size (413): only a
+	 * smaller AWS_PART_SIZE helps, so it is said and not retried. */
+	json_decref(te_fp_ctl("reset", ""));
+	json_decref(te_fp_ctl("faults",
+	    "[{\"match\": \"^PUT .*[?]partNumber=2&\","
+	    " \"count\": -1, \"action\": \"413\"}]"));
+	rc = open_s3(&st, &u, &a, &err);
+	if (rc == 0)
+		rc = te_upload(st, "big-parts.tar", 1200000, 4096, &err);
+	ok(rc == -1 && strstr(err.msg, "AWS_PART_SIZE") != NULL &&
+	    strstr(err.msg, "lower") != NULL && !err.retryable,
+	    "a 413 names AWS_PART_SIZE and says to lower it, not retryable: "
+	    "%s", err.msg);
+	log = te_fp_ctl("log", NULL);
+	ok(te_fp_count(log, "PUT", "?partNumber=2&", 1) == 1,
+	    "the refused part was not sent again (%zu tries)",
+	    te_fp_count(log, "PUT", "?partNumber=2&", 1));
+	json_decref(log);
 	json_decref(te_fp_ctl("reset", ""));
 	unsetenv("PB_TEST_S3_PART_BYTES");
 	storage_close(st);

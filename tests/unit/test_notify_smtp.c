@@ -231,6 +231,28 @@ test_refusals(void)
 	notify_results_free(res, n);
 }
 
+/* A server whose certificate no trusted CA signed: the error says where
+ * trust comes from (HTTP_CA_FILE) and which URL options choose TLS. */
+static void
+test_untrusted(const char *ca)
+{
+	struct notify_result *res;
+	size_t n;
+	int failed;
+
+	settings_set(&admin, "HTTP_CA_FILE", "/etc/ssl/certs/ca-certificates.crt");
+	failed = send_to("smtp://mail.test:465/?from=bk@x.test&to=a@x.test&"
+	    "encryption=ImplicitTLS", &res, &n);
+	ok(failed == 1 && !res[0].ok && res[0].error != NULL &&
+	    strstr(res[0].error, "HTTP_CA_FILE") != NULL &&
+	    strstr(res[0].error, "encryption=") != NULL &&
+	    strstr(res[0].error, "skiptlsverify") != NULL,
+	    "an untrusted certificate names HTTP_CA_FILE and the URL's TLS "
+	    "options: %s", res[0].error != NULL ? res[0].error : "");
+	notify_results_free(res, n);
+	settings_set(&admin, "HTTP_CA_FILE", ca);
+}
+
 int
 main(void)
 {
@@ -266,6 +288,7 @@ main(void)
 	test_mech("CRAMMD5", "587", "starttls");
 	test_mech("", "465", "implicit");
 	test_refusals();
+	test_untrusted(ca);
 
 	settings_free(&admin);
 	tu_stop(srv_pid);

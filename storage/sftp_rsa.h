@@ -1,0 +1,24 @@
+/*
+ * sftp_rsa.h - public-key login with an RSA key signed as rsa-sha2-256
+ * (RFC 8332), for libssh2 versions that sign RSA only as SHA-1 ssh-rsa.
+ */
+#ifndef BK_SFTP_RSA_H
+#define BK_SFTP_RSA_H
+
+#include <stddef.h>
+
+#include <libssh2.h>
+
+/*
+ * Try to log in as user with the private key text key (PEM: PKCS#1 or
+ * PKCS#8, plain or with passphrase; OpenSSH format without passphrase).
+ * Returns 1 when the key is such an RSA key and the login was tried:
+ * *rc is then libssh2's result (0: logged in).  Returns 0 when the key is
+ * not one this module signs with (another type, an OpenSSH-format key
+ * with a passphrase, a PEM key that does not open): the caller logs in
+ * through libssh2's own key handling, which also reports those errors.
+ */
+int	sftp_rsa_login(LIBSSH2_SESSION *, const char *user, const char *key,
+	    size_t keylen, const char *passphrase, int *rc);
+
+#endif
