@@ -490,6 +490,13 @@ main(int argc, char **argv)
 		snprintf(wid, sizeof(wid), "%s.%s.%ld", queue_node(qc), host,
 		    (long)getpid());
 	}
+	{
+		struct bk_err err;
+
+		/* the functions' defaults for the panel's calls (bk_settings) */
+		if (queue_publish_settings(qc, &err) == -1)
+			log_warn("publishing the node settings: %s", err.msg);
+	}
 	slots = xcalloc((size_t)nslots, sizeof(*slots));
 	for (i = 0; i < nslots; i++)
 		slots[i].fd = -1;
