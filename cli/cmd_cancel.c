@@ -46,8 +46,9 @@ cmd_cancel_exec(struct cli_ctx *ctx, int argc, char **argv)
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s}", "id", id, "result",
 		    what, "state", strcmp(state, "canceling") == 0 ? "running" :
-		    strcmp(state, "unknown") == 0 ? "unknown" : rc == 0 ?
-		    "canceled" : state);
+		    strcmp(state, "unknown") == 0 ? "unknown" : rc == 0 ||
+		    strcmp(state, "already_canceled") == 0 ? "canceled" :
+		    state);
 
 		jobview_json(o);
 		json_decref(o);
@@ -59,7 +60,8 @@ cmd_cancel_exec(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "backupctl: no job %s\n", id);
 	else if (rc != 0)
 		fprintf(stderr, "backupctl: job %s already %s; nothing to "
-		    "cancel\n", id, state);
+		    "cancel\n", id, strcmp(state, "already_canceled") == 0 ?
+		    "canceled" : state);
 	return rc;
 }
 
