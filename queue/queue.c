@@ -471,8 +471,18 @@ queue_finish(struct queue *q, const struct queue_job *job,
     const char *backups_json, uint64_t bytes_in, uint64_t bytes_out,
     char *state, size_t statesz, struct bk_err *err)
 {
+	return queue_finish_result(q, job, out, retryable, error,
+	    backups_json, NULL, bytes_in, bytes_out, state, statesz, err);
+}
+
+int
+queue_finish_result(struct queue *q, const struct queue_job *job,
+    enum queue_outcome out, bool retryable, const char *error,
+    const char *backups_json, const char *result_json, uint64_t bytes_in,
+    uint64_t bytes_out, char *state, size_t statesz, struct bk_err *err)
+{
 	char bi[32], bo[32], bk[32], ret[32];
-	const char *args[10];
+	const char *args[11];
 
 	fmt_ll(bi, sizeof(bi), (long long)bytes_in);
 	fmt_ll(bo, sizeof(bo), (long long)bytes_out);
@@ -489,7 +499,8 @@ queue_finish(struct queue *q, const struct queue_job *job,
 	args[7] = bo;
 	args[8] = bk;
 	args[9] = ret;
-	return fcall_status(q, err, "bk_finish", args, 10, state, statesz);
+	args[10] = result_json != NULL ? result_json : "";
+	return fcall_status(q, err, "bk_finish", args, 11, state, statesz);
 }
 
 int

@@ -115,6 +115,13 @@ int	queue_finish(struct queue *, const struct queue_job *,
 	    enum queue_outcome, bool retryable, const char *error,
 	    const char *backups_json, uint64_t bytes_in, uint64_t bytes_out,
 	    char *state, size_t statesz, struct bk_err *);
+/* The same with the record of what a restore or verify did (JSON text,
+ * the job's "result"; NULL: none). */
+int	queue_finish_result(struct queue *, const struct queue_job *,
+	    enum queue_outcome, bool retryable, const char *error,
+	    const char *backups_json, const char *result_json,
+	    uint64_t bytes_in, uint64_t bytes_out, char *state,
+	    size_t statesz, struct bk_err *);
 /* Hand a job back without spending its attempt (shutdown). */
 int	queue_requeue(struct queue *, const struct queue_job *,
 	    struct bk_err *);

@@ -42,6 +42,7 @@
 #include "log.h"
 #include "queue.h"
 #include "settings.h"
+#include "job_restore.h"
 #include "worker_child.h"
 #include "xmalloc.h"
 
@@ -208,11 +209,11 @@ settle(struct slot *s)
 		return true;
 	}
 	if (s->res.is_result) {
-		if (queue_finish(qc, &s->job, s->res.ok ? QOUT_OK :
+		if (queue_finish_result(qc, &s->job, s->res.ok ? QOUT_OK :
 		    s->res.canceled ? QOUT_CANCELED : QOUT_ERROR,
 		    s->res.retryable, s->res.error, s->res.backups,
-		    s->res.bytes_in, s->res.bytes_out, state, sizeof(state),
-		    &err) == -1) {
+		    s->res.result, s->res.bytes_in, s->res.bytes_out, state,
+		    sizeof(state), &err) == -1) {
 			redis_failed(&err);
 			return false;
 		}
@@ -339,7 +340,13 @@ start_job(struct slot *s, struct queue_job *job, bool noop)
 	s->job = *job;
 	s->hb_ok_ms = mono_ms();
 	snprintf(s->phase, sizeof(s->phase), "prepare");
-	s->pid = worker_child_spawn(&admin, job->user, job->id, &s->fd);
+	{
+		struct job_task t = { s->job.kind, s->job.target, s->job.only,
+		    s->job.to };
+
+		s->pid = worker_child_spawn(&admin, job->user, job->id, &t,
+		    &s->fd);
+	}
 	if (s->pid == -1) {
 		s->pid = 0;
 		s->status = 0;
@@ -380,8 +387,10 @@ run(bool noop)
 
 	if (hb_every < 500)
 		hb_every = 500;
-	if (hb_every > 10000)
-		hb_every = 10000;
+	/* about once a second: the heartbeat carries the live progress a
+	 * panel shows (percent, ETA), and renews the lease with room */
+	if (hb_every > 1000)
+		hb_every = 1000;
 	for (;;) {
 		if (got_term != seen_term) {
 			if (seen_term == 0) {
