@@ -13,6 +13,7 @@ struct job_task {
 	const char	*target;	/* the backup's name */
 	const char	*only;		/* restore: JSON array of paths, or "" */
 	const char	*to;		/* restore: folder, or "" (default) */
+	const char *const *pinned;	/* backup: names pruning keeps */
 };
 
 /* Run the task for user through restore_run.  *result_json gets the

@@ -23,7 +23,10 @@
 
 #include "err.h"
 #include "job.h"
+#include "catalog.h"
+#include "config.h"
 #include "job_restore.h"
+#include "settings.h"
 #include "log.h"
 #include "worker_child.h"
 #include "xmalloc.h"
@@ -94,6 +97,44 @@ task_main(const struct settings *admin, const char *user,
 	return rc;
 }
 
+/* After a backup and its prune: the user's backups at every destination
+ * as they are now, for bk:{N}:backups:<user> (a panel lists them without
+ * a shell; `backupctl list` stays the live truth).  Best effort: a
+ * listing that fails leaves the last record. */
+static void
+add_catalog(const struct settings *admin, const char *user, json_t *o)
+{
+	struct settings us;
+	struct catalog cat;
+	struct bk_err err;
+	char when[40];
+	json_t *arr;
+	json_int_t total = 0;
+	struct tm tm;
+	size_t i;
+
+	memset(&cat, 0, sizeof(cat));
+	if (config_load_user(admin, user, NULL, &us, NULL, &err) == -1)
+		return;
+	if (catalog_load(admin, &us, user, &cat, &err) == 0 &&
+	    cat.nerrors == 0) {
+		arr = json_array();
+		for (i = 0; i < cat.n; i++) {
+			gmtime_r(&cat.v[i].time, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, "
+			    "s:s}", "name", cat.v[i].name, "destination",
+			    cat.v[i].destination, "size",
+			    (json_int_t)cat.v[i].size, "time", when));
+			total += (json_int_t)cat.v[i].size;
+		}
+		json_object_set_new(o, "catalog", arr);
+		json_object_set_new(o, "stored", json_integer(total));
+	}
+	catalog_free(&cat);
+	settings_free(&us);
+}
+
 static void
 child_main(const struct settings *admin, const char *user,
     const char *job_id, const struct job_task *task, int fd, pid_t parent)
@@ -130,6 +171,7 @@ child_main(const struct settings *admin, const char *user,
 	spec.progress = on_progress;
 	spec.progress_arg = &fd;
 	spec.cancel = &child_cancel;
+	spec.pinned = task != NULL ? task->pinned : NULL;
 	rc = job_run(&spec, &res, &err);
 
 	backups = json_array();
@@ -145,6 +187,8 @@ child_main(const struct settings *admin, const char *user,
 	    (json_int_t)res.bytes_in, "out", (json_int_t)res.bytes_out);
 	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
 	    (child_cancel || err.code == BK_ECANCELED)));
+	if (rc == 0)
+		add_catalog(admin, user, o);
 	send_line(fd, o);
 	job_result_free(&res);
 	_exit(rc == 0 ? 0 : 1);
@@ -198,6 +242,11 @@ worker_child_parse(const char *line, struct child_msg *m)
 		b = json_object_get(o, "backups");
 		m->backups = b != NULL ? json_dumps(b, JSON_COMPACT) :
 		    xstrdup("[]");
+		b = json_object_get(o, "catalog");
+		m->catalog = json_is_array(b) ? json_dumps(b, JSON_COMPACT) :
+		    NULL;
+		m->stored = (uint64_t)json_integer_value(json_object_get(o,
+		    "stored"));
 		b = json_object_get(o, "task");
 		m->result = json_is_object(b) ? json_dumps(b, JSON_COMPACT) :
 		    NULL;
@@ -216,5 +265,6 @@ worker_child_msg_free(struct child_msg *m)
 	free(m->error);
 	free(m->backups);
 	free(m->result);
-	m->error = m->backups = m->result = NULL;
+	free(m->catalog);
+	m->error = m->backups = m->result = m->catalog = NULL;
 }

@@ -27,6 +27,8 @@ struct child_msg {
 	char	*error;		/* allocated */
 	char	*backups;	/* JSON array text, allocated */
 	char	*result;	/* restore, verify: JSON text, or NULL */
+	char	*catalog;	/* backup: the user's backups, JSON, or NULL */
+	uint64_t stored;	/* backup: bytes those take */
 };
 
 /* Fork a child that runs the backup of user as job id (or, with task of

@@ -234,6 +234,11 @@ settle(struct slot *s)
 			return false;
 		}
 	}
+	if (s->res.is_result && s->res.catalog != NULL &&
+	    queue_backups_set(qc, s->job.user, s->res.catalog, s->res.stored,
+	    &err) == -1)
+		log_warn("job %s: recording the backups: %s", s->job.id,
+		    err.msg);
 	log_kv(s->res.ok ? LOG_INFO : LOG_WARN, "job finished", "job",
 	    s->job.id, "user", s->job.user, "state", state, "error",
 	    s->res.is_result && !s->res.ok ? s->res.error : NULL, NULL);
@@ -342,10 +347,26 @@ start_job(struct slot *s, struct queue_job *job, bool noop)
 	snprintf(s->phase, sizeof(s->phase), "prepare");
 	{
 		struct job_task t = { s->job.kind, s->job.target, s->job.only,
-		    s->job.to };
+		    s->job.to, NULL };
+		struct bk_err perr;
+		char **pins = NULL;
+		size_t npins = 0, k;
 
+		/* the child is a fork: the list only has to outlive the fork */
+		if (queue_pinned_list(qc, job->user, &pins, &npins, &perr) ==
+		    -1) {
+			/* unknown pins: this run prunes nothing */
+			log_warn("job %s: reading pins: %s", job->id, perr.msg);
+			pins = xcalloc(2, sizeof(char *));
+			pins[0] = xstrdup("*");
+			npins = 1;
+		}
+		t.pinned = (const char *const *)pins;
 		s->pid = worker_child_spawn(&admin, job->user, job->id, &t,
 		    &s->fd);
+		for (k = 0; k < npins; k++)
+			free(pins[k]);
+		free(pins);
 	}
 	if (s->pid == -1) {
 		s->pid = 0;
