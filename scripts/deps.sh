@@ -12,7 +12,7 @@ DEBS="build-essential pkg-config clang libclang-rt-14-dev
  redis-server redis-tools tar gzip pigz zstd gnupg age bsdutils util-linux
  python3-croniter python3-aiosmtpd python3-dropbox
  man-db groff-base python3-yaml
- python3-prometheus-client
+ python3-prometheus-client python3-redis
  faketime
  openssh-server openssh-client apache2 apache2-utils rclone awscli
  mariadb-server mariadb-client postgresql postgresql-client
