@@ -166,6 +166,15 @@ const struct setting_def settings_table[] = {
 	  .flags = A, .group = "Admin: policy",
 	  .help = "folder with title_success, body_success, title_failure, "
 	    "body_failure templates overriding the defaults" },
+	{ .name = "ADMIN_NOTIFICATION_URLS", .type = SET_LIST,
+	  .flags = A | S, .group = "Admin: policy",
+	  .help = "shoutrrr service URLs of the hosting company's own "
+	    "channel: told of every user's jobs as ADMIN_NOTIFICATION_LEVEL "
+	    "says" },
+	{ .name = "ADMIN_NOTIFICATION_LEVEL", .type = SET_ENUM, .flags = A,
+	  .def = "error", .choices = "error,info", .group = "Admin: policy",
+	  .help = "error: every user's failures and missed runs; info: "
+	    "every user's runs too" },
 	{ .name = "NOTIFICATION_TIMEOUT", .type = SET_DURATION, .flags = A,
 	  .def = "30s", .group = "Admin: policy",
 	  .help = "time limit of one notification request" },
