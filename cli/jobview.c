@@ -110,8 +110,14 @@ jobview_print(FILE *f, json_t *job)
 	fprintf(f, "job       %s\nuser      %s\nnode      %s\ntrigger   %s\n"
 	    "state     %s\n", str(job, "id"), str(job, "user"),
 	    str(job, "node"), str(job, "trigger"), str(job, "state"));
+	if (strcmp(str(job, "kind"), "backup") != 0)
+		fprintf(f, "kind      %s %s\n", str(job, "kind"),
+		    str(job, "target"));
 	if (json_is_string(json_object_get(job, "phase")))
 		fprintf(f, "phase     %s\n", str(job, "phase"));
+	if (json_is_integer(json_object_get(job, "percent")))
+		fprintf(f, "progress  %lld%%\n", json_integer_value(
+		    json_object_get(job, "percent")));
 	if (json_is_string(json_object_get(job, "scheduled_for")))
 		fprintf(f, "scheduled %s\n", str(job, "scheduled_for"));
 	fprintf(f, "attempts  %lld of %lld\ncreated   %s\nstarted   %s\n"
