@@ -6,7 +6,12 @@
  *
  * Invariants kept by the functions:
  *  - a job id is in at most one of q, parked, active, delayed, succeeded,
- *    failed; active's score is the lease deadline (Redis clock, ms);
+ *    failed, canceled; active's score is the lease deadline (Redis clock,
+ *    ms); every job created is in its user's index ujobs:<u> until
+ *    retention or the index's bound drops it;
+ *  - a job id is never reused: a request with an existing id is refused;
+ *  - the panel's requests (req) are applied by the daemons' calls with the
+ *    same checks as bk_enqueue, once each, and answered in reply:<id>;
  *  - user:<u>.active is the job holding the user's slot (running, waiting
  *    for a retry, or handed back), user:<u>.queued the one job behind it;
  *  - a write by a worker needs the job's current fencing token.
