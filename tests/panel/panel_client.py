@@ -264,6 +264,21 @@ ok(j.get("state") == "failed" and j.get("kind") == "verify" and
    "verify job of a corrupted backup fails naming the layer (%s)" %
    j.get("error"))
 
+# The hosting company's channel (ADMIN_NOTIFICATION_LEVEL=error): told of
+# carl's failure although carl set no NOTIFICATION_URLS; not of successes.
+hook = os.environ.get("HOOK_LOG", "")
+end = time.time() + 30
+while time.time() < end and not (os.path.exists(hook) and
+                                 "carl" in open(hook).read()):
+    time.sleep(0.2)
+sent = open(hook).read().splitlines() if os.path.exists(hook) else []
+ok(any("carl" in x for x in sent) and
+   not any("alice" in x for x in sent),
+   "the admin channel got carl's failure and no success (%d message(s))" %
+   len(sent))
+if sent:
+    note("admin message: %s" % sent[0][:200])
+
 # 9. Pin, then prune keeps the pinned backup; backups visible from Redis.
 old = ["backup-2020-01-01T00-00-00.tar.zst", "backup-2020-01-02T00-00-00.tar.zst",
        "backup-2020-01-03T00-00-00.tar.zst"]

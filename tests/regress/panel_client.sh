@@ -5,7 +5,7 @@
 # backup-scheduler and backup-notifier: enqueue and events, percent
 # rising, per-user history after 1,100 other jobs, cancel -> canceled,
 # a restore job of one path, a verify job of a corrupted backup, pin and
-# prune, direct writes refused.  tests/panel/panel_client.py prints the TAP.
+# prune, direct writes refused, the admin channel told of failures only.  tests/panel/panel_client.py prints the TAP.
 . "$(dirname "$0")/../lib/common.sh"
 t_setup
 
@@ -31,6 +31,21 @@ done
 chmod 600 "$T/users/"*.env
 
 start_redis || { echo "not ok 1 - redis-server starts"; exit 1; }
+# The hosting company's channel: a webhook that records what it is sent.
+HOOK_PORT=$(free_port)
+/usr/bin/python3 - "$HOOK_PORT" "$T/admin-hook.log" <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[2], "ab") as f:
+            f.write(body.replace(b"\n", b" ") + b"\n")
+        self.send_response(200); self.end_headers()
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+t_bg $!
+wait_for 10 sh -c "/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $HOOK_PORT))'"
 NODE=pn
 cat >"$T/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
@@ -42,7 +57,10 @@ JOB_LEASE_SECONDS=5
 JOB_RETRY_BACKOFF=1s
 JOB_MAX_ATTEMPTS=2
 WORKER_SHUTDOWN_GRACE=0s
+ADMIN_NOTIFICATION_URLS=generic://127.0.0.1:$HOOK_PORT/admin?disabletls=yes&template=json
+ADMIN_NOTIFICATION_LEVEL=error
 CONF
+chmod 600 "$T/pb.conf"	# it holds a secret (ADMIN_NOTIFICATION_URLS)
 
 # The panel's user, exactly as documented.
 PANEL_PASSWORD=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -75,7 +93,7 @@ wait_for 10 sh -c "redis-cli -p $REDIS_PORT ZCARD bk:workers | grep -qx 1" ||
     echo "# warning: no worker registered"
 
 REDIS_PORT=$REDIS_PORT PANEL_PASSWORD=$PANEL_PASSWORD NODE=$NODE \
-    PB_CONF="$T/pb.conf" T="$T" PB_BIN="$PB_BIN" \
+    PB_CONF="$T/pb.conf" T="$T" PB_BIN="$PB_BIN" HOOK_LOG="$T/admin-hook.log" \
     /usr/bin/python3 "$PB_ROOT/tests/panel/panel_client.py"
 rc=$?
 [ $rc -eq 0 ] || { echo "# worker log:"; tail -20 "$T/worker.log" | sed 's/^/# /'; }
