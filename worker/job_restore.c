@@ -15,6 +15,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,31 @@ job_restore_default_dir(const struct settings *admin, const char *user,
 	return dir;
 }
 
+/* Does dir (existing or not) stay inside par once symlinks are resolved?
+ * The deepest existing ancestor decides: a user's symlink in their home
+ * must not send a restore elsewhere. */
+static bool
+stays_inside(const char *par, const char *dir)
+{
+	char *probe = xstrdup(dir), *rp = NULL, *rpar = realpath(par, NULL);
+	char *slash;
+	bool in = false;
+	size_t n;
+
+	while ((rp = realpath(probe, NULL)) == NULL &&
+	    (slash = strrchr(probe, '/')) != NULL && slash != probe)
+		*slash = '\0';
+	if (rp != NULL && rpar != NULL) {
+		n = strlen(rpar);
+		in = strncmp(rp, rpar, n) == 0 && (rp[n] == '/' ||
+		    rp[n] == '\0');
+	}
+	free(probe);
+	free(rp);
+	free(rpar);
+	return in;
+}
+
 /* The target of a restore: the default, or to inside the Files source's
  * parent ("restores/x" or an absolute path below it), never climbing
  * out and never a folder that holds anything. */
@@ -121,6 +147,13 @@ target_dir(const struct settings *admin, const char *user,
 		dir = xstrdup(t->to);
 	else
 		xasprintf(&dir, "%s/%s", par, t->to);
+	if (!stays_inside(par, dir)) {
+		bk_err_set(err, BK_ECONFIG, "restore target %s: leads outside "
+		    "%s", t->to, par);
+		free(par);
+		free(dir);
+		return NULL;
+	}
 	free(par);
 	if (!free_dir(dir)) {
 		bk_err_set(err, BK_EEXIST, "restore target %s is not empty: a "
