@@ -35,6 +35,9 @@ static const struct cli_cmd *const cmds[] = {
 	&cmd_list,
 	&cmd_restore,
 	&cmd_verify,
+	&cmd_pin,
+	&cmd_unpin,
+	&cmd_queue,
 	NULL,
 };
 

@@ -58,5 +58,8 @@ extern const struct cli_cmd cmd_decrypt;
 extern const struct cli_cmd cmd_list;
 extern const struct cli_cmd cmd_restore;
 extern const struct cli_cmd cmd_verify;
+extern const struct cli_cmd cmd_queue;
+extern const struct cli_cmd cmd_pin;
+extern const struct cli_cmd cmd_unpin;
 
 #endif

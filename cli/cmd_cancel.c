@@ -1,7 +1,7 @@
 /*
- * cmd_cancel.c - backupctl cancel JOB [--json]: a waiting job fails at
- * once ("canceled by request"); a running one is stopped by its worker at
- * the next heartbeat (within a third of JOB_LEASE_SECONDS) and then fails.
+ * cmd_cancel.c - backupctl cancel JOB [--json]: a waiting job ends at
+ * once as canceled; a running one is stopped by its worker at the next
+ * heartbeat (within a third of JOB_LEASE_SECONDS) and then ends canceled.
  *
  * Prints what happened.  Exit 0 when the job was canceled or is being
  * canceled, 1 when there was nothing to cancel (already finished, or no
@@ -40,14 +40,15 @@ cmd_cancel_exec(struct cli_ctx *ctx, int argc, char **argv)
 		what = "unknown";
 		rc = 1;
 	} else {
-		what = "finished";	/* succeeded or failed before */
+		what = "finished";	/* succeeded, failed or canceled before */
 		rc = 1;
 	}
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:s}", "id", id, "result",
 		    what, "state", strcmp(state, "canceling") == 0 ? "running" :
-		    strcmp(state, "unknown") == 0 ? "unknown" : rc == 0 ?
-		    "failed" : state);
+		    strcmp(state, "unknown") == 0 ? "unknown" : rc == 0 ||
+		    strcmp(state, "already_canceled") == 0 ? "canceled" :
+		    state);
 
 		jobview_json(o);
 		json_decref(o);
@@ -59,7 +60,8 @@ cmd_cancel_exec(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "backupctl: no job %s\n", id);
 	else if (rc != 0)
 		fprintf(stderr, "backupctl: job %s already %s; nothing to "
-		    "cancel\n", id, state);
+		    "cancel\n", id, strcmp(state, "already_canceled") == 0 ?
+		    "canceled" : state);
 	return rc;
 }
 

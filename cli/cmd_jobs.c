@@ -1,7 +1,9 @@
 /*
  * cmd_jobs.c - backupctl jobs [--user U] [--state S] [--json]: the jobs
  * Redis still holds (queued, running, retrying, and finished ones within
- * JOB_RETENTION_DAYS), newest first.
+ * JOB_RETENTION_DAYS), newest first.  With --user: that user's job index
+ * (docs/redis-protocol.md, bk:{N}:ujobs:<u>), so other users' jobs never
+ * push theirs out of the answer.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -14,7 +16,7 @@
 #include "queue.h"
 
 static const char *const states[] = { "queued", "running", "retrying",
-    "succeeded", "failed", NULL };
+    "succeeded", "failed", "canceled", NULL };
 
 static int
 cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
@@ -69,7 +71,7 @@ cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
 				break;
 		if (states[i] == NULL)
 			return cli_fail(2, "jobs: --state: expected queued, "
-			    "running, retrying, succeeded or failed");
+			    "running, retrying, succeeded, failed or canceled");
 	}
 	if ((rc = cli_admin(ctx)) != 0)
 		return rc;
@@ -96,6 +98,6 @@ cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
 const struct cli_cmd cmd_jobs = {
 	.name = "jobs",
 	.usage = "jobs [--user U] [--state S] [--json]",
-	.summary = "queued, running, retrying, failed, succeeded jobs",
+	.summary = "queued, running, retrying, failed, canceled, succeeded jobs",
 	.exec = cmd_jobs_exec,
 };

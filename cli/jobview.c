@@ -110,8 +110,14 @@ jobview_print(FILE *f, json_t *job)
 	fprintf(f, "job       %s\nuser      %s\nnode      %s\ntrigger   %s\n"
 	    "state     %s\n", str(job, "id"), str(job, "user"),
 	    str(job, "node"), str(job, "trigger"), str(job, "state"));
+	if (strcmp(str(job, "kind"), "backup") != 0)
+		fprintf(f, "kind      %s %s\n", str(job, "kind"),
+		    str(job, "target"));
 	if (json_is_string(json_object_get(job, "phase")))
 		fprintf(f, "phase     %s\n", str(job, "phase"));
+	if (json_is_integer(json_object_get(job, "percent")))
+		fprintf(f, "progress  %lld%%\n", json_integer_value(
+		    json_object_get(job, "percent")));
 	if (json_is_string(json_object_get(job, "scheduled_for")))
 		fprintf(f, "scheduled %s\n", str(job, "scheduled_for"));
 	fprintf(f, "attempts  %lld of %lld\ncreated   %s\nstarted   %s\n"
@@ -146,34 +152,74 @@ jobview_line(FILE *f, json_t *job)
 	    job, "phase")) ? str(job, "phase") : "");
 }
 
+/* Monotonic seconds, for the client-side rate. */
+static double
+mono_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* On a terminal: one line redrawn, a bar with percent when the job has an
+ * expected total (percent, eta_seconds from the record), else the bytes;
+ * the rate is what this client saw move in the last few seconds.
+ * Otherwise plain lines, one per change of state or phase and one per
+ * tenth of the way, so a log stays short. */
 static void
 progress(json_t *job, bool tty, char *last, size_t lastsz)
 {
-	char in[32], out[32], line[256];
+	static double t0, b0, rate;
+	char in[32], rt[32], line[256], bar[33], eta[32] = "";
 	const char *state = str(job, "state"), *phase = str(job, "phase");
+	json_t *pj = json_object_get(job, "percent");
+	json_t *ej = json_object_get(job, "eta_seconds");
+	long long bi = json_integer_value(json_object_get(job, "bytes_in"));
+	long long pct = json_is_integer(pj) ? json_integer_value(pj) : -1;
+	double now = mono_s();
+	int i;
 
-	jobview_bytes((unsigned long long)json_integer_value(json_object_get(
-	    job, "bytes_in")), in, sizeof(in));
-	jobview_bytes((unsigned long long)json_integer_value(json_object_get(
-	    job, "bytes_out")), out, sizeof(out));
+	if (t0 == 0 || (double)bi < b0) {
+		t0 = now;
+		b0 = (double)bi;
+	} else if (now - t0 >= 1.0) {
+		rate = ((double)bi - b0) / (now - t0);
+		t0 = now;
+		b0 = (double)bi;
+	}
+	jobview_bytes((unsigned long long)bi, in, sizeof(in));
+	jobview_bytes((unsigned long long)rate, rt, sizeof(rt));
+	if (json_is_integer(ej)) {
+		long long e = json_integer_value(ej);
+
+		snprintf(eta, sizeof(eta), "ETA %lld:%02lld", e / 60, e % 60);
+	}
 	if (tty) {
-		static const char spin[] = "|/-\\";
-		static unsigned int k;
-
-		fprintf(stderr, "\r\033[K%c %-9s %-8s %10s read  %10s written",
-		    spin[k++ % 4], state, strcmp(state, "running") == 0 ?
-		    phase : "", in, out);
+		if (strcmp(state, "running") != 0) {
+			fprintf(stderr, "\r\033[K%s", state);
+		} else if (pct >= 0) {
+			for (i = 0; i < 30; i++)
+				bar[i] = i < pct * 30 / 100 ? '#' : '.';
+			bar[30] = '\0';
+			fprintf(stderr, "\r\033[K[%s] %3lld%% %-8s %10s %9s/s %s",
+			    bar, pct, phase, in, rt, eta);
+		} else
+			fprintf(stderr, "\r\033[K%-8s %10s read %9s/s", phase,
+			    in, rt);
 		fflush(stderr);
 		return;
 	}
-	/* Plain lines only when something other than bytes changed. */
-	snprintf(line, sizeof(line), "%s %s", state, phase);
+	snprintf(line, sizeof(line), "%s %s %lld", state, phase,
+	    pct >= 0 ? pct / 10 : -1);
 	if (strcmp(line, last) == 0)
 		return;
 	snprintf(last, lastsz, "%s", line);
-	if (strcmp(state, "running") == 0)
-		fprintf(stderr, "%s: %s (%s read, %s written)\n", state, phase,
-		    in, out);
+	if (strcmp(state, "running") == 0 && pct >= 0)
+		fprintf(stderr, "running: %s %lld%% (%s read, %s/s) %s\n",
+		    phase, pct, in, rt, eta);
+	else if (strcmp(state, "running") == 0)
+		fprintf(stderr, "running: %s (%s read)\n", phase, in);
 	else if (strcmp(state, "retrying") == 0)
 		fprintf(stderr, "retrying: %s\n", str(job, "error"));
 	else
@@ -208,7 +254,8 @@ jobview_wait(struct queue *q, const char *id, const char *prog,
 		progress(job, tty, last, sizeof(last));
 		state = str(job, "state");
 		if (strcmp(state, "succeeded") == 0 ||
-		    strcmp(state, "failed") == 0)
+		    strcmp(state, "failed") == 0 ||
+		    strcmp(state, "canceled") == 0)
 			break;
 		json_decref(job);
 		nanosleep(&ts, NULL);
@@ -218,6 +265,8 @@ jobview_wait(struct queue *q, const char *id, const char *prog,
 	if (strcmp(state, "failed") == 0)
 		fprintf(stderr, "%s: job %s failed: %s\n", prog, id,
 		    str(job, "error"));
+	else if (strcmp(state, "canceled") == 0)
+		fprintf(stderr, "%s: job %s canceled\n", prog, id);
 	{
 		int rc = strcmp(state, "succeeded") == 0 ? 0 : 1;
 

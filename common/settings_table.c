@@ -194,6 +194,15 @@ const struct setting_def settings_table[] = {
 	  .help = "events backup-notifier sends at once; one user's events "
 	    "go one at a time, so a user whose service hangs holds one "
 	    "sender, never the others' notifications" },
+	{ .name = "ADMIN_NOTIFICATION_URLS", .type = SET_LIST,
+	  .flags = A | S, .group = "Admin: policy",
+	  .help = "shoutrrr service URLs of the hosting company's own "
+	    "channel: told of every user's jobs as ADMIN_NOTIFICATION_LEVEL "
+	    "says" },
+	{ .name = "ADMIN_NOTIFICATION_LEVEL", .type = SET_ENUM, .flags = A,
+	  .def = "error", .choices = "error,info", .group = "Admin: policy",
+	  .help = "error: every user's failures and missed runs; info: "
+	    "every user's runs too" },
 	{ .name = "NOTIFICATION_TIMEOUT", .type = SET_DURATION, .flags = A,
 	  .def = "30s", .group = "Admin: policy",
 	  .help = "time limit of one notification request" },

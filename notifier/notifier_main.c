@@ -67,6 +67,27 @@ num(json_t *f, const char *key)
 	return s != NULL ? strtoll(s, NULL, 10) : 0;
 }
 
+/* The hosting company's channel (ADMIN_NOTIFICATION_URLS): every user's
+ * events at ADMIN_NOTIFICATION_LEVEL, sent through the same notify code
+ * as a user's, as if it were a user whose URLs and level are the admin's.
+ * Independent of the user's own settings (even unreadable ones). */
+static void
+notify_admin(const struct notify_event *ev)
+{
+	struct settings as;
+
+	if (!settings_is_set(&admin, "ADMIN_NOTIFICATION_URLS") ||
+	    *settings_get(&admin, "ADMIN_NOTIFICATION_URLS") == '\0')
+		return;
+	settings_defaults(&as, SET_USER);
+	settings_set(&as, "NOTIFICATION_URLS", settings_get(&admin,
+	    "ADMIN_NOTIFICATION_URLS"));
+	settings_set(&as, "NOTIFICATION_LEVEL", settings_get(&admin,
+	    "ADMIN_NOTIFICATION_LEVEL"));
+	notify_event(&admin, &as, ev);
+	settings_free(&as);
+}
+
 /* Send what an event asks for; failures of a service are logged by
  * notify.  Runs on a sender thread: everything here is its own but the
  * admin settings, which nothing changes after start. */
@@ -95,19 +116,24 @@ handle(const char *id, json_t *fields)
 	else if (strcmp(kind, "succeeded") == 0)
 		ev.kind = NOTIFY_SUCCEEDED;
 	else
+		return;	/* canceled: the user asked for it, nobody to tell */
+	/* a restore or verify that worked is not a backup run to report */
+	if (ev.kind == NOTIFY_SUCCEEDED && get(e->fields, "kind") != NULL &&
+	    strcmp(get(e->fields, "kind"), "backup") != 0)
 		return;
 	user = get(e->fields, "user");
 	if (user == NULL || *user == '\0')
 		return;
+	ev.user = user;
+	ev.job_id = get(e->fields, "job");
+	ev.error = get(e->fields, "error");
 	if (userfile_load_settings(&admin, user, NULL, NULL, &us, NULL,
 	    &err) == -1) {
 		log_kv(LOG_WARN, "cannot notify: user settings unreadable",
 		    "user", user, "error", err.msg, NULL);
+		notify_admin(&ev);
 		return;
 	}
-	ev.user = user;
-	ev.job_id = get(e->fields, "job");
-	ev.error = get(e->fields, "error");
 	b = get(e->fields, "backups") != NULL ? json_loads(get(e->fields,
 	    "backups"), 0, NULL) : NULL;
 	if (json_is_array(b) && json_array_size(b) > 0) {
@@ -122,6 +148,7 @@ handle(const char *id, json_t *fields)
 	if (ev.kind == NOTIFY_MISSED)
 		ev.started = (time_t)num(e->fields, "scheduled_for");
 	notify_event(&admin, &us, &ev);
+	notify_admin(&ev);
 	free(names);
 	json_decref(b);
 	settings_free(&us);

@@ -379,41 +379,6 @@ fmt_ll(char *buf, size_t size, long long v)
 }
 
 int
-queue_enqueue(struct queue *q, const char *node, const char *user,
-    char **id, bool *created, struct bk_err *err)
-{
-	char newid[160], band[4] = "0", maxatt[16];
-	const char *args[5];
-	unsigned char rnd[4];
-	struct timeval tv;
-	redisReply *r;
-
-	gettimeofday(&tv, NULL);
-	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-		memset(rnd, 0, sizeof(rnd));
-	snprintf(newid, sizeof(newid), "m.%s.%lld%03ld.%02x%02x%02x%02x",
-	    user, (long long)tv.tv_sec, (long)tv.tv_usec / 1000, rnd[0],
-	    rnd[1], rnd[2], rnd[3]);
-	fmt_ll(maxatt, sizeof(maxatt), q->pol.max_attempts);
-	args[0] = user;
-	args[1] = newid;
-	args[2] = band;
-	args[3] = maxatt;
-	if (node != NULL && strcmp(node, q->node) != 0)
-		q_cmd_free(q_cmd(q, NULL, "SADD bk:nodes %s", node));
-	r = q_fcall(q, node, err, "bk_enqueue", args, 4);
-	if (r == NULL)
-		return -1;
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
-	    r->element[0]->type != REDIS_REPLY_STRING)
-		return q_fail(q, r, "bk_enqueue", err);
-	*id = xstrdup(r->element[0]->str);
-	*created = r->element[1]->integer == 1;
-	freeReplyObject(r);
-	return 0;
-}
-
-int
 queue_wait_wake(struct queue *q, int timeout_ms, struct bk_err *err)
 {
 	redisReply *r;
@@ -459,7 +424,7 @@ queue_dequeue(struct queue *q, const char *worker, struct queue_job *job,
 		freeReplyObject(r);
 		return 0;
 	}
-	if (r->type != REDIS_REPLY_ARRAY || r->elements != 4)
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 4)
 		return q_fail(q, r, "bk_dequeue", err);
 	memset(job, 0, sizeof(*job));
 	job->id = xstrdup(r->element[0]->str);
@@ -467,6 +432,11 @@ queue_dequeue(struct queue *q, const char *worker, struct queue_job *job,
 	job->attempt = atoi(r->element[2]->str);
 	job->max_attempts = atoi(r->element[3]->str);
 	job->token = xstrdup(token);
+	/* kind, target, only, to: bk_v1 version 3 */
+	job->kind = xstrdup(r->elements > 4 ? r->element[4]->str : "backup");
+	job->target = xstrdup(r->elements > 5 ? r->element[5]->str : "");
+	job->only = xstrdup(r->elements > 6 ? r->element[6]->str : "");
+	job->to = xstrdup(r->elements > 7 ? r->element[7]->str : "");
 	freeReplyObject(r);
 	return 1;
 }
@@ -477,6 +447,10 @@ queue_job_free(struct queue_job *job)
 	free(job->id);
 	free(job->user);
 	free(job->token);
+	free(job->kind);
+	free(job->target);
+	free(job->only);
+	free(job->to);
 	memset(job, 0, sizeof(*job));
 }
 
@@ -511,8 +485,18 @@ queue_finish(struct queue *q, const struct queue_job *job,
     const char *backups_json, uint64_t bytes_in, uint64_t bytes_out,
     char *state, size_t statesz, struct bk_err *err)
 {
+	return queue_finish_result(q, job, out, retryable, error,
+	    backups_json, NULL, bytes_in, bytes_out, state, statesz, err);
+}
+
+int
+queue_finish_result(struct queue *q, const struct queue_job *job,
+    enum queue_outcome out, bool retryable, const char *error,
+    const char *backups_json, const char *result_json, uint64_t bytes_in,
+    uint64_t bytes_out, char *state, size_t statesz, struct bk_err *err)
+{
 	char bi[32], bo[32], bk[32], ret[32];
-	const char *args[10];
+	const char *args[11];
 
 	fmt_ll(bi, sizeof(bi), (long long)bytes_in);
 	fmt_ll(bo, sizeof(bo), (long long)bytes_out);
@@ -529,7 +513,8 @@ queue_finish(struct queue *q, const struct queue_job *job,
 	args[7] = bo;
 	args[8] = bk;
 	args[9] = ret;
-	return fcall_status(q, err, "bk_finish", args, 10, state, statesz);
+	args[10] = result_json != NULL ? result_json : "";
+	return fcall_status(q, err, "bk_finish", args, 11, state, statesz);
 }
 
 int

@@ -24,7 +24,7 @@ struct bk_err;
 struct settings;
 struct queue;
 
-#define QUEUE_LIB_VERSION	"2"
+#define QUEUE_LIB_VERSION	"3"
 #define QUEUE_TOKEN_LEN		32	/* hex chars of a fencing token */
 
 /* Connect to REDIS_URL of admin, name the client "role@host:pid" and make
@@ -53,6 +53,10 @@ struct queue_job {
 	char	*token;
 	int	 attempt;
 	int	 max_attempts;
+	char	*kind;		/* backup, restore, verify */
+	char	*target;	/* restore, verify: the backup's name */
+	char	*only;		/* restore: JSON array of paths, or "" */
+	char	*to;		/* restore: target folder, or "" (default) */
 };
 void	queue_job_free(struct queue_job *);
 
@@ -67,9 +71,33 @@ const struct queue_policy *queue_policy(const struct queue *);
 
 /* Enqueue a manual backup of user on node (NULL: own node).  *id gets the
  * job id: a new one, or the waiting job this request joined (*created
- * false).  */
+ * false).  (queue_panel.c) */
 int	queue_enqueue(struct queue *, const char *node, const char *user,
 	    char **id, bool *created, struct bk_err *);
+/* What a job does besides a backup. */
+struct queue_request {
+	const char	*kind;		/* "backup" (NULL), "restore", "verify" */
+	const char	*target;	/* the backup's name */
+	const char	*only;		/* restore: JSON array of paths, or NULL */
+	const char	*to;		/* restore: folder, or NULL (default) */
+};
+int	queue_enqueue_req(struct queue *, const char *node, const char *user,
+	    const struct queue_request *, char **id, bool *created,
+	    struct bk_err *);
+/* Publish the node's policy (bk:{N}:settings): the defaults the functions
+ * use for what a caller leaves empty. */
+int	queue_publish_settings(struct queue *, struct bk_err *);
+/* Pin (or unpin) backup name of user on node (NULL: own node): pruning
+ * never deletes a pinned backup. */
+int	queue_pin(struct queue *, const char *node, const char *user,
+	    const char *name, bool pin, struct bk_err *);
+/* The names user pinned on the own node (the worker's prune keeps them). */
+int	queue_pinned_list(struct queue *, const char *user, char ***names,
+	    size_t *n, struct bk_err *);
+/* Record the user's current backups at the destinations (JSON array of
+ * {name, destination, size, time, kind}) and the bytes they take. */
+int	queue_backups_set(struct queue *, const char *user, const char *json,
+	    uint64_t bytes, struct bk_err *);
 
 /* Block up to timeout_ms for a wake token of the own node (0 is fine). */
 int	queue_wait_wake(struct queue *, int timeout_ms, struct bk_err *);
@@ -89,6 +117,13 @@ int	queue_finish(struct queue *, const struct queue_job *,
 	    enum queue_outcome, bool retryable, const char *error,
 	    const char *backups_json, uint64_t bytes_in, uint64_t bytes_out,
 	    char *state, size_t statesz, struct bk_err *);
+/* The same with the record of what a restore or verify did (JSON text,
+ * the job's "result"; NULL: none). */
+int	queue_finish_result(struct queue *, const struct queue_job *,
+	    enum queue_outcome, bool retryable, const char *error,
+	    const char *backups_json, const char *result_json,
+	    uint64_t bytes_in, uint64_t bytes_out, char *state,
+	    size_t statesz, struct bk_err *);
 /* Hand a job back without spending its attempt (shutdown). */
 int	queue_requeue(struct queue *, const struct queue_job *,
 	    struct bk_err *);
@@ -140,7 +175,9 @@ int	queue_time(struct queue *, int64_t *ms, struct bk_err *);
 
 /* Reads.  Jobs as SPEC.md JSON objects (new references). */
 json_t	*queue_job_get(struct queue *, const char *id, struct bk_err *);
-/* All known jobs of every node, newest first, filtered (NULL: any). */
+/* All known jobs of every node, newest first, filtered (NULL: any).  With
+ * a user: that user's job index (bk:{N}:ujobs:<u>), complete within
+ * retention and its bound. */
 json_t	*queue_jobs(struct queue *, const char *user, const char *state,
 	    size_t limit, struct bk_err *);
 /* {"nodes": [...]} as SPEC.md. */

@@ -212,6 +212,8 @@ queue_metrics_write(struct queue *q, FILE *f, struct bk_err *err)
 	    ",result=\"succeeded\"");
 	per_node(f, nodes, "panel_backup_jobs_finished_24h", "failed_24h",
 	    ",result=\"failed\"");
+	per_node(f, nodes, "panel_backup_jobs_finished_24h", "canceled_24h",
+	    ",result=\"canceled\"");
 	family(f, "panel_backup_oldest_queued_seconds", "gauge", "age of the "
 	    "oldest queued job");
 	per_node(f, nodes, "panel_backup_oldest_queued_seconds",
@@ -225,6 +227,8 @@ queue_metrics_write(struct queue *q, FILE *f, struct bk_err *err)
 	    ",result=\"succeeded\"");
 	counter(f, nodes, st, "panel_backup_job_results_total", "failed",
 	    ",result=\"failed\"");
+	counter(f, nodes, st, "panel_backup_job_results_total", "canceled",
+	    ",result=\"canceled\"");
 	counter(f, nodes, st, "panel_backup_job_results_total", "retried",
 	    ",result=\"retried\"");
 	counter(f, nodes, st, "panel_backup_job_results_total", "missed",

@@ -6,6 +6,7 @@
  * bookkeeping are plain commands on keys no function touches.  Times in
  * Redis are Unix milliseconds (scheduled_for: seconds); JSON gets RFC 3339.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,21 +69,54 @@ set_int(json_t *o, const char *key, const char *v)
 	    strtoll(v, NULL, 10) : 0));
 }
 
+/* percent and eta_seconds of a running job with an expected total (the
+ * bytes the user's last backup read, or the size of the backup a restore
+ * reads): the rate is this attempt's average up to its last heartbeat.
+ * percent stops at 99 until the job is over: the total is a guess. */
+static void
+progress_json(json_t *o, redisReply *r)
+{
+	const char *e = q_field(r, "expected");
+	long long exp = e != NULL ? strtoll(e, NULL, 10) : 0, done, pct;
+	long long t0, t1;
+
+	if (exp <= 0)
+		return;
+	done = strtoll(q_field(r, "bytes_in") ? q_field(r, "bytes_in") : "0",
+	    NULL, 10);
+	pct = done * 100 / exp;
+	json_object_set_new(o, "percent", json_integer(pct > 99 ? 99 :
+	    pct < 0 ? 0 : pct));
+	t0 = strtoll(q_field(r, "started_at") ? q_field(r, "started_at") :
+	    "0", NULL, 10);
+	t1 = strtoll(q_field(r, "heartbeat_at") ? q_field(r, "heartbeat_at") :
+	    "0", NULL, 10);
+	if (done > 0 && t1 > t0)
+		json_object_set_new(o, "eta_seconds", json_integer(done >= exp ?
+		    0 : (long long)((double)(exp - done) * (double)(t1 - t0) /
+		    (double)done / 1000.0 + 0.5)));
+}
+
 /* A job hash (HGETALL reply) as SPEC.md's job object. */
 static json_t *
 job_json(redisReply *r)
 {
 	json_t *o = json_object(), *b;
 	const char *state = q_field(r, "state"), *v;
+	bool running = state != NULL && strcmp(state, "running") == 0;
 
 	q_set_str(o, "id", q_field(r, "id"));
 	q_set_str(o, "user", q_field(r, "user"));
 	q_set_str(o, "node", q_field(r, "node"));
 	q_set_str(o, "trigger", q_field(r, "trigger"));
+	v = q_field(r, "kind");
+	json_object_set_new(o, "kind", json_string(v != NULL && *v != '\0' ?
+	    v : "backup"));
 	q_set_time(o, "scheduled_for", q_field(r, "scheduled_for"), 1000);
 	q_set_str(o, "state", state);
-	q_set_str(o, "phase", state != NULL && strcmp(state, "running") == 0 ?
-	    q_field(r, "phase") : NULL);
+	q_set_str(o, "phase", running ? q_field(r, "phase") : NULL);
+	if (running)
+		progress_json(o, r);
 	set_int(o, "attempts", q_field(r, "attempts"));
 	set_int(o, "max_attempts", q_field(r, "max_attempts"));
 	q_set_time(o, "created_at", q_field(r, "created_at"), 1);
@@ -93,7 +127,19 @@ job_json(redisReply *r)
 	set_int(o, "bytes_in", q_field(r, "bytes_in"));
 	set_int(o, "bytes_out", q_field(r, "bytes_out"));
 	q_set_str(o, "error", state != NULL && (strcmp(state, "failed") == 0 ||
-	    strcmp(state, "retrying") == 0) ? q_field(r, "error") : NULL);
+	    strcmp(state, "retrying") == 0 || strcmp(state, "canceled") == 0) ?
+	    q_field(r, "error") : NULL);
+	q_set_str(o, "error_class", q_field(r, "error_class"));
+	if ((v = q_field(r, "target")) != NULL)
+		q_set_str(o, "target", v);
+	if ((v = q_field(r, "only")) != NULL &&
+	    (b = json_loads(v, 0, NULL)) != NULL)
+		json_object_set_new(o, "only", b);
+	if ((v = q_field(r, "to")) != NULL)
+		q_set_str(o, "to", v);
+	if ((v = q_field(r, "result")) != NULL &&
+	    (b = json_loads(v, 0, NULL)) != NULL)
+		json_object_set_new(o, "result", b);
 	q_set_str(o, "worker", q_field(r, "worker"));
 	q_set_str(o, "waiting_for", q_field(r, "waiting_for"));
 	v = q_field(r, "backups");
@@ -240,17 +286,31 @@ queue_jobs(struct queue *q, const char *user, const char *state,
     size_t limit, struct bk_err *err)
 {
 	static const char *const idx[] = { "active", "q", "parked", "delayed",
-	    "failed", "succeeded" };
+	    "failed", "canceled", "succeeded" };
+	char ubuf[128];
+	const char *uidx[1] = { ubuf };
+	const char *const *ix = idx;
+	size_t nix = sizeof(idx) / sizeof(idx[0]), ulim = limit;
 	json_t *arr = json_array(), *sorted;
 	json_t **v;
 	char **nodes;
 	size_t n, i, k, cnt;
 
+	/* A user's jobs come from the index the functions keep for them
+	 * (every job within retention, at most USER_JOBS_MAX = 1000), not
+	 * from the node's newest jobs filtered; a state filter reads all of
+	 * it so the answer is never cut short by other states. */
+	if (user != NULL) {
+		snprintf(ubuf, sizeof(ubuf), "ujobs:%s", user);
+		ix = uidx;
+		nix = 1;
+		ulim = state != NULL ? 1000 : limit;
+	}
 	if (node_list(q, &nodes, &n, err) == -1)
 		goto fail;
 	for (i = 0; i < n; i++)
-		for (k = 0; k < sizeof(idx) / sizeof(idx[0]); k++)
-			if (collect(q, nodes[i], idx[k], limit, user, state,
+		for (k = 0; k < nix; k++)
+			if (collect(q, nodes[i], ix[k], ulim, user, state,
 			    arr, err) == -1) {
 				strv_free_n(nodes, n);
 				goto fail;
@@ -371,6 +431,9 @@ queue_stats(struct queue *q, struct bk_err *err)
 		    nodes[i], since, "+inf")));
 		json_object_set_new(o, "failed_24h", json_integer(int_reply(q,
 		    err, &bad, "ZCOUNT bk:{%s}:failed %s %s", nodes[i], since,
+		    "+inf")));
+		json_object_set_new(o, "canceled_24h", json_integer(int_reply(q,
+		    err, &bad, "ZCOUNT bk:{%s}:canceled %s %s", nodes[i], since,
 		    "+inf")));
 		json_object_set_new(o, "oldest_queued_seconds", json_integer(
 		    oldest_queued(q, nodes[i], now, &bad, err)));

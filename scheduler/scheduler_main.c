@@ -442,6 +442,9 @@ main(int argc, char **argv)
 		settings_free(&admin);
 		return rc;
 	}
+	/* the functions' defaults for the panel's calls (bk_settings) */
+	if (queue_publish_settings(q, &err) == -1)
+		log_warn("publishing the node settings: %s", err.msg);
 	listen_spec = settings_get(&admin, "METRICS_LISTEN");
 	if (listen_spec != NULL && *listen_spec != '\0' &&
 	    (http = sched_http_start(&admin, listen_spec, &err)) == NULL) {

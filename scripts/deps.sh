@@ -30,7 +30,7 @@ TEST_DEBS="clang libclang-rt-14-dev
  libarchive-tools 7zip busybox
  python3-croniter python3-aiosmtpd python3-dropbox
  man-db groff-base python3-yaml
- python3-prometheus-client
+ python3-prometheus-client python3-redis
  faketime
  openssh-server openssh-client apache2 apache2-utils rclone awscli
  mariadb-server mariadb-client postgresql postgresql-client

@@ -309,8 +309,8 @@ job_prune(struct job *j, time_t now)
 	for (i = 0; i < j->n; i++) {
 		if (j->res->dests[i].name == NULL)
 			continue;
-		if (prune_run(j->st[i], &j->us, j->tmpl, j->res->name, now, &pr,
-		    &perr) == -1) {
+		if (prune_run(j->st[i], &j->us, j->tmpl, j->res->name,
+		    j->spec->pinned, now, &pr, &perr) == -1) {
 			log_kv(LOG_WARN, "pruning failed", "destination",
 			    storage_location(j->st[i]), "error", perr.msg,
 			    (char *)NULL);

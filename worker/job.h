@@ -38,6 +38,7 @@ struct job_spec {
 	job_progress_fn		*progress;	/* optional, ~1/s */
 	void			*progress_arg;
 	volatile int		*cancel;	/* optional: set to stop */
+	const char *const	*pinned;	/* never pruned; NULL-ended */
 };
 
 struct job_dest_result {

@@ -49,10 +49,21 @@ collect_one(const struct storage_obj *obj, void *arg)
 	return 0;
 }
 
+/* A pinned backup is never pruned (backupctl pin).  "*" means the pins
+ * could not be read: keep everything rather than guess. */
+static bool
+is_pinned(const char *const *pinned, const char *name)
+{
+	for (; pinned != NULL && *pinned != NULL; pinned++)
+		if (strcmp(*pinned, name) == 0 || strcmp(*pinned, "*") == 0)
+			return true;
+	return false;
+}
+
 int
 prune_run(struct storage *st, const struct settings *user, const char *tmpl,
-    const char *keep, time_t now, struct prune_result *res,
-    struct bk_err *err)
+    const char *keep, const char *const *pinned, time_t now,
+    struct prune_result *res, struct bk_err *err)
 {
 	struct collect c = { 0 };
 	long long days = settings_int(user, "BACKUP_RETENTION_DAYS");
@@ -77,7 +88,8 @@ prune_run(struct storage *st, const struct settings *user, const char *tmpl,
 	res->candidates = (unsigned int)c.n;
 	for (i = 0; i < c.n; i++)
 		if (c.v[i].when < cutoff &&
-		    (keep == NULL || strcmp(c.v[i].name, keep) != 0))
+		    (keep == NULL || strcmp(c.v[i].name, keep) != 0) &&
+		    !is_pinned(pinned, c.v[i].name))
 			res->expired++;
 		else
 			c.v[i].name[0] = '\0';	/* kept */

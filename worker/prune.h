@@ -31,11 +31,13 @@ struct prune_result {
 /*
  * Prune st by user's BACKUP_RETENTION_DAYS / LEEWAY / PRUNING_PREFIX.
  * tmpl is the effective file name template, keep the name just written
- * (never deleted; may be NULL), now the reference time.  Returns -1 only
+ * (never deleted; may be NULL), pinned the names the user pinned (a
+ * NULL-terminated list, or NULL: never deleted either, backupctl pin),
+ * now the reference time.  Returns -1 only
  * when the listing failed; deletion failures are counted in res.
  */
 int	prune_run(struct storage *, const struct settings *user,
-	    const char *tmpl, const char *keep, time_t now,
-	    struct prune_result *, struct bk_err *);
+	    const char *tmpl, const char *keep, const char *const *pinned,
+	    time_t now, struct prune_result *, struct bk_err *);
 
 #endif

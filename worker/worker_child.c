@@ -23,6 +23,10 @@
 
 #include "err.h"
 #include "job.h"
+#include "catalog.h"
+#include "config.h"
+#include "job_restore.h"
+#include "settings.h"
 #include "log.h"
 #include "worker_child.h"
 #include "xmalloc.h"
@@ -65,9 +69,75 @@ on_progress(const struct job_progress *p, void *arg)
 	    (json_int_t)p->bytes_out));
 }
 
+/* A restore or verify job: restore_run does the work; the phase is the
+ * kind (restore_run reports no bytes as it goes). */
+static int
+task_main(const struct settings *admin, const char *user,
+    const struct job_task *t, int fd)
+{
+	struct bk_err err;
+	char *result = NULL;
+	json_t *o;
+	int rc;
+
+	bk_err_clear(&err);
+	send_line(fd, json_pack("{s:s, s:I, s:I}", "phase", t->kind, "in",
+	    (json_int_t)0, "out", (json_int_t)0));
+	rc = job_restore_run(admin, user, t, &result, &err);
+	o = json_pack("{s:b, s:b, s:b, s:s, s:[], s:I, s:I}", "result", 1,
+	    "ok", rc == 0, "retryable", rc != 0 && err.retryable, "error",
+	    rc == 0 ? "" : err.msg, "backups", "in", (json_int_t)0, "out",
+	    (json_int_t)0);
+	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
+	    (child_cancel || err.code == BK_ECANCELED)));
+	if (result != NULL)
+		json_object_set_new(o, "task", json_loads(result, 0, NULL));
+	send_line(fd, o);
+	free(result);
+	return rc;
+}
+
+/* After a backup and its prune: the user's backups at every destination
+ * as they are now, for bk:{N}:backups:<user> (a panel lists them without
+ * a shell; `backupctl list` stays the live truth).  Best effort: a
+ * listing that fails leaves the last record. */
+static void
+add_catalog(const struct settings *admin, const char *user, json_t *o)
+{
+	struct settings us;
+	struct catalog cat;
+	struct bk_err err;
+	char when[40];
+	json_t *arr;
+	json_int_t total = 0;
+	struct tm tm;
+	size_t i;
+
+	memset(&cat, 0, sizeof(cat));
+	if (config_load_user(admin, user, NULL, &us, NULL, &err) == -1)
+		return;
+	if (catalog_load(admin, &us, user, &cat, &err) == 0 &&
+	    cat.nerrors == 0) {
+		arr = json_array();
+		for (i = 0; i < cat.n; i++) {
+			gmtime_r(&cat.v[i].time, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, "
+			    "s:s}", "name", cat.v[i].name, "destination",
+			    cat.v[i].destination, "size",
+			    (json_int_t)cat.v[i].size, "time", when));
+			total += (json_int_t)cat.v[i].size;
+		}
+		json_object_set_new(o, "catalog", arr);
+		json_object_set_new(o, "stored", json_integer(total));
+	}
+	catalog_free(&cat);
+	settings_free(&us);
+}
+
 static void
 child_main(const struct settings *admin, const char *user,
-    const char *job_id, int fd, pid_t parent)
+    const char *job_id, const struct job_task *task, int fd, pid_t parent)
 {
 	struct job_spec spec;
 	struct job_result res;
@@ -88,6 +158,9 @@ child_main(const struct settings *admin, const char *user,
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	log_set_context(user, job_id);
+	if (task != NULL && task->kind != NULL &&
+	    strcmp(task->kind, "backup") != 0)
+		_exit(task_main(admin, user, task, fd) == 0 ? 0 : 1);
 
 	memset(&spec, 0, sizeof(spec));
 	memset(&res, 0, sizeof(res));
@@ -98,6 +171,7 @@ child_main(const struct settings *admin, const char *user,
 	spec.progress = on_progress;
 	spec.progress_arg = &fd;
 	spec.cancel = &child_cancel;
+	spec.pinned = task != NULL ? task->pinned : NULL;
 	rc = job_run(&spec, &res, &err);
 
 	backups = json_array();
@@ -113,6 +187,8 @@ child_main(const struct settings *admin, const char *user,
 	    (json_int_t)res.bytes_in, "out", (json_int_t)res.bytes_out);
 	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
 	    (child_cancel || err.code == BK_ECANCELED)));
+	if (rc == 0)
+		add_catalog(admin, user, o);
 	send_line(fd, o);
 	job_result_free(&res);
 	_exit(rc == 0 ? 0 : 1);
@@ -120,7 +196,7 @@ child_main(const struct settings *admin, const char *user,
 
 pid_t
 worker_child_spawn(const struct settings *admin, const char *user,
-    const char *job_id, int *fd)
+    const char *job_id, const struct job_task *task, int *fd)
 {
 	pid_t parent = getpid(), pid;
 	int p[2];
@@ -135,7 +211,7 @@ worker_child_spawn(const struct settings *admin, const char *user,
 	}
 	if (pid == 0) {
 		close(p[0]);
-		child_main(admin, user, job_id, p[1], parent);
+		child_main(admin, user, job_id, task, p[1], parent);
 		_exit(1);
 	}
 	close(p[1]);
@@ -166,6 +242,14 @@ worker_child_parse(const char *line, struct child_msg *m)
 		b = json_object_get(o, "backups");
 		m->backups = b != NULL ? json_dumps(b, JSON_COMPACT) :
 		    xstrdup("[]");
+		b = json_object_get(o, "catalog");
+		m->catalog = json_is_array(b) ? json_dumps(b, JSON_COMPACT) :
+		    NULL;
+		m->stored = (uint64_t)json_integer_value(json_object_get(o,
+		    "stored"));
+		b = json_object_get(o, "task");
+		m->result = json_is_object(b) ? json_dumps(b, JSON_COMPACT) :
+		    NULL;
 	} else {
 		s = json_string_value(json_object_get(o, "phase"));
 		snprintf(m->phase, sizeof(m->phase), "%s", s != NULL ? s :
@@ -180,5 +264,7 @@ worker_child_msg_free(struct child_msg *m)
 {
 	free(m->error);
 	free(m->backups);
-	m->error = m->backups = NULL;
+	free(m->result);
+	free(m->catalog);
+	m->error = m->backups = m->result = m->catalog = NULL;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 struct settings;
+struct job_task;
 
 struct child_msg {
 	bool	 is_result;
@@ -25,13 +26,17 @@ struct child_msg {
 	bool	 canceled;
 	char	*error;		/* allocated */
 	char	*backups;	/* JSON array text, allocated */
+	char	*result;	/* restore, verify: JSON text, or NULL */
+	char	*catalog;	/* backup: the user's backups, JSON, or NULL */
+	uint64_t stored;	/* backup: bytes those take */
 };
 
-/* Fork a child that runs the backup of user as job id; *fd gets the read
- * end of its message pipe (non-blocking).  The child dies with its parent
+/* Fork a child that runs the backup of user as job id (or, with task of
+ * kind restore or verify, that task); *fd gets the read end of its
+ * message pipe (non-blocking).  The child dies with its parent
  * (PR_SET_PDEATHSIG) and stops the job on SIGTERM. */
 pid_t	worker_child_spawn(const struct settings *admin, const char *user,
-	    const char *job_id, int *fd);
+	    const char *job_id, const struct job_task *task, int *fd);
 /* Parse one line from a child; 0, or -1 for garbage. */
 int	worker_child_parse(const char *line, struct child_msg *);
 void	worker_child_msg_free(struct child_msg *);

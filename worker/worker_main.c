@@ -42,6 +42,7 @@
 #include "log.h"
 #include "queue.h"
 #include "settings.h"
+#include "job_restore.h"
 #include "worker_child.h"
 #include "xmalloc.h"
 
@@ -210,11 +211,11 @@ settle(struct slot *s)
 		return true;
 	}
 	if (s->res.is_result) {
-		if (queue_finish(qc, &s->job, s->res.ok ? QOUT_OK :
+		if (queue_finish_result(qc, &s->job, s->res.ok ? QOUT_OK :
 		    s->res.canceled ? QOUT_CANCELED : QOUT_ERROR,
 		    s->res.retryable, s->res.error, s->res.backups,
-		    s->res.bytes_in, s->res.bytes_out, state, sizeof(state),
-		    &err) == -1) {
+		    s->res.result, s->res.bytes_in, s->res.bytes_out, state,
+		    sizeof(state), &err) == -1) {
 			redis_failed(&err);
 			return false;
 		}
@@ -240,6 +241,11 @@ settle(struct slot *s)
 			return false;
 		}
 	}
+	if (s->res.is_result && s->res.catalog != NULL &&
+	    queue_backups_set(qc, s->job.user, s->res.catalog, s->res.stored,
+	    &err) == -1)
+		log_warn("job %s: recording the backups: %s", s->job.id,
+		    err.msg);
 	log_kv(s->res.ok ? LOG_INFO : LOG_WARN, "job finished", "job",
 	    s->job.id, "user", s->job.user, "state", state, "error",
 	    s->res.is_result && !s->res.ok ? s->res.error : NULL, NULL);
@@ -356,7 +362,29 @@ start_job(struct slot *s, struct queue_job *job, bool noop)
 	s->job = *job;
 	s->hb_ok_ms = s->started_ms = mono_ms();
 	snprintf(s->phase, sizeof(s->phase), "prepare");
-	s->pid = worker_child_spawn(&admin, job->user, job->id, &s->fd);
+	{
+		struct job_task t = { s->job.kind, s->job.target, s->job.only,
+		    s->job.to, NULL };
+		struct bk_err perr;
+		char **pins = NULL;
+		size_t npins = 0, k;
+
+		/* the child is a fork: the list only has to outlive the fork */
+		if (queue_pinned_list(qc, job->user, &pins, &npins, &perr) ==
+		    -1) {
+			/* unknown pins: this run prunes nothing */
+			log_warn("job %s: reading pins: %s", job->id, perr.msg);
+			pins = xcalloc(2, sizeof(char *));
+			pins[0] = xstrdup("*");
+			npins = 1;
+		}
+		t.pinned = (const char *const *)pins;
+		s->pid = worker_child_spawn(&admin, job->user, job->id, &t,
+		    &s->fd);
+		for (k = 0; k < npins; k++)
+			free(pins[k]);
+		free(pins);
+	}
 	if (s->pid == -1) {
 		s->pid = 0;
 		s->status = 0;
@@ -397,8 +425,10 @@ run(bool noop)
 
 	if (hb_every < 500)
 		hb_every = 500;
-	if (hb_every > 10000)
-		hb_every = 10000;
+	/* about once a second: the heartbeat carries the live progress a
+	 * panel shows (percent, ETA), and renews the lease with room */
+	if (hb_every > 1000)
+		hb_every = 1000;
 	for (;;) {
 		if (got_term != seen_term) {
 			if (seen_term == 0) {
@@ -506,6 +536,13 @@ main(int argc, char **argv)
 		host[sizeof(host) - 1] = '\0';
 		snprintf(wid, sizeof(wid), "%s.%s.%ld", queue_node(qc), host,
 		    (long)getpid());
+	}
+	{
+		struct bk_err err;
+
+		/* the functions' defaults for the panel's calls (bk_settings) */
+		if (queue_publish_settings(qc, &err) == -1)
+			log_warn("publishing the node settings: %s", err.msg);
 	}
 	slots = xcalloc((size_t)nslots, sizeof(*slots));
 	for (i = 0; i < nslots; i++)

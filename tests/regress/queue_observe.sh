@@ -70,7 +70,7 @@ ok $? "health prints the next run for people too"
 [ "$(r HGET "${P}user:okay" last_ok_at)" -gt 0 ] && [ -n "$(r ZSCORE "${P}sched" okay)" ]
 ok $? "the panel reads the same with plain HGET/ZSCORE (docs/redis-protocol.md)"
 
-ctl stats --json | js 'n = d["nodes"][0]; assert set(n) == {"node", "queued", "running", "retrying", "succeeded_24h", "failed_24h", "oldest_queued_seconds", "workers"}, n; assert (n["node"], n["succeeded_24h"], n["failed_24h"], n["workers"]) == ("ob", 1, 1, 1), n'
+ctl stats --json | js 'n = d["nodes"][0]; assert set(n) == {"node", "queued", "running", "retrying", "succeeded_24h", "failed_24h", "canceled_24h", "oldest_queued_seconds", "workers"}, n; assert (n["node"], n["succeeded_24h"], n["failed_24h"], n["workers"]) == ("ob", 1, 1, 1), n'
 ok $? "stats --json: SPEC.md's fields, one success, one failure, one worker"
 
 ctl metrics >"$T/m1"
@@ -104,17 +104,20 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MPORT/other")
 [ "$code" = 404 ]
 ok $? "another path is 404"
 
-# Cancel: stop the worker so a job waits.
+# Cancel: stop the worker so a job waits.  A canceled job ends in its own
+# state "canceled" (issue 18: it used to end "failed" and count as a
+# failure); stats count it in canceled_24h.
 kill -TERM $WP; wait $WP
 id=$(ctl enqueue okay)
 wait_for 10 sh -c "backupctl --config '$T/pb.conf' stats --json | /usr/bin/python3 -c 'import json,sys; assert json.load(sys.stdin)[\"nodes\"][0][\"oldest_queued_seconds\"] >= 1'"
 ok $? "stats shows the waiting job's age"
 ctl cancel "$id" >"$T/out"; rc=$?
 [ $rc -eq 0 ] && grep -q canceled "$T/out" &&
-    [ "$(ctl status --json "$id" | js 'print(d["state"], d["error"])')" = "failed canceled by request" ]
-ok $? "cancel of a waiting job: it fails as canceled by request"
+    [ "$(ctl status --json "$id" | js 'print(d["state"], d["error"])')" = "canceled canceled by request" ] &&
+    [ "$(ctl stats --json | js 'print(d["nodes"][0]["canceled_24h"])')" = 1 ]
+ok $? "cancel of a waiting job: it ends canceled, counted in canceled_24h"
 ctl cancel "$id" 2>"$T/err"; rc=$?
-[ $rc -eq 1 ] && grep -q "already failed" "$T/err"
+[ $rc -eq 1 ] && grep -q "already canceled" "$T/err"
 ok $? "cancel of a finished job: exit 1, nothing to cancel"
 ctl cancel m.nobody.1.0 2>/dev/null; [ $? -eq 1 ]
 ok $? "cancel of an unknown job: exit 1"

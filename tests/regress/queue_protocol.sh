@@ -21,7 +21,7 @@ fc() { fn=$1; shift; r FCALL "$fn" 1 "$P" t1 "$@"; }
 # Loading the library happens on first use by any program.
 backup-worker --config "$T/pb.conf" --help >/dev/null
 backupctl --config "$T/pb.conf" stats >/dev/null 2>&1
-r FCALL bk_version 0 | grep -qx 2
+r FCALL bk_version 0 | grep -qx 3
 ok $? "bk_v1 function library is loaded by the first program"
 
 # Per-user gate: one runnable, later requests join the waiting one.
@@ -132,8 +132,11 @@ ok $? "a malformed job is set aside as failed with an error, the next is served"
 fc bk_enqueue hank m.hank.1 0 3 >/dev/null
 [ "$(fc bk_cancel m.hank.1 86400000)" = canceled ] &&
     [ "$(r HGET "${P}job:m.hank.1" error)" = "canceled by request" ] &&
-    [ -z "$(r ZSCORE "${P}q" m.hank.1)" ]
-ok $? "canceling a queued job removes it"
+    [ -z "$(r ZSCORE "${P}q" m.hank.1)" ] &&
+    [ "$(r HGET "${P}job:m.hank.1" state)" = canceled ] &&
+    [ -n "$(r ZSCORE "${P}canceled" m.hank.1)" ] &&
+    [ -z "$(r ZSCORE "${P}failed" m.hank.1)" ]
+ok $? "canceling a queued job removes it; it ends canceled (its own state and index, not failed)"
 [ "$(fc bk_cancel m.gina.1 86400000)" = canceling ] &&
     [ "$(fc bk_heartbeat m.gina.1 tokB 5000 archive 0 0)" = cancel ]
 ok $? "canceling a running job tells its worker at the next heartbeat"
