@@ -200,9 +200,24 @@ job_restore_run(const struct settings *admin, const char *user,
 	}
 	if (restore_run(admin, &o, &res, err) == -1)
 		goto out;
-	out = json_pack("{s:s, s:s, s:I, s:I, s:I}", "kind", t->kind, "name",
-	    t->target, "members", (json_int_t)res.members, "bytes",
-	    (json_int_t)res.bytes, "stored", (json_int_t)res.stored);
+	/* An entry the user's reach refused is a restore that is not whole:
+	 * the job fails, naming the count and the first entry. */
+	if (res.ex.skipped + res.ex.refused > 0) {
+		bk_err_set(err, BK_EFAIL, "restored with %llu skipped "
+		    "(%llu skipped, %llu refused)%s%s",
+		    (unsigned long long)(res.ex.skipped + res.ex.refused),
+		    (unsigned long long)res.ex.skipped,
+		    (unsigned long long)res.ex.refused,
+		    res.ex.nnotes > 0 ? ": " : "",
+		    res.ex.nnotes > 0 ? res.ex.notes[0] : "");
+		err->retryable = false;
+		goto out;
+	}
+	out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "kind", t->kind,
+	    "name", t->target, "members", (json_int_t)res.ex.members, "files",
+	    (json_int_t)res.ex.files, "changed", (json_int_t)res.ex.changed,
+	    "bytes", (json_int_t)res.ex.bytes, "stored",
+	    (json_int_t)res.stored);
 	json_object_set_new(out, "to", dir != NULL ? json_string(dir) :
 	    json_null());
 	json_object_set_new(out, "location", res.location != NULL ?

@@ -28,6 +28,7 @@
 #include "job_restore.h"
 #include "settings.h"
 #include "log.h"
+#include "userfile.h"
 #include "worker_child.h"
 #include "xmalloc.h"
 
@@ -114,7 +115,8 @@ add_catalog(const struct settings *admin, const char *user, json_t *o)
 	size_t i;
 
 	memset(&cat, 0, sizeof(cat));
-	if (config_load_user(admin, user, NULL, &us, NULL, &err) == -1)
+	if (userfile_load_settings(admin, user, NULL, NULL, &us, NULL,
+	    &err) == -1)
 		return;
 	if (catalog_load(admin, &us, user, &cat, &err) == 0 &&
 	    cat.nerrors == 0) {
