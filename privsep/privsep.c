@@ -456,8 +456,10 @@ privsep_add_path(struct privsep *ps, struct tarw *t, const char *path,
 		bk_err_prefix(err, "%s", member);
 		return -1;
 	}
-	if (ps->pid == 0)
+	if (ps->pid == 0) {
+		tarw_set_root_dirs_only(t, geteuid() == 0);
 		return local_add_path(t, path, member, ps->ex, err);
+	}
 	lens[0] = (uint32_t)strlen(path);
 	lens[1] = (uint32_t)strlen(member);
 	if (lens[0] == 0 || lens[0] > 65536 || lens[1] > 65536)

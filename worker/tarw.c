@@ -77,6 +77,7 @@ struct tarw {
 	struct exclude		*ex;
 	struct buf		 full;		/* full source path, for ex */
 	bool			 have_uid, have_gid;
+	bool			 root_dirs_only;	/* see tarw_set_root_dirs_only */
 	uid_t			 uid;
 	gid_t			 gid;
 	char			 uname[64];
@@ -471,6 +472,27 @@ copy_sparse(struct tarw *t, int fd, struct archive_entry *e, uint64_t size,
 
 static int add_dir(struct tarw *, int, const char *, struct bk_err *);
 
+/* Read as root with no account to switch to, a folder a user owns or may
+ * write could hold a hard link to any file on the file system (or gain
+ * one while it is read): the job fails instead of trusting it. */
+static int
+untrusted_dir(struct tarw *t, const struct stat *sb, struct bk_err *err)
+{
+	if (!t->root_dirs_only || (sb->st_uid == 0 &&
+	    (sb->st_mode & (S_IWGRP | S_IWOTH)) == 0))
+		return 0;
+	err->retryable = false;
+	return bk_err_set(err, BK_ECONFIG, "%s: the folder is owned by uid "
+	    "%u or writable by others, and there is no system account to "
+	    "read it as (USER_ACCOUNTS)", t->full.data, (unsigned)sb->st_uid);
+}
+
+void
+tarw_set_root_dirs_only(struct tarw *t, bool on)
+{
+	t->root_dirs_only = on;
+}
+
 /* One directory entry: name in the directory dirfd, member its name in
  * the archive; t->full holds its full source path. */
 static int
@@ -498,6 +520,11 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			warn_skip(t, "folder unreadable; skipped",
 			    t->full.data);
 			return 0;
+		}
+		if (fstat(fd, &sb) == -1 || untrusted_dir(t, &sb, err) == -1) {
+			if (err->code == BK_OK)
+				bk_err_sys(err, BK_EIO, "%s", t->full.data);
+			goto out;
 		}
 		e = entry_for(t, member, &sb);
 		if (write_header(t, e) == -1) {
@@ -645,6 +672,10 @@ tarw_add_tree(struct tarw *t, const char *root, const char *prefix,
 	buf_puts(&t->full, root);
 	while (t->full.len > 1 && t->full.data[t->full.len - 1] == '/')
 		t->full.data[--t->full.len] = '\0';
+	if (untrusted_dir(t, &sb, err) == -1) {
+		close(fd);
+		return -1;
+	}
 	e = entry_for(t, prefix, &sb);
 	if (write_header(t, e) == -1) {
 		archive_entry_free(e);

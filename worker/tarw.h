@@ -10,6 +10,7 @@
 #define BK_TARW_H
 
 #include <locale.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -38,6 +39,9 @@ struct tarw	*tarw_new_sink(tarw_sink_fn *, void *, struct bk_err *);
 /* Called about once a second while writing; optional. */
 void		 tarw_set_tick(struct tarw *, tarw_tick_fn *, void *);
 void		 tarw_set_cancel(struct tarw *, volatile int *);
+/* Fail (BK_ECONFIG naming USER_ACCOUNTS) on any folder of a tree that is
+ * not root's alone: for root reading with no account to switch to. */
+void		 tarw_set_root_dirs_only(struct tarw *, bool);
 /* Fail the archive (error naming setting, not retryable) once its tar
  * stream would pass max_bytes; 0: no limit. */
 void		 tarw_set_limit(struct tarw *, uint64_t max_bytes,

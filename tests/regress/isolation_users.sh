@@ -147,4 +147,22 @@ ok $? "USER_ACCOUNTS=none: $A's own Files folder is refused naming it and USER_A
     ! grep -q -e B-PRIVATE-MARKER -e ROOT-ONLY-MARKER -e "$shadow1" "$T/run.err"
 ok $? "USER_ACCOUNTS=none: no backup written, no foreign byte in any output"
 
+# A root-owned Files folder with one folder inside that the user owns: the
+# user could plant a hard link there at any time, so root refuses that too.
+C=$T/home/carl/files
+mkdir -p "$C/site/upload"
+echo public >"$C/site/index.html"
+chown $A: "$C/site/upload"
+ln "$T/root-only/secret" "$C/site/upload/planted" 2>/dev/null ||
+    cp "$T/root-only/secret" "$C/site/upload/planted"
+printf 'BACKUP_ARCHIVE=%s\nBACKUP_COMPRESSION=none\n' "$T/out" \
+    >"$T/users/carl.env"
+chmod 600 "$T/users/carl.env"
+backupctl run carl >/dev/null 2>"$T/run.err"
+rc=$?
+sed 's/^/# /' "$T/run.err"
+[ $rc -ne 0 ] && grep -q 'USER_ACCOUNTS' "$T/run.err" &&
+    grep -q "site/upload" "$T/run.err" && ! ls "$T/out"/*.tar >/dev/null 2>&1
+ok $? "USER_ACCOUNTS=none: a user-owned folder deep in a root-owned Files folder is refused (rc=$rc)"
+
 t_done
