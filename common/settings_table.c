@@ -16,8 +16,15 @@ const struct setting_def settings_table[] = {
 	/* Admin: the queue and the servers. */
 	{ .name = "REDIS_URL", .type = SET_URL, .flags = A | S,
 	  .def = "redis://127.0.0.1:6379/0", .group = "Admin: queue",
-	  .help = "Redis server: redis://[user:password@]host:port/db or "
-	    "unix:///path/redis.sock" },
+	  .help = "Redis server: redis://[user:password@]host:port/db, "
+	    "unix:///path/redis.sock, or redis-sentinel://[user:password@]"
+	    "host:port[,host:port...]/MASTER_NAME[/db] (ask the sentinels "
+	    "for the primary; follow failovers)" },
+	{ .name = "REDIS_REPLICA_WAIT", .type = SET_DURATION, .flags = A,
+	  .def = "2s", .group = "Admin: queue",
+	  .help = "with redis-sentinel://: how long an enqueue, a job start "
+	    "or a job's end waits for a replica to confirm it (WAIT 1) "
+	    "before it fails and is retried; 0: do not wait" },
 	{ .name = "NODE", .type = SET_STRING, .flags = A,
 	  .group = "Admin: queue",
 	  .help = "queue this server's workers consume; users are routed to "

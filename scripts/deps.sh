@@ -9,7 +9,7 @@ DEBS="build-essential pkg-config clang libclang-rt-14-dev
  libhiredis-dev libjansson-dev libarchive-dev libzstd-dev zlib1g-dev
  libcurl4-openssl-dev libssh2-1-dev libgpgme-dev libsodium-dev libdeflate-dev
  libssl-dev libpcre2-dev
- redis-server redis-tools tar gzip pigz zstd gnupg age bsdutils util-linux
+ redis-server redis-tools redis-sentinel tar gzip pigz zstd gnupg age bsdutils util-linux
  python3-croniter python3-aiosmtpd python3-dropbox
  man-db groff-base python3-yaml
  python3-prometheus-client
