@@ -68,6 +68,43 @@ const struct setting_def settings_table[] = {
 	    "(empty: off)" },
 
 	/* Admin: sources and local policy. */
+	{ .name = "JOB_NICE", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 19, .group = "Admin: yield",
+	  .help = "CPU nice value of each job process and its dump tools "
+	    "(0: as the worker)" },
+	{ .name = "JOB_IO_CLASS", .type = SET_ENUM, .flags = A,
+	  .def = "none", .choices = "none,best-effort,idle",
+	  .group = "Admin: yield",
+	  .help = "I/O scheduling class of each job process and its dump "
+	    "tools (ionice): none (as the worker), best-effort, idle" },
+	{ .name = "JOB_IO_LEVEL", .type = SET_INT, .flags = A,
+	  .def = "7", .min = 0, .max = 7, .group = "Admin: yield",
+	  .help = "priority within JOB_IO_CLASS=best-effort: 0 highest, 7 "
+	    "lowest" },
+	{ .name = "JOB_UPLOAD_LIMIT_KBPS", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Admin: yield",
+	  .help = "upload bandwidth of one job in KiB/s, all its "
+	    "destinations together (0: no limit)" },
+	{ .name = "NODE_UPLOAD_LIMIT_KBPS", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Admin: yield",
+	  .help = "upload bandwidth in KiB/s shared by all jobs of one "
+	    "backup-worker (0: no limit)" },
+	{ .name = "JOB_READ_LIMIT_KBPS", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Admin: yield",
+	  .help = "rate at which one job reads its source files, KiB/s "
+	    "(0: no limit)" },
+	{ .name = "WORKER_MAX_LOAD", .type = SET_STRING, .flags = A,
+	  .def = "0", .group = "Admin: yield",
+	  .help = "start no job while the 1-minute load average is above "
+	    "this (a job taken waits in phase waiting-load; 0: no gate)" },
+	{ .name = "WORKER_MAX_IO_PRESSURE", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100, .group = "Admin: yield",
+	  .help = "start no job while the I/O pressure (avg10 of \"some\", "
+	    "percent) is above this (0: no gate)" },
+	{ .name = "WORKER_IO_PRESSURE_FILE", .type = SET_STRING, .flags = A,
+	  .def = "/proc/pressure/io", .group = "Admin: yield",
+	  .help = "PSI file WORKER_MAX_IO_PRESSURE reads: the server's, or "
+	    "the io.pressure of the cgroup that runs the sites" },
 	{ .name = "SOURCE_FILES", .type = SET_STRING, .flags = A,
 	  .def = "/home/{user}/files", .group = "Admin: sources",
 	  .help = "path template of the Files source ({user} is replaced)" },

@@ -25,6 +25,7 @@
 #include "job.h"
 #include "log.h"
 #include "worker_child.h"
+#include "yield.h"
 #include "xmalloc.h"
 
 static volatile int child_cancel;
@@ -88,6 +89,7 @@ child_main(const struct settings *admin, const char *user,
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	log_set_context(user, job_id);
+	yield_job_init(admin);	/* before any thread or dump tool */
 
 	memset(&spec, 0, sizeof(spec));
 	memset(&res, 0, sizeof(res));
