@@ -221,6 +221,14 @@ const struct setting_def settings_table[] = {
 	{ .name = "GZIP_LEVEL", .type = SET_INT, .flags = A | U, .def = "6",
 	  .min = 1, .max = 12, .group = "Archive",
 	  .help = "gzip level (libdeflate: 1-12; 6 as gzip)" },
+	{ .name = "BACKUP_UPLOAD_LIMIT_KBPS", .type = SET_INT, .flags = U,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Archive",
+	  .help = "upload rate of this user's backups in KiB/s; only lowers "
+	    "the admin's JOB_UPLOAD_LIMIT_KBPS (0: the admin's)" },
+	{ .name = "BACKUP_NICE", .type = SET_INT, .flags = U,
+	  .def = "0", .min = 0, .max = 19, .group = "Archive",
+	  .help = "CPU nice value of this user's backups; only above the "
+	    "admin's JOB_NICE (0: the admin's)" },
 	{ .name = "ZSTD_LEVEL", .type = SET_INT, .flags = A | U, .def = "3",
 	  .min = 1, .max = 19, .group = "Archive", .help = "zstd level" },
 	{ .name = "TZ", .type = SET_STRING, .flags = A | U,

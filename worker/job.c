@@ -37,6 +37,7 @@
 #include "tarw.h"
 #include "upload.h"
 #include "xmalloc.h"
+#include "yield.h"
 
 #define MAX_DESTS	8
 
@@ -122,6 +123,7 @@ job_prepare(struct job *j, struct bk_err *err)
 			    diag.v[i].setting, (char *)NULL);
 	if (diag_to_err(&diag, err) == -1)
 		goto out;
+	yield_job_user(&j->us);
 	if ((tz = settings_get(&j->us, "TZ")) != NULL ||
 	    (tz = settings_get(admin, "TZ")) != NULL) {
 		setenv("TZ", tz, 1);

@@ -146,6 +146,24 @@ yield_job_init(const struct settings *admin)
 }
 
 void
+yield_job_user(const struct settings *us)
+{
+	int64_t rate = kbps(us, "BACKUP_UPLOAD_LIMIT_KBPS");
+	long long nice = settings_int(us, "BACKUP_NICE");
+
+	/* Within the admin's limits: only slower, only nicer. */
+	if (rate > 0 && (job_up.rate == 0 || rate < job_up.rate)) {
+		job_up.rate = rate;
+		http_set_max_send_speed(rate);
+	}
+	errno = 0;
+	if (nice > getpriority(PRIO_PROCESS, 0) && errno == 0 &&
+	    setpriority(PRIO_PROCESS, 0, (int)nice) == -1)
+		log_warn("BACKUP_NICE=%lld: setpriority: %s", nice,
+		    strerror(errno));
+}
+
+void
 yield_pace_upload(size_t n)
 {
 	pace(&job_up, n);

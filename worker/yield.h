@@ -19,6 +19,10 @@ void	yield_node_init(const struct settings *admin);
  * JOB_IO_LEVEL (inherited by every thread and dump tool started later),
  * and the rate limits.  Failures are logged, never fatal. */
 void	yield_job_init(const struct settings *admin);
+/* After the user's settings are read (same process, before the pipeline
+ * threads): BACKUP_UPLOAD_LIMIT_KBPS and BACKUP_NICE, which can only make
+ * the job slower or nicer than the admin's settings. */
+void	yield_job_user(const struct settings *user);
 /* Sleep as long as the limits need before n more bytes go out (upload
  * tee) or after n bytes were read (sources).  No limit: no cost. */
 void	yield_pace_upload(size_t n);

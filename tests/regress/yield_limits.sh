@@ -64,6 +64,14 @@ el=$(secs "$t0" "$(now)")
 ok $? "no limit (the default): 64 MiB over SFTP in ${el} s"
 echo "# rate: SFTP upload, no limit: 64 MiB in ${el} s"
 
+# The user's own limit, below the admin's (none here).
+sed 's/^BACKUP_COMPRESSION=none$/&\nBACKUP_UPLOAD_LIMIT_KBPS=16384/' "$T/users/alice.env" >"$T/alice-lim.env"
+t0=$(now)
+backupctl --config "$T/free.conf" run --env-file "$T/alice-lim.env" --user alice >"$T/run4.out" 2>&1; rc=$?
+el=$(secs "$t0" "$(now)")
+[ $rc -eq 0 ] && within "$el" 3 12
+ok $? "user BACKUP_UPLOAD_LIMIT_KBPS=16384 under no admin limit: 64 MiB in ${el} s (expected about 4 s)"
+
 # 2. Read rate: 8 MiB/s -> 64 MiB read in about 8 s.
 admin "$T/read.conf" JOB_READ_LIMIT_KBPS=8192
 t0=$(now)
@@ -80,9 +88,11 @@ for u in b1 b2; do
 	head -c 33554432 /dev/urandom >"$T/files/$u/half.bin"	# 32 MiB
 	printf 'BACKUP_ARCHIVE=%s/arch/%s\nBACKUP_SOURCES=Files\nBACKUP_COMPRESSION=none\n' "$T" $u >"$T/users/$u.env"
 done
-mkdir -p "$T/files/slow"
+mkdir -p "$T/files/slow" "$T/files/slow2"
 head -c 8388608 /dev/urandom >"$T/files/slow/s.bin"
+cp "$T/files/slow/s.bin" "$T/files/slow2/"
 printf 'BACKUP_ARCHIVE=%s/arch/slow\nBACKUP_SOURCES=Files\nBACKUP_COMPRESSION=none\n' "$T" >"$T/users/slow.env"
+printf 'BACKUP_ARCHIVE=%s/arch/slow2\nBACKUP_SOURCES=Files\nBACKUP_COMPRESSION=none\nBACKUP_NICE=12\n' "$T" >"$T/users/slow2.env"
 chmod 600 "$T/users/"*.env
 qconf() {	# qconf FILE LINES...
 	_f=$1
@@ -130,6 +140,12 @@ ok $? "the job process $child runs with nice $nice and I/O class \"$cls\" (JOB_N
 ok $? "the worker itself keeps its priority"
 wait_for 30 succeeded "$j"
 ok $? "the yielding job finishes"
+j=$(backupctl --config "$T/prio.conf" enqueue slow2)
+wait_for 20 sh -c "[ \"\$(redis-cli -p $REDIS_PORT HGET '${P}job:$j' phase)\" = archive ] && pgrep -P $W >/dev/null"
+nice=$(sed 's/^.*) //' "/proc/$(pgrep -P "$W" | head -1)/stat" | cut -d' ' -f17)
+[ "$nice" = 12 ]
+ok $? "user BACKUP_NICE=12 above the admin's JOB_NICE=7: nice $nice"
+wait_for 30 succeeded "$j"
 qconf "$T/be.conf" JOB_IO_CLASS=best-effort JOB_IO_LEVEL=6 JOB_READ_LIMIT_KBPS=1024
 worker "$T/be.conf"
 j=$(backupctl --config "$T/be.conf" enqueue slow)
