@@ -97,7 +97,13 @@ void
 yield_node_init(const struct settings *admin)
 {
 	int64_t rate = kbps(admin, "NODE_UPLOAD_LIMIT_KBPS");
+	const char *ml = settings_get(admin, "WORKER_MAX_LOAD");
+	char *end;
 	void *m;
+
+	if (ml != NULL && (strtod(ml, &end) < 0 || end == ml || *end != '\0'))
+		log_warn("WORKER_MAX_LOAD: \"%s\" is not a number: no load "
+		    "gate", ml);
 
 	if (rate <= 0)
 		return;
