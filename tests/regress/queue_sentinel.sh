@@ -219,4 +219,13 @@ assert len(due) >= 3, due
 assert len(due) == len(set(due)), sorted(due)
 PY
 ok $? "the 3 s schedule made one job per due time across the failovers ($(grep -o scheduled_for "$T/tick.json" | wc -l) jobs)"
+
+# A clean stop: exit 0, and (sanitizer builds) no report in any log.
+kill -TERM $W $SCH $NOT
+wait $W; r1=$?
+wait $SCH; r2=$?
+wait $NOT; r3=$?
+[ $r1 -eq 0 ] && [ $r2 -eq 0 ] && [ $r3 -eq 0 ] &&
+    ! grep -l 'Sanitizer\|runtime error' "$T"/*.log "$T/burst.err" 2>/dev/null
+ok $? "SIGTERM: worker, scheduler and notifier exit 0 ($r1 $r2 $r3), no sanitizer report"
 t_done

@@ -192,4 +192,9 @@ qconf "$T/load2.conf" WORKER_MAX_LOAD=100000
 worker "$T/load2.conf"
 wait_for 30 succeeded "$j"
 ok $? "threshold raised: the job runs and succeeds"
+kill -TERM "$W"
+wait "$W"; rc=$?
+W=
+[ $rc -eq 0 ] && ! grep -l 'Sanitizer\|runtime error' "$T"/*.log "$T"/*.out 2>/dev/null
+ok $? "the last worker exits 0 on SIGTERM ($rc), no sanitizer report"
 t_done
