@@ -171,9 +171,10 @@ q_parse_url(struct queue *q, const char *url, struct bk_err *err)
 }
 
 /* A reply error, or the context's I/O error, as a bk_err.  A node that
- * lost its primary role (-READONLY, -MASTERDOWN) is unreachable for our
- * purpose: the connection is marked stale so the next command asks the
- * sentinels again. */
+ * lost its primary role (-READONLY, -MASTERDOWN, and -UNBLOCKED for a
+ * BLPOP cut short by the demotion) is unreachable for our purpose: the
+ * connection is marked stale so the next command asks the sentinels
+ * again. */
 int
 q_fail(struct queue *q, redisReply *r, const char *what, struct bk_err *err)
 {
@@ -181,7 +182,8 @@ q_fail(struct queue *q, redisReply *r, const char *what, struct bk_err *err)
 
 	if (r != NULL && r->type == REDIS_REPLY_ERROR &&
 	    (strncmp(r->str, "READONLY", 8) == 0 ||
-	    strncmp(r->str, "MASTERDOWN", 10) == 0)) {
+	    strncmp(r->str, "MASTERDOWN", 10) == 0 ||
+	    strncmp(r->str, "UNBLOCKED", 9) == 0)) {
 		q->stale = true;
 		rc = bk_err_set(err, BK_EUNREACH, "Redis at %s is no longer "
 		    "the primary (REDIS_URL): %s: %.80s", q->where, what,
