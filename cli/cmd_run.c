@@ -21,6 +21,7 @@
 #include "notify.h"
 #include "settings.h"
 #include "userfile.h"
+#include "yield.h"
 
 static void
 print_result(const struct job_result *res)
@@ -109,6 +110,7 @@ cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	spec.admin = &ctx->admin;
 	spec.start = time(NULL);
 	log_set_context(user, NULL);
+	yield_job_init(&ctx->admin);	/* as a worker's job process */
 	rc = job_run(&spec, &res, &err);
 	if (rc == 0) {
 		print_result(&res);

@@ -118,6 +118,15 @@ connect_to_list(const char *spec)
 	return l;
 }
 
+/* JOB_UPLOAD_LIMIT_KBPS of the job process (worker/yield.c); 0: none. */
+static curl_off_t max_send_speed;
+
+void
+http_set_max_send_speed(long long bytes_per_s)
+{
+	max_send_speed = (curl_off_t)bytes_per_s;
+}
+
 CURL *
 http_easy(const struct settings *admin, const struct http_tls *tls,
     struct bk_err *err)
@@ -183,6 +192,9 @@ http_easy(const struct settings *admin, const struct http_tls *tls,
 	curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "panel-backup/1");
+	if (max_send_speed > 0)
+		curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE,
+		    max_send_speed);
 	return h;
 }
 

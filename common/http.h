@@ -44,6 +44,9 @@ struct http_tls {
 CURL	*http_easy(const struct settings *admin, const struct http_tls *tls,
 	    struct bk_err *);
 void	 http_easy_free(CURL *);
+/* Every handle made later sends at most this many bytes per second
+ * (CURLOPT_MAX_SEND_SPEED_LARGE); 0: no limit. */
+void	 http_set_max_send_speed(long long bytes_per_s);
 
 /* Map a curl failure to a bk_err naming what was being done; connection
  * failures are BK_EUNREACH, timeouts BK_ETIMEDOUT, TLS problems

@@ -16,8 +16,15 @@ const struct setting_def settings_table[] = {
 	/* Admin: the queue and the servers. */
 	{ .name = "REDIS_URL", .type = SET_URL, .flags = A | S,
 	  .def = "redis://127.0.0.1:6379/0", .group = "Admin: queue",
-	  .help = "Redis server: redis://[user:password@]host:port/db or "
-	    "unix:///path/redis.sock" },
+	  .help = "Redis server: redis://[user:password@]host:port/db, "
+	    "unix:///path/redis.sock, or redis-sentinel://[user:password@]"
+	    "host:port[,host:port...]/MASTER_NAME[/db] (ask the sentinels "
+	    "for the primary; follow failovers)" },
+	{ .name = "REDIS_REPLICA_WAIT", .type = SET_DURATION, .flags = A,
+	  .def = "2s", .group = "Admin: queue",
+	  .help = "with redis-sentinel://: how long an enqueue, a job start "
+	    "or a job's end waits for a replica to confirm it (WAIT 1) "
+	    "before it fails and is retried; 0: do not wait" },
 	{ .name = "NODE", .type = SET_STRING, .flags = A,
 	  .group = "Admin: queue",
 	  .help = "queue this server's workers consume; users are routed to "
@@ -73,6 +80,43 @@ const struct setting_def settings_table[] = {
 	    "(empty: off)" },
 
 	/* Admin: sources and local policy. */
+	{ .name = "JOB_NICE", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 19, .group = "Admin: yield",
+	  .help = "CPU nice value of each job process and its dump tools "
+	    "(0: as the worker)" },
+	{ .name = "JOB_IO_CLASS", .type = SET_ENUM, .flags = A,
+	  .def = "none", .choices = "none,best-effort,idle",
+	  .group = "Admin: yield",
+	  .help = "I/O scheduling class of each job process and its dump "
+	    "tools (ionice): none (as the worker), best-effort, idle" },
+	{ .name = "JOB_IO_LEVEL", .type = SET_INT, .flags = A,
+	  .def = "7", .min = 0, .max = 7, .group = "Admin: yield",
+	  .help = "priority within JOB_IO_CLASS=best-effort: 0 highest, 7 "
+	    "lowest" },
+	{ .name = "JOB_UPLOAD_LIMIT_KBPS", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Admin: yield",
+	  .help = "upload bandwidth of one job in KiB/s, all its "
+	    "destinations together (0: no limit)" },
+	{ .name = "NODE_UPLOAD_LIMIT_KBPS", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Admin: yield",
+	  .help = "upload bandwidth in KiB/s shared by all jobs of one "
+	    "backup-worker (0: no limit)" },
+	{ .name = "JOB_READ_LIMIT_KBPS", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Admin: yield",
+	  .help = "rate at which one job reads its source files, KiB/s "
+	    "(0: no limit)" },
+	{ .name = "WORKER_MAX_LOAD", .type = SET_STRING, .flags = A,
+	  .def = "0", .group = "Admin: yield",
+	  .help = "start no job while the 1-minute load average is above "
+	    "this (a job taken waits in phase waiting-load; 0: no gate)" },
+	{ .name = "WORKER_MAX_IO_PRESSURE", .type = SET_INT, .flags = A,
+	  .def = "0", .min = 0, .max = 100, .group = "Admin: yield",
+	  .help = "start no job while the I/O pressure (avg10 of \"some\", "
+	    "percent) is above this (0: no gate)" },
+	{ .name = "WORKER_IO_PRESSURE_FILE", .type = SET_STRING, .flags = A,
+	  .def = "/proc/pressure/io", .group = "Admin: yield",
+	  .help = "PSI file WORKER_MAX_IO_PRESSURE reads: the server's, or "
+	    "the io.pressure of the cgroup that runs the sites" },
 	{ .name = "SOURCE_FILES", .type = SET_STRING, .flags = A,
 	  .def = "/home/{user}/files", .group = "Admin: sources",
 	  .help = "path template of the Files source ({user} is replaced)" },
@@ -214,6 +258,14 @@ const struct setting_def settings_table[] = {
 	{ .name = "GZIP_LEVEL", .type = SET_INT, .flags = A | U, .def = "6",
 	  .min = 1, .max = 12, .group = "Archive",
 	  .help = "gzip level (libdeflate: 1-12; 6 as gzip)" },
+	{ .name = "BACKUP_UPLOAD_LIMIT_KBPS", .type = SET_INT, .flags = U,
+	  .def = "0", .min = 0, .max = 100000000, .group = "Archive",
+	  .help = "upload rate of this user's backups in KiB/s; only lowers "
+	    "the admin's JOB_UPLOAD_LIMIT_KBPS (0: the admin's)" },
+	{ .name = "BACKUP_NICE", .type = SET_INT, .flags = U,
+	  .def = "0", .min = 0, .max = 19, .group = "Archive",
+	  .help = "CPU nice value of this user's backups; only above the "
+	    "admin's JOB_NICE (0: the admin's)" },
 	{ .name = "ZSTD_LEVEL", .type = SET_INT, .flags = A | U, .def = "3",
 	  .min = 1, .max = 19, .group = "Archive", .help = "zstd level" },
 	{ .name = "TZ", .type = SET_STRING, .flags = A | U,

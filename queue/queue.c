@@ -3,8 +3,9 @@
  *
  * One struct queue wraps one hiredis 0.14 context (RESP2, no TLS; see
  * queue-design §8).  After any I/O error the context is dead: the next
- * call reconnects once, redoes AUTH, SELECT and CLIENT SETNAME, and fails
- * with BK_EUNREACH if Redis is still away.  Every state change is an
+ * call reconnects once (queue_conn.c: asking the sentinels first with a
+ * redis-sentinel:// URL), redoes AUTH, SELECT and CLIENT SETNAME, and
+ * fails with BK_EUNREACH if Redis is still away.  Every state change is an
  * FCALL of the bk_v1 library, so a repeated call after a reconnect is
  * safe: the fencing token makes a second finish a "stale" no-op.
  *
@@ -28,151 +29,7 @@
 #include "settings.h"
 #include "xmalloc.h"
 
-#define CONNECT_TIMEOUT_MS	3000
 #define COMMAND_TIMEOUT_MS	10000
-
-static int
-parse_url(struct queue *q, const char *url, struct bk_err *err)
-{
-	const char *s, *at, *slash, *colon;
-	char *hostport;
-
-	if (strncmp(url, "unix://", 7) == 0) {
-		s = url + 7;
-		q->sock = xstrndup(s, strcspn(s, "?"));
-		if (strstr(s, "?db=") != NULL)
-			q->db = atoi(strstr(s, "?db=") + 4);
-		if (*q->sock != '/')
-			return bk_err_set(err, BK_ECONFIG, "REDIS_URL: a unix "
-			    "socket URL needs an absolute path (unix:///...)");
-		snprintf(q->where, sizeof(q->where), "%s", q->sock);
-		return 0;
-	}
-	if (strncmp(url, "redis://", 8) != 0)
-		return bk_err_set(err, BK_ECONFIG, "REDIS_URL: expected "
-		    "redis://HOST:PORT/DB or unix:///PATH");
-	s = url + 8;
-	slash = strchr(s, '/');
-	at = memchr(s, '@', slash != NULL ? (size_t)(slash - s) : strlen(s));
-	if (at != NULL) {
-		colon = memchr(s, ':', at - s);
-		if (colon != NULL) {
-			if (colon > s)
-				q->user = xstrndup(s, colon - s);
-			q->pass = xstrndup(colon + 1, at - colon - 1);
-			secret_register(q->pass);
-		} else
-			q->pass = xstrndup(s, at - s);
-		s = at + 1;
-	}
-	hostport = xstrndup(s, slash != NULL ? (size_t)(slash - s) :
-	    strlen(s));
-	colon = strrchr(hostport, ':');
-	q->port = 6379;
-	if (colon != NULL) {
-		q->port = atoi(colon + 1);
-		hostport[colon - hostport] = '\0';
-	}
-	q->host = hostport;
-	if (*q->host == '\0' || q->port <= 0 || q->port > 65535)
-		return bk_err_set(err, BK_ECONFIG, "REDIS_URL: bad host or "
-		    "port");
-	if (slash != NULL && slash[1] != '\0')
-		q->db = atoi(slash + 1);
-	snprintf(q->where, sizeof(q->where), "%s:%d", q->host, q->port);
-	return 0;
-}
-
-static void
-set_timeout(redisContext *c, int ms)
-{
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	redisSetTimeout(c, tv);
-}
-
-/* A reply error, or the context's I/O error, as a bk_err. */
-int
-q_fail(struct queue *q, redisReply *r, const char *what, struct bk_err *err)
-{
-	int rc;
-
-	if (r != NULL && r->type == REDIS_REPLY_ERROR)
-		rc = bk_err_set(err, BK_EPROTO, "Redis at %s: %s: %s",
-		    q->where, what, r->str);
-	else if (q->c == NULL || q->c->err != 0)
-		rc = bk_err_set(err, BK_EUNREACH, "cannot reach Redis at %s "
-		    "(REDIS_URL): %s", q->where, q->c != NULL && q->c->errstr[0]
-		    ? q->c->errstr : "connection lost");
-	else
-		rc = bk_err_set(err, BK_EPROTO, "Redis at %s: %s: unexpected "
-		    "reply", q->where, what);
-	if (r != NULL)
-		freeReplyObject(r);
-	return rc;
-}
-
-static int
-load_library(struct queue *q, struct bk_err *err)
-{
-	redisReply *r;
-
-	r = redisCommand(q->c, "FCALL bk_version 0");
-	if (r != NULL && r->type == REDIS_REPLY_STRING &&
-	    strcmp(r->str, QUEUE_LIB_VERSION) == 0) {
-		freeReplyObject(r);
-		return 0;
-	}
-	if (r == NULL)
-		return q_fail(q, r, "FCALL", err);
-	freeReplyObject(r);
-	r = redisCommand(q->c, "FUNCTION LOAD REPLACE %s", queue_lua_src);
-	if (r == NULL || r->type == REDIS_REPLY_ERROR)
-		return q_fail(q, r, "FUNCTION LOAD (Redis 7 needed)", err);
-	freeReplyObject(r);
-	return 0;
-}
-
-static int
-connect_once(struct queue *q, struct bk_err *err)
-{
-	struct timeval tv = { CONNECT_TIMEOUT_MS / 1000, 0 };
-	redisReply *r;
-
-	if (q->c != NULL)
-		redisFree(q->c);
-	q->c = q->sock != NULL ? redisConnectUnixWithTimeout(q->sock, tv) :
-	    redisConnectWithTimeout(q->host, q->port, tv);
-	if (q->c == NULL || q->c->err != 0)
-		return q_fail(q, NULL, "connect", err);
-	set_timeout(q->c, q->timeout_ms);
-	redisEnableKeepAlive(q->c);
-	if (q->pass != NULL) {
-		r = q->user != NULL ? redisCommand(q->c, "AUTH %s %s", q->user,
-		    q->pass) : redisCommand(q->c, "AUTH %s", q->pass);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-			if (r != NULL) {
-				freeReplyObject(r);
-				return bk_err_set(err, BK_EAUTH, "Redis at %s "
-				    "refused the credentials of REDIS_URL",
-				    q->where);
-			}
-			return q_fail(q, r, "AUTH", err);
-		}
-		freeReplyObject(r);
-	}
-	if (q->db != 0) {
-		r = redisCommand(q->c, "SELECT %d", q->db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			return q_fail(q, r, "SELECT (REDIS_URL database)", err);
-		freeReplyObject(r);
-	}
-	r = redisCommand(q->c, "CLIENT SETNAME %s", q->name);
-	if (r == NULL)
-		return q_fail(q, r, "CLIENT SETNAME", err);
-	freeReplyObject(r);
-	return load_library(q, err);
-}
 
 struct queue *
 queue_open(const struct settings *admin, const char *role,
@@ -204,9 +61,13 @@ queue_open(const struct settings *admin, const char *role,
 	    86400000LL;
 	q->pol.max_attempts = (int)settings_int(admin, "JOB_MAX_ATTEMPTS");
 	q->timeout_ms = COMMAND_TIMEOUT_MS;
-	if (parse_url(q, settings_get(admin, "REDIS_URL"), err) == -1)
+	q->wait_ms = (int)settings_duration_ms(admin, "REDIS_REPLICA_WAIT");
+	/* Daemons (backup-*) follow +switch-master; one-shot commands
+	 * re-ask the sentinels only when something breaks. */
+	q->subscribe = strncmp(role, "backup-", 7) == 0;
+	if (q_parse_url(q, settings_get(admin, "REDIS_URL"), err) == -1)
 		goto fail;
-	if (connect_once(q, err) == -1)
+	if (q_connect(q, err) == -1)
 		goto fail;
 	q_cmd_free(q_cmd(q, NULL, "SADD bk:nodes %s", q->node));
 	/* The notifier's group exists from the first start of anything, so
@@ -240,24 +101,19 @@ queue_close(struct queue *q)
 {
 	if (q == NULL)
 		return;
-	if (q->c != NULL)
-		redisFree(q->c);
+	q_conn_free(q);
 	free(q->name);
 	free(q->node);
 	free(q->prefix);
-	free(q->host);
-	free(q->sock);
-	free(q->user);
-	xfree_secret(q->pass);
 	free(q);
 }
 
 int
 queue_ensure(struct queue *q, struct bk_err *err)
 {
-	if (q->c != NULL && q->c->err == 0)
+	if (q_usable(q))
 		return 0;
-	return connect_once(q, err);
+	return q_connect(q, err);
 }
 
 int
@@ -297,7 +153,7 @@ queue_set_timeout(struct queue *q, int ms)
 {
 	q->timeout_ms = ms;
 	if (q->c != NULL && q->c->err == 0)
-		set_timeout(q->c, ms);
+		q_set_timeout(q->c, ms);
 }
 
 /* A formatted command; NULL with err set on failure or an error reply. */
@@ -387,10 +243,10 @@ queue_wait_wake(struct queue *q, int timeout_ms, struct bk_err *err)
 	snprintf(tmo, sizeof(tmo), "%.3f", timeout_ms / 1000.0);
 	if (queue_ensure(q, err) == -1)
 		return -1;
-	set_timeout(q->c, timeout_ms + 5000);
+	q_set_timeout(q->c, timeout_ms + 5000);
 	r = redisCommand(q->c, "BLPOP %swake %s", q->prefix, tmo);
 	if (q->c->err == 0)
-		set_timeout(q->c, q->timeout_ms);
+		q_set_timeout(q->c, q->timeout_ms);
 	if (r == NULL || r->type == REDIS_REPLY_ERROR)
 		return q_fail(q, r, "BLPOP", err);
 	freeReplyObject(r);
@@ -438,6 +294,18 @@ queue_dequeue(struct queue *q, const char *worker, struct queue_job *job,
 	job->only = xstrdup(r->elements > 6 ? r->element[6]->str : "");
 	job->to = xstrdup(r->elements > 7 ? r->element[7]->str : "");
 	freeReplyObject(r);
+	/* A job taken on a primary that dies before replicating it is
+	 * still queued on the new one: running it here too would run it
+	 * twice.  Unconfirmed, it is left to its lease. */
+	if (q_replicated(q, "dequeue", err) == -1) {
+		/* Still connected (no replica in time): hand it back now
+		 * rather than after the lease; lost, the lease does it. */
+		if (q->c != NULL && q->c->err == 0)
+			q_cmd_free(q_fcall(q, NULL, NULL, "bk_requeue",
+			    (const char *const[]){ job->id, job->token }, 2));
+		queue_job_free(job);
+		return -1;
+	}
 	return 1;
 }
 

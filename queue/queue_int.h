@@ -24,7 +24,29 @@ struct queue {
 	char			 where[300];	/* host:port or socket path */
 	int			 timeout_ms;
 	struct queue_policy	 pol;
+	/* redis-sentinel:// (queue_conn.c); master NULL: a direct URL. */
+	char			*master;
+	char			**sent_host;
+	int			*sent_port;
+	size_t			 nsent;
+	redisContext		*sub;		/* +switch-master, or NULL */
+	bool			 subscribe;	/* daemons listen to sentinels */
+	bool			 stale;		/* re-ask before next command */
+	int64_t			 sub_retry_ms;
+	int			 wait_ms;	/* REDIS_REPLICA_WAIT */
 };
+
+/* queue_conn.c */
+int		 q_parse_url(struct queue *, const char *url, struct bk_err *);
+/* (Re)connect: ask the sentinels, connect, load the functions. */
+int		 q_connect(struct queue *, struct bk_err *);
+/* True when the connection can take a command (no switch seen). */
+bool		 q_usable(struct queue *);
+/* WAIT 1 REDIS_REPLICA_WAIT after a write that must survive a failover
+ * (sentinel URLs only); -1 retryable when no replica confirmed it. */
+int		 q_replicated(struct queue *, const char *what, struct bk_err *);
+void		 q_set_timeout(redisContext *, int ms);
+void		 q_conn_free(struct queue *);
 
 int		 q_fail(struct queue *, redisReply *, const char *,
 		    struct bk_err *);

@@ -72,6 +72,13 @@ queue_enqueue_req(struct queue *q, const char *node, const char *user,
 	*id = xstrdup(r->element[0]->str);
 	*created = r->element[1]->integer == 1;
 	freeReplyObject(r);
+	/* Only an enqueue on a replica is reported (Sentinel): a retry after
+	 * this failure joins the same waiting job. */
+	if (q_replicated(q, "enqueue", err) == -1) {
+		free(*id);
+		*id = NULL;
+		return -1;
+	}
 	return 0;
 }
 

@@ -27,7 +27,7 @@ RUN_DEBS="build-essential pkg-config
  redis-server redis-tools gnupg ca-certificates python3 procps"
 TEST_DEBS="clang libclang-rt-14-dev
  tar gzip pigz zstd age bsdutils util-linux
- libarchive-tools 7zip busybox
+ libarchive-tools 7zip busybox redis-sentinel
  python3-croniter python3-aiosmtpd python3-dropbox
  man-db groff-base python3-yaml
  python3-prometheus-client python3-redis

@@ -45,6 +45,7 @@
 #include "upload.h"
 #include "xmalloc.h"
 #include "userfile.h"
+#include "yield.h"
 
 #define MAX_DESTS	8
 
@@ -135,6 +136,7 @@ job_prepare(struct job *j, struct bk_err *err)
 		}
 	if (diag_to_err(&diag, err) == -1)
 		goto out;
+	yield_job_user(&j->us);
 	if ((tz = settings_get(&j->us, "TZ")) != NULL ||
 	    (tz = settings_get(admin, "TZ")) != NULL) {
 		setenv("TZ", tz, 1);

@@ -12,6 +12,7 @@
 #include "pipeline.h"
 #include "storage.h"
 #include "upload.h"
+#include "yield.h"
 
 struct tee_priv {
 	EVP_MD_CTX	*md;
@@ -60,6 +61,7 @@ tee_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 	struct tee_priv *tp = stage_priv(st);
 	size_t i;
 
+	yield_pace_upload(len);
 	EVP_DigestUpdate(tp->md, data, len);
 	for (i = 0; i < t->n; i++)
 		if (t->errs[i].code == BK_OK)

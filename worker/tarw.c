@@ -48,6 +48,7 @@
 #include "pipeline.h"
 #include "tarw.h"
 #include "xmalloc.h"
+#include "yield.h"
 
 #define READ_CHUNK	(256 * 1024)
 
@@ -307,6 +308,8 @@ copy_data(struct tarw *t, int fd, uint64_t size, const char *member,
 		n = short_read ? 0 : read(fd, t->buf, want);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n > 0)
+			yield_pace_read((size_t)n);	/* JOB_READ_LIMIT_KBPS */
 		if (n <= 0) {
 			/* Shrank (or an I/O error mid-file): pad with zeros
 			 * so the archive stays well-formed. */

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "userfile.h"
 #include "worker_child.h"
+#include "yield.h"
 #include "xmalloc.h"
 
 static volatile int child_cancel;
@@ -163,6 +164,7 @@ child_main(const struct settings *admin, const char *user,
 	if (task != NULL && task->kind != NULL &&
 	    strcmp(task->kind, "backup") != 0)
 		_exit(task_main(admin, user, task, fd) == 0 ? 0 : 1);
+	yield_job_init(admin);	/* before any thread or dump tool */
 
 	memset(&spec, 0, sizeof(spec));
 	memset(&res, 0, sizeof(res));

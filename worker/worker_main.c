@@ -21,6 +21,12 @@
  * WORKER_SHUTDOWN_GRACE, then SIGTERM them and hand them back without
  * spending an attempt; a second signal skips the grace.
  *
+ * The load gate (worker/yield.c): a job taken while the node is above
+ * WORKER_MAX_LOAD or WORKER_MAX_IO_PRESSURE waits in its slot, phase
+ * "waiting-load", its lease renewed, until the gate opens (checked every
+ * second); no further job is taken meanwhile, so the rest stay queued for
+ * other workers.
+ *
  * --noop (benchmarks only): finish each job at once without a child, to
  * measure the queue itself.
  */
@@ -44,6 +50,7 @@
 #include "settings.h"
 #include "job_restore.h"
 #include "worker_child.h"
+#include "yield.h"
 #include "xmalloc.h"
 
 struct slot {
@@ -63,6 +70,8 @@ struct slot {
 	int64_t		 killed_ms;
 	int64_t		 started_ms;
 	bool		 overtime;	/* killed past JOB_TIMEOUT */
+	bool		 waiting;	/* held by the load gate, no child */
+	int64_t		 gate_ms;	/* next gate check */
 };
 
 static volatile sig_atomic_t	got_term;
@@ -266,7 +275,8 @@ reap_children(void)
 				slots[i].status = status;
 			}
 	for (i = 0; i < nslots; i++)
-		if (slots[i].used && slots[i].pid == 0 && settle(&slots[i]))
+		if (slots[i].used && slots[i].pid == 0 && !slots[i].waiting &&
+		    settle(&slots[i]))
 			slot_clear(&slots[i]);
 }
 
@@ -294,7 +304,7 @@ heartbeat(int64_t lease_ms)
 	for (i = 0; i < nslots; i++) {
 		struct slot *s = &slots[i];
 
-		if (!s->used || s->lost || s->pid == 0)
+		if (!s->used || s->lost || (s->pid == 0 && !s->waiting))
 			continue;
 		if (redis_ready() && queue_heartbeat(qc, &s->job,
 		    s->phase[0] ? s->phase : "prepare", s->bytes_in,
@@ -345,11 +355,13 @@ heartbeat(int64_t lease_ms)
 		    "heartbeating", reaped);
 }
 
+static void	spawn_slot(struct slot *);
+
 static void
 start_job(struct slot *s, struct queue_job *job, bool noop)
 {
 	struct bk_err err;
-	char state[32];
+	char state[32], why[160];
 
 	if (noop) {
 		if (queue_finish(qc, job, QOUT_OK, false, NULL, "[]", 0, 0,
@@ -361,6 +373,25 @@ start_job(struct slot *s, struct queue_job *job, bool noop)
 	s->used = true;
 	s->job = *job;
 	s->hb_ok_ms = s->started_ms = mono_ms();
+	if (yield_gate_closed(&admin, why, sizeof(why))) {
+		s->waiting = true;
+		s->gate_ms = mono_ms() + 1000;
+		snprintf(s->phase, sizeof(s->phase), "waiting-load");
+		log_kv(LOG_INFO, "job waits for the load gate", "job",
+		    job->id, "user", job->user, "why", why, NULL);
+		return;
+	}
+	spawn_slot(s);
+}
+
+/* Start the job process of a slot taken by start_job. */
+static void
+spawn_slot(struct slot *s)
+{
+	struct queue_job *job = &s->job;
+
+	s->waiting = false;
+	s->started_ms = mono_ms();	/* JOB_TIMEOUT counts from here */
 	snprintf(s->phase, sizeof(s->phase), "prepare");
 	{
 		struct job_task t = { s->job.kind, s->job.target, s->job.only,
@@ -396,6 +427,46 @@ start_job(struct slot *s, struct queue_job *job, bool noop)
 	}
 	log_kv(LOG_INFO, "job started", "job", job->id, "user", job->user,
 	    NULL);
+}
+
+/* Waiting slots: start their job once the gate opens; on shutdown hand
+ * them back at once (they have not started). */
+static void
+gate_check(bool stopping)
+{
+	char why[160];
+	int i;
+
+	for (i = 0; i < nslots; i++) {
+		struct slot *s = &slots[i];
+
+		if (!s->used || !s->waiting)
+			continue;
+		if (stopping || s->lost) {
+			s->waiting = false;	/* settle: hand back or drop */
+			s->handback = true;
+			continue;
+		}
+		if (mono_ms() < s->gate_ms)
+			continue;
+		s->gate_ms = mono_ms() + 1000;
+		if (!yield_gate_closed(&admin, why, sizeof(why))) {
+			log_kv(LOG_INFO, "load gate open", "job", s->job.id,
+			    NULL);
+			spawn_slot(s);
+		}
+	}
+}
+
+static bool
+any_waiting(void)
+{
+	int i;
+
+	for (i = 0; i < nslots; i++)
+		if (slots[i].used && slots[i].waiting)
+			return true;
+	return false;
 }
 
 static void
@@ -450,6 +521,7 @@ run(bool noop)
 			if (slots[i].used && slots[i].killed_ms != 0 &&
 			    mono_ms() - slots[i].killed_ms > 10000)
 				kill_slot(&slots[i], SIGKILL);
+		gate_check(seen_term != 0);
 		for (i = 0; i < nslots; i++)
 			if (slots[i].used)
 				read_child(&slots[i]);
@@ -465,7 +537,7 @@ run(bool noop)
 			continue;
 		}
 		got = 0;
-		if (used_slots() < nslots) {
+		if (used_slots() < nslots && !any_waiting()) {
 			for (i = 0; i < nslots && slots[i].used; i++)
 				;
 			got = queue_dequeue(qc, wid, &job, &err);
@@ -476,7 +548,7 @@ run(bool noop)
 				continue;
 			}
 		}
-		if (got == 0 && used_slots() < nslots) {
+		if (got == 0 && used_slots() < nslots && !any_waiting()) {
 			if (queue_wait_wake(qb, used_slots() > 0 ? 200 : 1000,
 			    &err) == -1)
 				redis_failed(&err);
@@ -550,6 +622,7 @@ main(int argc, char **argv)
 	daemon_signals(&got_term);
 	log_kv(LOG_INFO, "worker started", "node", queue_node(qc), "redis",
 	    queue_where(qc), "worker", wid, NULL);
+	yield_node_init(&admin);	/* before the first job process */
 	rc = run(a.val[1] != NULL);
 	free(slots);
 	queue_close(qb);
