@@ -34,6 +34,7 @@ ONLY=${BENCH_ONLY:-}
 mkdir -p "$T/users" "$T/files/u"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/files/{user}
 EOC
 if [ "$ONLY" != scrape ] && [ "$ONLY" != dav ]; then
@@ -114,6 +115,7 @@ for bin in $BINS; do
 REDIS_URL=$REDIS_URL
 NODE=bench
 USERS_DIR=$T/nousers
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 METRICS_LISTEN=127.0.0.1:$port
 EOC
 	mkdir -p "$T/nousers"

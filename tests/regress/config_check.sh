@@ -13,6 +13,8 @@ echo hi >"$T/home/alice/files/a.txt"
 : >"$T/a-file"
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 SOURCE_EMAILS=$T/mail/{user}
 STATE_DIR=$T/state

@@ -84,6 +84,8 @@ cat >"$T/pb.conf" <<CONF
 REDIS_URL=redis-sentinel://panel:S3ntinelPw@127.0.0.1:$S1,127.0.0.1:$S2,127.0.0.1:$S3/pb/0
 NODE=sn
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/files/{user}
 JOB_LEASE_SECONDS=40
 JOB_RETRY_BACKOFF=1s

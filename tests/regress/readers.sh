@@ -46,6 +46,8 @@ seq 1 700000 >"$SRC/big.txt"
 
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/home/{user}/files
 STATE_DIR=$T/state
 TEMP_DIR=$T/tmp

@@ -32,6 +32,7 @@ mkdir -p "$T/users" "$T/home/s3u" "$T/home/azu" "$T/home/davu"
 for u in s3u azu davu; do echo "$u" >"$T/home/$u/a.txt"; done
 cat >"$T/pb.conf" <<EOC
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 SOURCE_FILES=$T/home/{user}
 HTTP_CONNECT_TO=127.0.0.1:$S3_PORT:127.0.0.1:$FP_S3,127.0.0.1:$AZ_PORT:127.0.0.1:$FP_AZ,127.0.0.1:$APACHE_HTTP:127.0.0.1:$FP_DAV
 EOC

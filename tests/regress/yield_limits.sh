@@ -32,6 +32,8 @@ admin() {	# admin FILE LINES...
 	{
 		printf 'STATE_DIR=%s/state\nTEMP_DIR=%s/tmp\nSOURCE_FILES=%s/files/{user}\nUSERS_DIR=%s/users\n' \
 		    "$T" "$T" "$T" "$T"
+		echo 'OUTBOUND_ALLOW=127.0.0.0/8,::1'
+		echo 'ARCHIVE_ROOT=/'
 		for l in "$@"; do echo "$l"; done
 	} >"$_f"
 	chmod 600 "$_f"

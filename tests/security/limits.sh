@@ -34,6 +34,8 @@ cat >"$T/pb.conf" <<CONF
 REDIS_URL=$REDIS_URL
 NODE=ln
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/files/{user}
 JOB_TIMEOUT=2s
 JOB_RETRY_BACKOFF=1s
@@ -80,6 +82,8 @@ head -c 3000000 /dev/urandom >"$T/files/big/r.bin"
 printf 'BACKUP_ARCHIVE=%s/arch/big\nBACKUP_SOURCES=Files\n' "$T" >"$T/users/big.env"
 cat >"$T/run.conf" <<CONF
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
+ARCHIVE_ROOT=/
 SOURCE_FILES=$T/files/{user}
 MAX_BACKUP_SIZE=1M
 CONF

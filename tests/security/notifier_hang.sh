@@ -67,6 +67,7 @@ cat >"$T/pb.conf" <<CONF
 REDIS_URL=$REDIS_URL
 NODE=nn
 USERS_DIR=$T/users
+OUTBOUND_ALLOW=127.0.0.0/8,::1
 NOTIFICATION_TIMEOUT=30s
 CONF
 printf 'NOTIFICATION_URLS=generic://127.0.0.1:%s/hook?disabletls=yes\n' "$HP" >"$T/users/alice.env"
