@@ -425,9 +425,11 @@ child(const struct localdir *l, enum op op, const char *a, const char *b,
 	/* The folder must be the user's (or root's): another tenant's
 	 * folder, or their symlink to one, planted at the user's name
 	 * where ARCHIVE_ROOT is shared would receive the user's backups
-	 * (readable through a default ACL, replaceable, deletable). */
+	 * (readable through a default ACL, replaceable, deletable); a
+	 * link to a shared root-owned folder (/tmp) lists what others
+	 * planted there. */
 	if (fstat(dfd, &sb) == -1 || (sb.st_uid != getuid() &&
-	    sb.st_uid != 0)) {
+	    (sb.st_uid != 0 || (sb.st_mode & 022) != 0))) {
 		send_reply(sock, S_OWNER, EPERM, -1);
 		_exit(0);
 	}

@@ -110,6 +110,12 @@ sed 's/^/# /' "$T/out"
 ok $? "a folder of $B's planted at $A's name in a shared root is refused, nothing written into it (rc=$rc)"
 rm -f "$T/uw/$A"
 rm -rf "$T/uw/loot"
+setpriv --reuid=$B --regid=$B --clear-groups ln -s /tmp "$T/uw/$A"
+backupctl run $A >"$T/out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q 'another account' "$T/out"
+ok $? "... and so is a symlink of $B's to a shared root-owned folder (/tmp) (rc=$rc)"
+rm -f "$T/uw/$A"
 
 user_env $A BACKUP_ARCHIVE=/ BACKUP_RETENTION_DAYS=1
 backupctl run $A >"$T/out" 2>&1
