@@ -141,6 +141,11 @@ class_v6(const unsigned char *b)
 		return "IPv4-compatible";
 	if (memcmp(b, nat64, 12) == 0)
 		return class_v4(b + 12);
+	/* RFC 8215 local-use NAT64: a site's own translator, any IPv4
+	 * (169.254.169.254, 10/8) embedded at a prefix-length-dependent
+	 * place; none of it is a public address. */
+	if (memcmp(b, nat64, 4) == 0 && b[4] == 0 && b[5] == 1)
+		return "local-use NAT64 (64:ff9b:1::/48)";
 	if (b[0] == 0x20 && b[1] == 0x02)	/* 6to4 embeds an IPv4 */
 		return class_v4(b + 2);
 	if (memcmp(b, ec2, 16) == 0)

@@ -62,7 +62,7 @@ struct localdir {
 
 enum op { OP_DIR, OP_CREATE, OP_READ, OP_RENAME, OP_UNLINK };
 
-enum step { S_OK, S_BECOME, S_ROOT, S_WALK, S_OP, S_TYPE };
+enum step { S_OK, S_BECOME, S_ROOT, S_WALK, S_OP, S_TYPE, S_OWNER };
 
 struct reply {
 	int32_t	step;
@@ -422,6 +422,17 @@ child(const struct localdir *l, enum op op, const char *a, const char *b,
 		send_reply(sock, S_WALK, errno, -1);
 		_exit(0);
 	}
+	/* The folder must be the user's (or root's): another tenant's
+	 * folder, or their symlink to one, planted at the user's name
+	 * where ARCHIVE_ROOT is shared would receive the user's backups
+	 * (readable through a default ACL, replaceable, deletable); a
+	 * link to a shared root-owned folder (/tmp) lists what others
+	 * planted there. */
+	if (fstat(dfd, &sb) == -1 || (sb.st_uid != getuid() &&
+	    (sb.st_uid != 0 || (sb.st_mode & 022) != 0))) {
+		send_reply(sock, S_OWNER, EPERM, -1);
+		_exit(0);
+	}
 	switch (op) {
 	case OP_DIR:
 		fd = dfd;
@@ -549,6 +560,12 @@ as_user(struct localdir *l, enum op op, const char *a, const char *b,
 	case S_TYPE:
 		bk_err_set(err, BK_EIO, "BACKUP_ARCHIVE: %s/%s: not a regular "
 		    "file", l->path, a);
+		break;
+	case S_OWNER:
+		bk_err_set(err, BK_ECONFIG, "BACKUP_ARCHIVE: %s belongs to "
+		    "another account, not %s: backups go only into the user's "
+		    "own folder", l->path, l->acct.name);
+		err->retryable = false;
 		break;
 	default:
 		bk_err_sys(err, r.err_no == ENOENT ? BK_ENOENT : BK_EIO,

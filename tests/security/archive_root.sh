@@ -5,7 +5,8 @@
 # alice's folder.  With an ARCHIVE_ROOT a user can write (the admin's
 # choice): backups, lists, prunes and verifies run as the user, files
 # created there are the user's, symlinks and hard links planted there
-# reach nothing the user could not, and a RENAME_EXCHANGE race run by the
+# reach nothing the user could not, another user's folder planted at the
+# user's name is refused, and a RENAME_EXCHANGE race run by the
 # user while backups and prunes run writes and deletes nothing outside.
 # Without an account to work as, such a root is refused naming
 # USER_ACCOUNTS.  Bob's backups stay untouched throughout.
@@ -95,6 +96,26 @@ uw_snap() {
 	  sha256sum "$T/uw/$B"/* "$T/victim"/*; } | sort
 }
 ubefore=$(uw_snap)
+
+# Bob plants his own folder (a symlink to it) at alice's name in the
+# shared root first: alice's backups must not land where bob rules.
+setpriv --reuid=$B --regid=$B --clear-groups sh -c "mkdir -m 777 '$T/uw/loot' &&
+	ln -s '$T/uw/loot' '$T/uw/$A'"
+user_env $A BACKUP_ARCHIVE=/
+backupctl run $A >"$T/out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/out"
+[ $rc -ne 0 ] && grep -q 'another account' "$T/out" &&
+    [ -z "$(ls -A "$T/uw/loot")" ]
+ok $? "a folder of $B's planted at $A's name in a shared root is refused, nothing written into it (rc=$rc)"
+rm -f "$T/uw/$A"
+rm -rf "$T/uw/loot"
+setpriv --reuid=$B --regid=$B --clear-groups ln -s /tmp "$T/uw/$A"
+backupctl run $A >"$T/out" 2>&1
+rc=$?
+[ $rc -ne 0 ] && grep -q 'another account' "$T/out"
+ok $? "... and so is a symlink of $B's to a shared root-owned folder (/tmp) (rc=$rc)"
+rm -f "$T/uw/$A"
 
 user_env $A BACKUP_ARCHIVE=/ BACKUP_RETENTION_DAYS=1
 backupctl run $A >"$T/out" 2>&1
