@@ -29,6 +29,7 @@
 #include "path.h"
 #include "restore.h"
 #include "settings.h"
+#include "storage.h"
 #include "xmalloc.h"
 
 #define MAX_ONLY	256
@@ -180,6 +181,15 @@ job_restore_run(const struct settings *admin, const char *user,
 	*result_json = NULL;
 	o.user = user;
 	o.name = t->target;
+	/* A backup is one object directly in its destination folder: a name
+	 * with '/' or ".." is a tenant's key, and would make root probe
+	 * paths of its choosing when the default target is built from it. */
+	if (t->target == NULL || !storage_name_ok(t->target)) {
+		bk_err_set(err, BK_ECONFIG, "not a backup name: %s",
+		    t->target != NULL ? t->target : "");
+		err->retryable = false;
+		goto out;
+	}
 	if (strcmp(t->kind, "restore") == 0) {
 		if (t->only != NULL && *t->only != '\0') {
 			arr = json_loads(t->only, 0, NULL);

@@ -255,6 +255,16 @@ ok(j.get("state") == "failed" and "outside" in j.get("error", "") and
    "a restore target through a symlink out of the home is refused (%s)" %
    j.get("error"))
 
+# A backup name with ".." (a key at the tenant's own destination) is
+# refused before root builds any path from it.
+os.makedirs(T + "/files/alice-restore-x", exist_ok=True)
+xid = new_id("alice")
+request(op="enqueue", user="alice", id=xid, kind="restore",
+        target="x/../../../root/probe.tar.zst", max_attempts="1")
+j = wait_state(xid, ("succeeded", "failed"), 120)
+ok(j.get("state") == "failed" and "not a backup name" in j.get("error", ""),
+   "a backup name with '/' or '..' is refused (%s)" % j.get("error"))
+
 # 8. Verify of a corrupted backup fails, naming the layer.
 kid = new_id("carl")
 request(op="enqueue", user="carl", id=kid)
