@@ -7,7 +7,8 @@
  * address when checked and to 127.0.0.1 when used), redirects and
  * numeric spellings (2130706433, 0x7f000001, ::ffff:127.0.0.1) all end up
  * as the same 4 or 16 bytes.  IPv4 inside IPv6 (mapped, compatible,
- * NAT64, 6to4) is unwrapped first and judged as IPv4.
+ * NAT64, 6to4) is unwrapped first and judged as IPv4; Teredo, whose
+ * relay reaches any IPv4, is refused whole.
  *
  * Host names in OUTBOUND_ALLOW are resolved when an address would be
  * refused, with the admin's resolver: a name allows what it resolves to
@@ -148,6 +149,11 @@ class_v6(const unsigned char *b)
 		return "local-use NAT64 (64:ff9b:1::/48)";
 	if (b[0] == 0x20 && b[1] == 0x02)	/* 6to4 embeds an IPv4 */
 		return class_v4(b + 2);
+	/* Teredo tunnels to the (obfuscated) IPv4 in its last 32 bits
+	 * through a relay that will send to any of them, 10/8 included:
+	 * nothing a user's destination needs, so refused whole. */
+	if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+		return "Teredo (2001::/32)";
 	if (memcmp(b, ec2, 16) == 0)
 		return "cloud metadata";
 	if ((b[0] & 0xfe) == 0xfc)

@@ -6,7 +6,7 @@
  * any redirect or HTTP_CONNECT_TO mapping.  By default loopback,
  * unspecified, link-local, private, shared (CGNAT), multicast, broadcast
  * and the cloud metadata addresses are refused, in their IPv4, IPv6 and
- * IPv4-mapped/compatible/NAT64/6to4 forms.  The admin's OUTBOUND_ALLOW
+ * IPv4-mapped/compatible/NAT64/6to4 forms, and Teredo.  The admin's OUTBOUND_ALLOW
  * lists what may be reached anyway: IPs, CIDRs, host names (whatever the
  * name resolves to at connect time), or "*" for everything.
  *
