@@ -45,6 +45,8 @@ print_result(const struct job_result *res)
 	printf("%llu files, %s read, %u warning%s, %.1f s\n",
 	    (unsigned long long)res->files, in, res->warnings,
 	    res->warnings == 1 ? "" : "s", res->seconds);
+	for (i = 0; i < res->nnotes; i++)
+		printf("warning: %s\n", res->notes[i]);
 }
 
 /* The user's notifications, loaded again: the job's settings are gone. */

@@ -111,6 +111,18 @@ tick(const struct tarw_stats *ts, void *arg)
 	report(arg, PHASE_ARCHIVE, ts);
 }
 
+static void
+job_note(struct job_result *res, const char *setting, const char *msg)
+{
+	res->notes = xreallocarray(res->notes, res->nnotes + 1,
+	    sizeof(*res->notes));
+	if (setting != NULL && *setting != '\0' && strncmp(msg, setting,
+	    strlen(setting)) != 0)
+		xasprintf(&res->notes[res->nnotes++], "%s: %s", setting, msg);
+	else
+		res->notes[res->nnotes++] = xstrdup(msg);
+}
+
 /* Settings, checks, the name: everything that can fail before I/O. */
 static int
 job_prepare(struct job *j, struct bk_err *err)
@@ -133,6 +145,7 @@ job_prepare(struct job *j, struct bk_err *err)
 			log_kv(LOG_WARN, diag.v[i].msg, "setting",
 			    diag.v[i].setting, (char *)NULL);
 			j->cfg_warnings++;
+			job_note(j->res, diag.v[i].setting, diag.v[i].msg);
 		}
 	if (diag_to_err(&diag, err) == -1)
 		goto out;
@@ -453,6 +466,9 @@ job_result_free(struct job_result *res)
 		free(res->dests[i].error);
 	}
 	free(res->dests);
+	for (i = 0; i < res->nnotes; i++)
+		free(res->notes[i]);
+	free(res->notes);
 	free(res->name);
 	memset(res, 0, sizeof(*res));
 }

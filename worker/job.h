@@ -57,6 +57,10 @@ struct job_result {
 	uint64_t		 bytes_out;	/* size of the backup file */
 	uint64_t		 files;
 	unsigned int		 warnings;	/* files skipped, unreadable */
+	/* Settings the job worked around (a notification URL it cannot
+	 * parse, say), "SETTING: what": for the job record and the log. */
+	char			**notes;
+	size_t			 nnotes;
 	char			 sha256[65];	/* of the backup file */
 	double			 seconds;
 	struct job_dest_result	*dests;

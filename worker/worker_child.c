@@ -138,6 +138,23 @@ add_catalog(const struct settings *admin, const char *user, json_t *o)
 	settings_free(&us);
 }
 
+/* What the job worked around goes to the job record's result, where a
+ * panel shows it beside the outcome: {"kind":"backup","warnings":[...]} */
+static void
+add_notes(const struct job_result *res, json_t *o)
+{
+	json_t *w;
+	size_t i;
+
+	if (res->nnotes == 0)
+		return;
+	w = json_array();
+	for (i = 0; i < res->nnotes; i++)
+		json_array_append_new(w, json_string(res->notes[i]));
+	json_object_set_new(o, "task", json_pack("{s:s, s:o}", "kind",
+	    "backup", "warnings", w));
+}
+
 static void
 child_main(const struct settings *admin, const char *user,
     const char *job_id, const struct job_task *task, int fd, pid_t parent)
@@ -193,6 +210,7 @@ child_main(const struct settings *admin, const char *user,
 	    (child_cancel || err.code == BK_ECANCELED)));
 	if (rc == 0)
 		add_catalog(admin, user, o);
+	add_notes(&res, o);
 	send_line(fd, o);
 	job_result_free(&res);
 	_exit(rc == 0 ? 0 : 1);

@@ -60,6 +60,28 @@ ls "$T/out" | grep -q '^backup-.*\.tar\.gz$'
 ok $? "... and the backup is there"
 grep -q "NOTIFICATION_URLS" "$T/run.err" && grep -q "1 warning" "$T/run.out"
 ok $? "... the warning is logged and counted in the result: $(cat "$T/run.out")"
+grep -q "^warning: NOTIFICATION_URLS: .*backup still runs" "$T/run.out"
+ok $? "... and the result says what it was"
+
+# The same backup as a queued job: the warning is in the job record's
+# result, where a panel shows it.
+start_redis || { echo "not ok - redis-server starts"; exit 1; }
+printf 'REDIS_URL=%s\nNODE=cc\n' "$REDIS_URL" >>"$T/pb.conf"
+backup-worker --config "$T/pb.conf" 2>"$T/w.log" &
+t_bg $!
+wait_for 10 sh -c "redis-cli -p $REDIS_PORT ZCARD bk:workers | grep -qx 1"
+id=$(backupctl enqueue alice --wait 2>/dev/null)
+ok $? "a queued backup with that URL succeeds ($id)"
+backupctl status --json "$id" | /usr/bin/python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+w = j["result"]["warnings"]
+assert j["state"] == "succeeded" and len(w) == 1, j
+assert w[0].startswith("NOTIFICATION_URLS: ") and "unknown service" in w[0] and "backup still runs" in w[0], w
+'
+ok $? "... its job record's result carries the warning: $(backupctl status --json "$id" 2>&1 | head -c 600)"
+grep -q "NOTIFICATION_URLS" "$T/w.log"
+ok $? "... and the worker logged it"
 
 bad=
 for c in run enqueue status jobs workers stats metrics health cancel list \
