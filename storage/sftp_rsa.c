@@ -20,10 +20,11 @@
  * or one without rsa-sha2), the caller still tries libssh2's own ssh-rsa.
  *
  * Keys read here: PEM (PKCS#1 or PKCS#8, with or without passphrase)
- * through OpenSSL, and OpenSSH-format keys without passphrase through a
- * parser of the "openssh-key-v1" layout (PROTOCOL.key).  An OpenSSH-
- * format key with a passphrase needs bcrypt_pbkdf, which libcrypto does
- * not have: it is left to libssh2 (ssh-rsa only).
+ * through OpenSSL, and OpenSSH-format keys through a parser of the
+ * "openssh-key-v1" layout (PROTOCOL.key): plain, or with a passphrase as
+ * ssh-keygen writes them (aes256-ctr under bcrypt_pbkdf, bcrypt_pbkdf.c).
+ * aes256-gcm@openssh.com (ssh-keygen -Z) too; other ciphers are left to
+ * libssh2, which signs them as ssh-rsa only.
  *
  * Invariants: private key material lives only in the EVP_PKEY and in
  * buffers wiped before they are freed.
@@ -41,6 +42,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
+#include "bcrypt_pbkdf.h"
 #include "sftp_rsa.h"
 #include "xmalloc.h"
 
@@ -94,6 +96,14 @@ rd_is(struct rd *r, const char *want)
 	const unsigned char *s = rd_str(r, &n);
 
 	return s != NULL && n == strlen(want) && memcmp(s, want, n) == 0;
+}
+
+/* Whether a field already read (r over its bytes) is the name want. */
+static int
+rd_is_name(const struct rd *r, const char *want)
+{
+	return r->p != NULL && r->left == strlen(want) &&
+	    memcmp(r->p, want, r->left) == 0;
 }
 
 static BIGNUM *
@@ -180,21 +190,77 @@ out:
 }
 
 /*
- * An unencrypted OpenSSH-format RSA key: "openssh-key-v1\0", cipher
- * "none", kdf "none", kdf options, one key, its public blob, then the
- * private section: two equal check words, "ssh-rsa", n, e, d, iqmp, p, q,
- * comment, padding.  NULL for anything else.
+ * The private section of an OpenSSH-format key, decrypted in place: with
+ * cipher "none" and kdf "none" as it is; with kdf "bcrypt" (kdf options:
+ * string salt, uint32 rounds) under the key and IV bcrypt_pbkdf derives
+ * from the passphrase, for the two ciphers ssh-keygen writes:
+ * "aes256-ctr" (its default) and "aes256-gcm@openssh.com" (-Z; a 12-byte
+ * IV, and the 16-byte tag follows the section, in tag).  -1 for anything
+ * else, a tag that does not match, or no passphrase for an encrypted key.
+ */
+static int
+openssh_open(const struct rd *cipher, const struct rd *kdf, struct rd *opts,
+    unsigned char *priv, size_t plen, const unsigned char *tag,
+    const char *passphrase)
+{
+	unsigned char kiv[32 + 16];
+	const unsigned char *salt;
+	const EVP_CIPHER *alg;
+	EVP_CIPHER_CTX *c = NULL;
+	size_t saltlen;
+	uint32_t rounds;
+	int outl, gcm, rc = -1;
+
+	if (rd_is_name(cipher, "none"))
+		return rd_is_name(kdf, "none") ? 0 : -1;
+	gcm = rd_is_name(cipher, "aes256-gcm@openssh.com");
+	alg = gcm ? EVP_aes_256_gcm() : EVP_aes_256_ctr();
+	if ((!gcm && !rd_is_name(cipher, "aes256-ctr")) || (gcm &&
+	    tag == NULL) || !rd_is_name(kdf, "bcrypt") || passphrase == NULL ||
+	    *passphrase == '\0' || plen > INT32_MAX)
+		return -1;
+	salt = rd_str(opts, &saltlen);
+	rounds = rd_u32(opts);
+	if (opts->bad || rounds > 1u << 16 || bcrypt_pbkdf(passphrase,
+	    strlen(passphrase), salt, saltlen, kiv, gcm ? 32 + 12 : 32 + 16,
+	    rounds) == -1)
+		goto out;
+	if ((c = EVP_CIPHER_CTX_new()) == NULL ||
+	    EVP_DecryptInit_ex(c, alg, NULL, NULL, NULL) != 1 ||
+	    (gcm && EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12,
+	    NULL) != 1) ||
+	    EVP_DecryptInit_ex(c, NULL, NULL, kiv, kiv + 32) != 1 ||
+	    EVP_DecryptUpdate(c, priv, &outl, priv, (int)plen) != 1 ||
+	    (size_t)outl != plen)
+		goto out;
+	if (gcm && (EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16,
+	    (void *)tag) != 1 || EVP_DecryptFinal_ex(c, kiv, &outl) != 1))
+		goto out;
+	rc = 0;
+out:
+	EVP_CIPHER_CTX_free(c);
+	explicit_bzero(kiv, sizeof(kiv));
+	return rc;
+}
+
+/*
+ * An OpenSSH-format RSA key: "openssh-key-v1\0", cipher, kdf, kdf
+ * options, one key, its public blob, then the private section (encrypted
+ * unless the cipher is "none"): two equal check words (a wrong passphrase
+ * makes them differ), "ssh-rsa", n, e, d, iqmp, p, q, comment, padding.
+ * NULL for anything else.
  */
 static EVP_PKEY *
-openssh_rsa(const char *key)
+openssh_rsa(const char *key, const char *passphrase)
 {
 	static const char magic[] = "openssh-key-v1";
-	struct rd r, priv;
-	unsigned char *bin;
+	struct rd r, priv, opts, cipher, kdf;
+	unsigned char *bin, *sec = NULL;
+	const unsigned char *tag;
 	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *p = NULL;
 	BIGNUM *q = NULL;
 	EVP_PKEY *pk = NULL;
-	size_t len, plen;
+	size_t len, plen, slen = 0;
 	uint32_t check;
 
 	if ((bin = unarmour(key, &len)) == NULL)
@@ -206,16 +272,25 @@ openssh_rsa(const char *key)
 		goto out;
 	r.p += sizeof(magic);
 	r.left -= sizeof(magic);
-	if (!rd_is(&r, "none") || !rd_is(&r, "none"))
-		goto out;			/* a passphrase: not here */
-	(void)rd_str(&r, &plen);		/* kdf options: empty */
+	cipher.p = rd_str(&r, &cipher.left);
+	kdf.p = rd_str(&r, &kdf.left);
+	opts.p = rd_str(&r, &opts.left);
+	opts.bad = 0;
 	if (rd_u32(&r) != 1)
 		goto out;
 	(void)rd_str(&r, &plen);		/* public blob */
-	priv.p = rd_str(&r, &priv.left);
-	priv.bad = r.bad;
-	if (priv.p == NULL)
+	priv.p = rd_str(&r, &slen);
+	if (r.bad || priv.p == NULL)
 		goto out;
+	tag = r.left >= 16 ? r.p : NULL;	/* aes256-gcm's */
+	sec = xmalloc(slen + 1);
+	memcpy(sec, priv.p, slen);
+	if (openssh_open(&cipher, &kdf, &opts, sec, slen, tag,
+	    passphrase) == -1)
+		goto out;
+	priv.p = sec;
+	priv.left = slen;
+	priv.bad = 0;
 	check = rd_u32(&priv);
 	if (rd_u32(&priv) != check || priv.bad || !rd_is(&priv, "ssh-rsa"))
 		goto out;
@@ -235,6 +310,9 @@ out:
 	BN_clear_free(iqmp);
 	BN_clear_free(p);
 	BN_clear_free(q);
+	if (sec != NULL)
+		explicit_bzero(sec, slen);
+	free(sec);
 	explicit_bzero(bin, len);
 	free(bin);
 	return pk;
@@ -350,7 +428,7 @@ sftp_rsa_login(LIBSSH2_SESSION *ss, const char *user, const char *key,
 	void *abstract;
 
 	if (strstr(key, "BEGIN OPENSSH PRIVATE KEY") != NULL)
-		pk = openssh_rsa(key);
+		pk = openssh_rsa(key, passphrase);
 	else
 		pk = pem_rsa(key, keylen, passphrase);
 	if (pk == NULL)

@@ -11,11 +11,12 @@
 
 /*
  * Try to log in as user with the private key text key (PEM: PKCS#1 or
- * PKCS#8, plain or with passphrase; OpenSSH format without passphrase).
+ * PKCS#8; OpenSSH format, plain or aes256-ctr/-gcm under bcrypt; with or
+ * without passphrase).
  * Returns 1 when the key is such an RSA key and the login was tried:
  * *rc is then libssh2's result (0: logged in).  Returns 0 when the key is
- * not one this module signs with (another type, an OpenSSH-format key
- * with a passphrase, a PEM key that does not open): the caller logs in
+ * not one this module signs with (another type, a key that does not open
+ * with the passphrase given): the caller logs in
  * through libssh2's own key handling, which also reports those errors.
  */
 int	sftp_rsa_login(LIBSSH2_SESSION *, const char *user, const char *key,

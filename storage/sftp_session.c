@@ -265,11 +265,11 @@ authenticate(struct sftp_session *s, struct bk_err *err)
 	    "SSH_IDENTITY_FILE%s", s->user, s->host, s->port,
 	    s->key != NULL ? " publickey" : "",
 	    s->password != NULL && *s->password != '\0' ? " password" : "",
-	    methods, !sha2 && key_is_rsa(s) ? " (an RSA key in OpenSSH "
-	    "format with a passphrase can only be signed with SHA-1 "
-	    "\"ssh-rsa\", which OpenSSH 8.8 and later refuse: convert it "
-	    "with ssh-keygen -p -m PEM, or use an ed25519 or ECDSA key)" :
-	    "");
+	    methods, !sha2 && key_is_rsa(s) ? " (this RSA key's format, "
+	    "e.g. OpenSSH's with cipher aes128-ctr, can only be signed "
+	    "with SHA-1 \"ssh-rsa\", which OpenSSH 8.8 and later refuse: "
+	    "convert it with ssh-keygen -p -m PEM, or use an ed25519 or "
+	    "ECDSA key)" : "");
 	err->retryable = false;
 	return -1;
 }

@@ -7,10 +7,13 @@
 # logins as rsa-sha2-256 ourselves (storage/sftp_rsa.c).  Against Debian's
 # sshd with its default configuration (no PubkeyAcceptedAlgorithms line:
 # ssh-rsa refused) RSA keys log in in OpenSSH format and PEM, with and
-# without a passphrase, and the server's log shows rsa-sha2-256; the one
-# RSA key that still cannot (OpenSSH format with a passphrase: its
-# bcrypt KDF is not in libcrypto) fails with an error that says what to
-# do.  Against a server that still accepts ssh-rsa (PubkeyAcceptedAlgorithms
+# without a passphrase (OpenSSH's aes256-ctr under bcrypt_pbkdf
+# included, with ssh-keygen's default aes256-ctr and its -Z
+# aes256-gcm@openssh.com), and the server's log shows rsa-sha2-256; a
+# wrong passphrase fails naming SSH_IDENTITY_PASSPHRASE; an RSA key we do
+# not read ourselves (OpenSSH format with another cipher, -Z aes128-ctr:
+# libssh2 reads it, and signs as ssh-rsa only) fails with an error that
+# says what to do.  Against a server that still accepts ssh-rsa (PubkeyAcceptedAlgorithms
 # +ssh-rsa, HostKeyAlgorithms +ssh-rsa, and only an RSA host key, like an
 # old NAS), RSA keys in both formats log in, as do ECDSA in both formats,
 # ed25519 (OpenSSH format only: ssh-keygen has no PEM form for it and
@@ -25,14 +28,16 @@ K=$T/files/alice/keys
 PP='Pem-Pass-phrase-77'
 sftp_setup "$K" "$T/state-stock" "$T/state-legacy"
 
-# name type format [passphrase]
+# name type format [passphrase [ssh-keygen options]]
 key() {
-	set -- "$1" "$2" "$3" "${4:-}"
-	if [ "$3" = PEM ] || [ "$3" = PKCS8 ]; then
-		ssh-keygen -q -t "$2" -m "$3" -N "$4" -C "$1" -f "$K/$1"
+	_n=$1 _t=$2 _m=$3 _p=${4:-}
+	shift 3; [ $# -gt 0 ] && shift
+	if [ "$_m" = PEM ] || [ "$_m" = PKCS8 ]; then
+		ssh-keygen -q -t "$_t" -m "$_m" -N "$_p" -C "$_n" -f "$K/$_n"
 	else
-		ssh-keygen -q -t "$2" -N "$4" -C "$1" -f "$K/$1"
+		ssh-keygen -q -t "$_t" -N "$_p" -C "$_n" "$@" -f "$K/$_n"
 	fi || return 1
+	set -- "$_n"
 	cat "$K/$1.pub" >>"$T/sshd/authorized_keys"
 }
 : >"$T/sshd/authorized_keys"
@@ -41,6 +46,8 @@ key rsa_openssh rsa RFC4716 && key rsa_pem rsa PEM &&
     key ed25519 ed25519 RFC4716 && key ed25519_pem ed25519 PEM &&
     key rsa_pem_locked rsa PEM "$PP" && key ecdsa_pem_locked ecdsa PEM "$PP" &&
     key rsa_openssh_locked rsa RFC4716 "$PP" &&
+    key rsa_openssh_gcm rsa RFC4716 "$PP" -Z aes256-gcm@openssh.com &&
+    key rsa_openssh_aes128 rsa RFC4716 "$PP" -Z aes128-ctr &&
     key rsa_pkcs8 rsa PKCS8 && key rsa_pkcs8_locked rsa PKCS8 "$PP" ||
     { echo "not ok 1 - ssh-keygen failed"; exit 1; }
 chmod 644 "$T/sshd/authorized_keys"
@@ -86,7 +93,7 @@ for k in rsa_openssh rsa_pem rsa_pkcs8; do
 	put stock "$k" "backup-stock-$k.tar" && arrived "backup-stock-$k.tar"
 	ok $? "stock server, RSA key $k: the backup arrives whole $(head -c 300 "$T/err")"
 done
-for k in rsa_pem_locked rsa_pkcs8_locked; do
+for k in rsa_pem_locked rsa_pkcs8_locked rsa_openssh_locked rsa_openssh_gcm; do
 	put stock "$k" "backup-stock-$k.tar" "SSH_IDENTITY_PASSPHRASE=$PP" &&
 	    arrived "backup-stock-$k.tar"
 	ok $? "stock server, RSA key $k with its passphrase: the backup arrives whole $(head -c 300 "$T/err")"
@@ -94,9 +101,15 @@ done
 grep -q "Accepted publickey for $SFTP_USER .* RSA SHA256:" "$SSHD_LOG" &&
     ! grep -q "signature algorithm ssh-rsa" "$SSHD_LOG"
 ok $? "sshd logged RSA logins and no ssh-rsa signature: $(grep -e "Accepted publickey" -e "algorithm ssh-rsa" "$SSHD_LOG" | head -3)"
-put stock rsa_openssh_locked backup-stock-locked.tar "SSH_IDENTITY_PASSPHRASE=$PP"
+put stock rsa_openssh_locked backup-stock-wrongpp.tar "SSH_IDENTITY_PASSPHRASE=Not-$PP"
 rc=$?
-ok $((rc != 1)) "stock server, OpenSSH-format RSA key with a passphrase: refused with exit 1 (got $rc)"
+[ $rc -ne 0 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+    grep -q "SSH_IDENTITY_PASSPHRASE" "$T/err" && ! grep -q "$PP" "$T/err" &&
+    ! arrived backup-stock-wrongpp.tar
+ok $? "stock server, OpenSSH-format RSA key, wrong passphrase: one line naming SSH_IDENTITY_PASSPHRASE (rc $rc): $(cat "$T/err")"
+put stock rsa_openssh_aes128 backup-stock-locked.tar "SSH_IDENTITY_PASSPHRASE=$PP"
+rc=$?
+ok $((rc != 1)) "stock server, OpenSSH-format RSA key encrypted with aes128-ctr: refused with exit 1 (got $rc)"
 [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "ssh-keygen -p -m PEM" "$T/err" &&
     ! grep -q "$PP" "$T/err"
 ok $? "... in one line saying how to convert it: $(cat "$T/err")"
