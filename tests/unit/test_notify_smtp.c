@@ -7,8 +7,10 @@
  * headers, RFC 2047 subject, dot lines), a wrong password, and no
  * password in clear to a host that is not localhost.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +101,19 @@ send_to(const char *url, struct notify_result **res, size_t *n)
 	return failed;
 }
 
+/* Whether addr stands in text as an address of its own, not as the tail
+ * of a longer token (a random Message-ID can end in "...b@x.test"). */
+static bool
+names_address(const char *text, const char *addr)
+{
+	const char *p;
+
+	for (p = strstr(text, addr); p != NULL; p = strstr(p + 1, addr))
+		if (p == text || !isalnum((unsigned char)p[-1]))
+			return true;
+	return false;
+}
+
 static const char *
 field(json_t *m, const char *k)
 {
@@ -140,8 +155,9 @@ test_starttls_plain(void)
 	    "a@x.test");
 	data = field(m, "data");
 	printf("# %s\n", data);
-	ok(strstr(data, "\r\nTo: a@x.test\r\n") != NULL && strstr(data,
-	    "b@x.test") == NULL, "each copy names only its own recipient");
+	ok(strstr(data, "\r\nTo: a@x.test\r\n") != NULL &&
+	    !names_address(data, "b@x.test"), "each copy names only its own "
+	    "recipient");
 	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)TITLE,
 	    strlen(TITLE), sodium_base64_VARIANT_ORIGINAL);
 	snprintf(want, sizeof(want), "\r\nSubject: =?UTF-8?B?%s?=\r\n", b64);
