@@ -13,7 +13,8 @@
 #
 # Needs root, the Debian mirror (BARE_MIRROR, default deb.debian.org) and
 # the npm registry; takes about an hour on two cores, so it is not part of
-# make test or .ci/run (see docs/HACKING.md).  BARE_TEST=0 skips make test.
+# make test or .ci/run (see docs/HACKING.md).  BARE_TEST=0 skips make test;
+# BARE_BENCH=0 skips the `make` and `make bench` that follow it.
 # Everything it mounts is unmounted at exit, and what still runs in the
 # root then (a test's server) is stopped first; DIR is kept (BARE_KEEP=0
 # removes it).
@@ -106,5 +107,14 @@ if [ "${BARE_TEST:-1}" = 1 ]; then
 	    tee -a "$LOG"
 	grep -q '^make test: exit 0$' "$LOG" || { say "make test FAILED"; exit 1; }
 	[ ! -e "$R/usr/sbin/policy-rc.d" ] || { say "policy-rc.d left behind"; exit 1; }
+fi
+# make and make bench as a new user types them next (a small corpus: the
+# point is that they run on this machine, not the figures).
+if [ "${BARE_BENCH:-1}" = 1 ]; then
+	say "make; make bench (small corpus)"
+	inroot 'cd /root/panel-backup && make >/dev/null; echo "make: exit $?"; BENCH_SIZE_MIB=64 BENCH_SMALL=2000 BENCH_RUNS=1 make bench; echo "make bench: exit $?"' 2>&1 |
+	    tee -a "$LOG"
+	grep -q '^make: exit 0$' "$LOG" && grep -q '^make bench: exit 0$' "$LOG" ||
+	    { say "make or make bench FAILED"; exit 1; }
 fi
 say "passed (log: $LOG)"
