@@ -8,9 +8,9 @@
  * expensive key schedule (EksBlowfish) keyed by both the hashed
  * passphrase and the hashed salt, then 64 encryptions of a fixed text.
  * libcrypto has Blowfish (BF_encrypt over a public BF_KEY) but neither
- * the salted key schedule nor bcrypt_pbkdf, and no Debian library we use
- * exports them; so the schedule and the PBKDF are here, Blowfish itself
- * is libcrypto's.
+ * the salted key schedule nor bcrypt_pbkdf; libssh2 has one inside but
+ * exports neither it nor the keys it opens; so the schedule and the PBKDF
+ * are here, Blowfish itself is libcrypto's.
  *
  * Blowfish's initial state is the fractional part of pi, 1042 words.
  * libcrypto keeps its copy private, and copying the table would put 1042
