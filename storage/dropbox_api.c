@@ -31,6 +31,7 @@
 #include "err.h"
 #include "http.h"
 #include "secret.h"
+#include "storage_int.h"
 #include "xmalloc.h"
 
 #define API_URL		"https://api.dropboxapi.com"
@@ -47,6 +48,8 @@ struct resp {
 	long		 retry_after;	/* seconds, -1 none */
 	struct bk_err	*sink_err;
 	bool		 sink_failed;
+	struct range_clip clip;		/* this attempt's download */
+	bool		 clip_set;
 };
 
 static time_t
@@ -116,16 +119,28 @@ static size_t
 on_body(char *p, size_t sz, size_t n, void *arg)
 {
 	struct resp *r = arg;
+	uint64_t given;
 	long code = 0;
 
 	n *= sz;
 	curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &code);
 	if (r->req->sink != NULL && code / 100 == 2) {
-		if (r->req->sink(p, n, r->req->sink_arg, r->sink_err) == -1) {
+		if (!r->clip_set) {
+			/* The answer starts at range_off + received (206),
+			 * or at 0 from a server that ignored the Range. */
+			range_clip_init(&r->clip, r->req->range_off +
+			    r->req->received, r->req->range_len > 0 ?
+			    r->req->range_len - r->req->received :
+			    STORAGE_TO_END, code != 206, r->req->sink,
+			    r->req->sink_arg);
+			r->clip_set = true;
+		}
+		given = r->clip.left;
+		if (range_clip_sink(p, n, &r->clip, r->sink_err) == -1) {
 			r->sink_failed = true;
 			return 0;
 		}
-		r->req->received += n;
+		r->req->received += given - r->clip.left;
 		return n;
 	}
 	return buf_append(&r->body, p, n) == -1 ? 0 : n;
@@ -432,11 +447,12 @@ set_request(CURL *h, struct dbx_req *req, struct resp *r,
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(req->body != NULL ? req->len : 0));
 	}
-	if (req->sink != NULL && req->received > 0) {
-		snprintf(range, sizeof(range), "%llu-",
-		    (unsigned long long)req->received);
-		curl_easy_setopt(h, CURLOPT_RANGE, range);
-	} else
+	range_header(range, sizeof(range), req->range_off + req->received,
+	    req->range_len > 0 ? req->range_len - req->received :
+	    STORAGE_TO_END);
+	if (req->sink != NULL && *range != '\0')	/* curl's: no "bytes=" */
+		curl_easy_setopt(h, CURLOPT_RANGE, range + 6);
+	else
 		curl_easy_setopt(h, CURLOPT_RANGE, NULL);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
@@ -472,6 +488,7 @@ dbx_call(struct dbx *d, CURL *h, struct dbx_req *req, struct bk_err *err)
 		hdrs = headers_for(req, tok, argtxt);
 		buf_reset(&r.body);
 		r.retry_after = -1;
+		r.clip_set = false;
 		set_request(h, req, &r, hdrs, argtxt);
 		rc = curl_easy_perform(h);
 		req->status = 0;

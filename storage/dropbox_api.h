@@ -45,6 +45,11 @@ struct dbx_req {
 	size_t		 len;
 	storage_sink_fn	*sink;		/* content-download */
 	void		*sink_arg;
+	/* A ranged download (range_len > 0): bytes [range_off, range_off +
+	 * range_len), with a Range header (also on a resumed attempt); an
+	 * answer with the whole file (200) is clipped to the range. */
+	uint64_t	 range_off;
+	uint64_t	 range_len;
 	/* out */
 	long		 status;
 	json_t		*result;	/* JSON result, or API-Result (owned) */

@@ -84,20 +84,29 @@ static size_t
 write_cb(char *p, size_t sz, size_t nm, void *arg)
 {
 	struct xfer *x = arg;
-	size_t n = sz * nm;
-	uint64_t skip;
+	const struct obj_call *c = x->call;
+	size_t n = sz * nm, skip = 0, give;
+	uint64_t at = x->resp->received;
 
 	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->resp->status);
-	if (x->call->sink == NULL || x->resp->status / 100 != 2)
+	if (c->sink == NULL || x->resp->status / 100 != 2)
 		return buf_append(&x->resp->body, p, n) == 0 ? n : 0;
-	/* A resumed download may get bytes the sink already has. */
-	skip = x->call->sink_skip > x->resp->received ?
-	    x->call->sink_skip - x->resp->received : 0;
 	x->resp->received += n;
-	if (skip >= n)
+	if (c->range_len == 0)
+		give = n;
+	else {
+		/* A server that ignored the Range sends the object from 0. */
+		if (x->resp->status != 206 && at < c->range_off)
+			skip = c->range_off - at < n ? (size_t)(c->range_off -
+			    at) : n;
+		give = n - skip;
+		if (give > c->range_len - x->resp->given)
+			give = (size_t)(c->range_len - x->resp->given);
+	}
+	if (give == 0)
 		return n;
-	if (x->call->sink(p + skip, n - skip, x->call->sink_arg,
-	    &x->sink_err) == -1) {
+	x->resp->given += give;
+	if (c->sink(p + skip, give, c->sink_arg, &x->sink_err) == -1) {
 		x->sink_failed = 1;
 		return 0;
 	}
@@ -164,6 +173,7 @@ objstore_perform(CURL *h, const struct obj_call *c, struct obj_resp *r,
 {
 	struct xfer x = { .call = c, .resp = r, .h = h };
 	struct curl_slist *hdrs;
+	curl_off_t cl = -1, ft = -1;
 	CURLcode rc;
 
 	buf_reset(&r->body);
@@ -171,6 +181,7 @@ objstore_perform(CURL *h, const struct obj_call *c, struct obj_resp *r,
 	r->etag[0] = r->ms_error[0] = '\0';
 	r->retry_after = -1;
 	r->received = 0;
+	r->given = 0;
 	/* No "Expect: 100-continue" round trip; parts are resendable. */
 	hdrs = curl_slist_append(NULL, "Expect:");
 	for (const struct curl_slist *l = c->headers; l != NULL; l = l->next)
@@ -200,10 +211,15 @@ objstore_perform(CURL *h, const struct obj_call *c, struct obj_resp *r,
 	/* A stalled peer is a timeout, not a hang. */
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
 	rc = curl_easy_perform(h);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hdrs);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+	curl_easy_getinfo(h, CURLINFO_FILETIME_T, &ft);
+	r->length = cl > 0 ? (uint64_t)cl : 0;
+	r->mtime = ft > 0 ? (time_t)ft : 0;
 	if (x.sink_failed) {
 		if (err != NULL)
 			*err = x.sink_err;

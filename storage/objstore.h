@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -27,9 +28,13 @@ struct obj_call {
 	struct curl_slist	*headers;
 	const void		*body;		/* request body or NULL */
 	size_t			 len;
-	storage_sink_fn		*sink;		/* 2xx body goes here... */
+	storage_sink_fn		*sink;		/* 2xx body goes here */
 	void			*sink_arg;
-	uint64_t		 sink_skip;	/* ...minus this many bytes */
+	/* A ranged GET (range_len > 0): the sink gets at most range_len
+	 * bytes, and from range_off of the object even when the server
+	 * ignored the Range header and sent all of it (200, not 206). */
+	uint64_t		 range_off;
+	uint64_t		 range_len;
 };
 
 struct obj_resp {
@@ -38,7 +43,10 @@ struct obj_resp {
 	char		 etag[160];
 	char		 ms_error[96];	/* x-ms-error-code */
 	long		 retry_after;	/* -1: none */
-	uint64_t	 received;	/* bytes handed to the sink */
+	uint64_t	 received;	/* 2xx body bytes that arrived */
+	uint64_t	 given;		/* of them, handed to the sink */
+	uint64_t	 length;	/* Content-Length (HEAD: the size) */
+	time_t		 mtime;		/* Last-Modified, 0 if none */
 };
 
 void	objstore_resp_init(struct obj_resp *);

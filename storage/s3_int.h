@@ -55,7 +55,9 @@ struct s3_req {
 	const char		*query;		/* encoded, or "" */
 	const void		*body;
 	size_t			 len;
-	const char		*range;		/* "bytes=N-" or NULL */
+	const char		*range;		/* "bytes=A-[B]" or NULL */
+	uint64_t		 range_off;	/* see struct obj_call */
+	uint64_t		 range_len;
 	bool			 storage_class;
 	storage_sink_fn		*sink;
 	void			*sink_arg;

@@ -204,8 +204,8 @@ storage_delete(struct storage *st, const char *name, struct bk_err *err)
 }
 
 int
-storage_download(struct storage *st, const char *name, storage_sink_fn *fn,
-    void *arg, struct bk_err *err)
+storage_download_range(struct storage *st, const char *name, uint64_t off,
+    uint64_t len, storage_sink_fn *fn, void *arg, struct bk_err *err)
 {
 	if (!storage_name_ok(name))
 		return bk_err_set(err, BK_ENOENT, "%s: invalid name \"%s\"",
@@ -213,7 +213,81 @@ storage_download(struct storage *st, const char *name, storage_sink_fn *fn,
 	if (st->be->download == NULL)
 		return bk_err_set(err, BK_ENOTSUP, "%s: download not offered",
 		    st->location);
-	return st->be->download(st, name, fn, arg, err);
+	if (len == 0)
+		return storage_stat(st, name, &(struct storage_obj){ 0 }, err);
+	return st->be->download(st, name, off, len, fn, arg, err);
+}
+
+int
+storage_download(struct storage *st, const char *name, storage_sink_fn *fn,
+    void *arg, struct bk_err *err)
+{
+	return storage_download_range(st, name, 0, STORAGE_TO_END, fn, arg,
+	    err);
+}
+
+int
+storage_stat(struct storage *st, const char *name, struct storage_obj *o,
+    struct bk_err *err)
+{
+	memset(o, 0, sizeof(*o));
+	o->name = name;
+	if (!storage_name_ok(name))
+		return bk_err_set(err, BK_ENOENT, "%s: invalid name \"%s\"",
+		    st->location, name);
+	if (st->be->stat == NULL)
+		return bk_err_set(err, BK_ENOTSUP, "%s: stat not offered",
+		    st->location);
+	if (st->be->stat(st, name, o, err) == -1)
+		return -1;
+	o->name = name;
+	return 0;
+}
+
+void
+range_clip_init(struct range_clip *c, uint64_t off, uint64_t len, bool whole,
+    storage_sink_fn *sink, void *arg)
+{
+	c->sink = sink;
+	c->arg = arg;
+	c->skip = whole ? off : 0;
+	c->left = len;
+}
+
+int
+range_clip_sink(const void *p, size_t n, void *arg, struct bk_err *err)
+{
+	struct range_clip *c = arg;
+	uint64_t drop = c->skip < n ? c->skip : n;
+
+	c->skip -= drop;
+	p = (const char *)p + drop;
+	n -= (size_t)drop;
+	if (n > c->left)
+		n = (size_t)c->left;
+	if (n == 0)
+		return 0;
+	if (c->left != STORAGE_TO_END)
+		c->left -= n;
+	return c->sink(p, n, c->arg, err);
+}
+
+bool
+range_clip_done(const struct range_clip *c)
+{
+	return c->left == 0;
+}
+
+void
+range_header(char *buf, size_t size, uint64_t off, uint64_t len)
+{
+	if (off == 0 && len == STORAGE_TO_END)
+		snprintf(buf, size, "%s", "");
+	else if (len == STORAGE_TO_END || off + len < off)
+		snprintf(buf, size, "bytes=%llu-", (unsigned long long)off);
+	else
+		snprintf(buf, size, "bytes=%llu-%llu", (unsigned long long)off,
+		    (unsigned long long)(off + len - 1));
 }
 
 int

@@ -13,6 +13,10 @@
  *    non-zero return, which it returns.
  *  - storage_delete() of a missing name fails with BK_ENOENT.
  *  - storage_download() of a missing name fails with BK_ENOENT.
+ *  - storage_download_range() sends exactly the bytes [off, off + len)
+ *    that exist (none when off is at or past the end), asking the server
+ *    for only those where it can; storage_stat() gives the size and time
+ *    a listing would.  Both fail with BK_ENOENT for a missing name.
  *
  * Threads: one struct storage per thread.  storage/ knows nothing of jobs
  * or Redis: it gets settings and returns errors.
@@ -78,6 +82,16 @@ int		 storage_delete(struct storage *, const char *name,
 		    struct bk_err *);
 int		 storage_download(struct storage *, const char *name,
 		    storage_sink_fn *, void *, struct bk_err *);
+/* Bytes [off, off + len) of name into the sink, in order;
+ * STORAGE_TO_END as len: to the end.  storage_download() is off 0 to the
+ * end.  BK_ENOTSUP where the backend cannot read a part. */
+#define STORAGE_TO_END	UINT64_MAX
+int		 storage_download_range(struct storage *, const char *name,
+		    uint64_t off, uint64_t len, storage_sink_fn *, void *,
+		    struct bk_err *);
+/* Size and mtime of name; o->name is name (borrowed). */
+int		 storage_stat(struct storage *, const char *name,
+		    struct storage_obj *o, struct bk_err *);
 /* Remove leftovers of uploads that died (temporary names).  Optional. */
 int		 storage_cleanup(struct storage *, struct bk_err *);
 

@@ -411,6 +411,8 @@ struct az_req {
 	size_t			 nextra;
 	storage_sink_fn		*sink;
 	void			*sink_arg;
+	uint64_t		 range_off;	/* see struct obj_call */
+	uint64_t		 range_len;
 	int			 attempts;
 };
 
@@ -493,7 +495,8 @@ az_once(struct az *a, CURL *h, const struct az_req *q, struct obj_resp *r,
 	l = az_headers(a, q, path.data, tok, &url);
 	c = (struct obj_call){ .method = q->method, .url = url.data,
 	    .headers = l, .body = q->body, .len = q->len, .sink = q->sink,
-	    .sink_arg = q->sink_arg };
+	    .sink_arg = q->sink_arg, .range_off = q->range_off,
+	    .range_len = q->range_len };
 	rc = objstore_perform(h, &c, r, what, err);
 	if (rc == -1 && err != NULL && (err->code == BK_EUNREACH ||
 	    err->code == BK_ETIMEDOUT || err->code == BK_ECONFIG))
@@ -756,14 +759,60 @@ az_remove(struct storage *st, const char *name, struct bk_err *err)
 	return az_name_call(st->priv, name, &q, err);
 }
 
+/* Bytes [off, off + len) with x-ms-range; 416 (off at or past the end)
+ * is an empty range. */
 static int
-az_download(struct storage *st, const char *name, storage_sink_fn *sink,
-    void *arg, struct bk_err *err)
+az_download(struct storage *st, const char *name, uint64_t off,
+    uint64_t len, storage_sink_fn *sink, void *arg, struct bk_err *err)
 {
+	char range[64];
+	struct azure_kv hv[1] = { { "x-ms-range", range } };
 	struct az_req q = { .method = "GET", .sink = sink, .sink_arg = arg,
-	    .attempts = 1 };
+	    .attempts = 1, .extra = hv, .range_off = off };
+	struct az *a = st->priv;
+	struct obj_resp r;
+	char *blob;
+	int rc;
 
-	return az_name_call(st->priv, name, &q, err);
+	range_header(range, sizeof(range), off, len);
+	if (*range != '\0') {
+		q.nextra = 1;
+		q.range_len = len;
+	}
+	xasprintf(&blob, "%s%s", a->prefix, name);
+	q.blob = blob;
+	objstore_resp_init(&r);
+	rc = az_call(a, a->h, &q, &r, err);
+	if (rc == -1 && r.status == 416) {
+		bk_err_clear(err);
+		rc = 0;
+	}
+	objstore_resp_free(&r);
+	free(blob);
+	return rc;
+}
+
+/* Get Blob Properties: a HEAD. */
+static int
+az_stat(struct storage *st, const char *name, struct storage_obj *o,
+    struct bk_err *err)
+{
+	struct az_req q = { .method = "HEAD" };
+	struct az *a = st->priv;
+	struct obj_resp r;
+	char *blob;
+	int rc;
+
+	xasprintf(&blob, "%s%s", a->prefix, name);
+	q.blob = blob;
+	objstore_resp_init(&r);
+	if ((rc = az_call(a, a->h, &q, &r, err)) == 0) {
+		o->size = r.length;
+		o->mtime = r.mtime;
+	}
+	objstore_resp_free(&r);
+	free(blob);
+	return rc;
 }
 
 /* storage.c frees only priv when open fails: free what it points to. */
@@ -791,4 +840,5 @@ const struct storage_backend storage_backend_azure = {
 	.list = az_list,
 	.remove = az_remove,
 	.download = az_download,
+	.stat = az_stat,
 };

@@ -683,9 +683,11 @@ dropbox_list(struct storage *st, storage_list_fn *fn, void *arg,
  * missing (notfound, e.g. "path/not_found") is BK_ENOENT, any other
  * names the path.
  */
+/* One call on the file name; a 409 naming notfound is BK_ENOENT.  The
+ * answer stays in req (dbx_req_done() frees it). */
 static int
-dropbox_file_call(struct dbx_store *s, struct dbx_req *req, const char *name,
-    const char *notfound, struct bk_err *err)
+dropbox_file_call_keep(struct dbx_store *s, struct dbx_req *req,
+    const char *name, const char *notfound, struct bk_err *err)
 {
 	char *path;
 	int rc;
@@ -701,8 +703,18 @@ dropbox_file_call(struct dbx_store *s, struct dbx_req *req, const char *name,
 			bk_err_prefix(err, "dropbox:%s", path);
 	}
 	json_decref(req->arg);
-	dbx_req_done(req);
+	req->arg = NULL;
 	free(path);
+	return rc;
+}
+
+static int
+dropbox_file_call(struct dbx_store *s, struct dbx_req *req, const char *name,
+    const char *notfound, struct bk_err *err)
+{
+	int rc = dropbox_file_call_keep(s, req, name, notfound, err);
+
+	dbx_req_done(req);
 	return rc;
 }
 
@@ -716,14 +728,48 @@ dropbox_remove(struct storage *st, const char *name, struct bk_err *err)
 	    err);
 }
 
+/* files/download with a Range header (the content endpoints honour it). */
 static int
-dropbox_download(struct storage *st, const char *name, storage_sink_fn *fn,
-    void *arg, struct bk_err *err)
+dropbox_download(struct storage *st, const char *name, uint64_t off,
+    uint64_t len, storage_sink_fn *fn, void *arg, struct bk_err *err)
 {
 	struct dbx_req req = { .host = DBX_CONTENT, .route = "files/download",
-	    .sink = fn, .sink_arg = arg };
+	    .sink = fn, .sink_arg = arg, .range_off = off,
+	    .range_len = len == STORAGE_TO_END ? 0 : len };
+	int rc;
 
-	return dropbox_file_call(st->priv, &req, name, "path/not_found", err);
+	rc = dropbox_file_call(st->priv, &req, name, "path/not_found", err);
+	if (rc == -1 && req.status == 416) {	/* off at or past the end */
+		bk_err_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+static int
+dropbox_stat(struct storage *st, const char *name, struct storage_obj *o,
+    struct bk_err *err)
+{
+	struct dbx_req req = { .host = DBX_API, .rpc = true,
+	    .route = "files/get_metadata" };
+	const char *t;
+	struct tm tm;
+	int rc;
+
+	rc = dropbox_file_call_keep(st->priv, &req, name, "path/not_found",
+	    err);
+	if (rc == 0) {
+		o->size = (uint64_t)json_integer_value(json_object_get(
+		    req.result, "size"));
+		t = json_string_value(json_object_get(req.result,
+		    "server_modified"));
+		memset(&tm, 0, sizeof(tm));
+		if (t != NULL && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) !=
+		    NULL)
+			o->mtime = timegm(&tm);
+	}
+	dbx_req_done(&req);
+	return rc;
 }
 
 const struct storage_backend storage_backend_dropbox = {
@@ -740,4 +786,5 @@ const struct storage_backend storage_backend_dropbox = {
 	.list = dropbox_list,
 	.remove = dropbox_remove,
 	.download = dropbox_download,
+	.stat = dropbox_stat,
 };

@@ -31,8 +31,13 @@ struct storage_backend {
 		    struct bk_err *);
 	int	(*remove)(struct storage *, const char *,
 		    struct bk_err *);
-	int	(*download)(struct storage *, const char *,
-		    storage_sink_fn *, void *, struct bk_err *);
+	/* Bytes [off, off + len) (len STORAGE_TO_END: to the end), natively
+	 * ranged; a server that answers a ranged request with the whole
+	 * object must still give the sink only the range. */
+	int	(*download)(struct storage *, const char *, uint64_t off,
+		    uint64_t len, storage_sink_fn *, void *, struct bk_err *);
+	int	(*stat)(struct storage *, const char *, struct storage_obj *,
+		    struct bk_err *);
 	int	(*cleanup)(struct storage *, struct bk_err *);	/* optional */
 };
 
@@ -48,6 +53,27 @@ struct storage_upload {
 	uint64_t	 bytes;
 	void		*priv;
 };
+
+/*
+ * A sink in front of the caller's for a ranged download: gives it only
+ * bytes [off, off + len) of what arrives, counting from the object's
+ * start when whole says the server ignored the range (answered 200), and
+ * from off otherwise.  range_clip_done(): the range is complete, the rest
+ * need not be read.
+ */
+struct range_clip {
+	storage_sink_fn	*sink;
+	void		*arg;
+	uint64_t	 skip;		/* still to drop */
+	uint64_t	 left;		/* still to give */
+};
+void	range_clip_init(struct range_clip *, uint64_t off, uint64_t len,
+	    bool whole, storage_sink_fn *, void *);
+int	range_clip_sink(const void *, size_t, void *, struct bk_err *);
+bool	range_clip_done(const struct range_clip *);
+/* The value of an HTTP Range header for [off, off + len) ("bytes=A-B",
+ * "bytes=A-"), or "" when the range is the whole object. */
+void	range_header(char *buf, size_t size, uint64_t off, uint64_t len);
 
 /* For open(): set the printable location (copied). */
 void	storage_set_location(struct storage *, const char *, ...)

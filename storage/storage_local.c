@@ -209,19 +209,21 @@ local_remove(struct storage *st, const char *name, struct bk_err *err)
 }
 
 static int
-local_download(struct storage *st, const char *name, storage_sink_fn *fn,
-    void *arg, struct bk_err *err)
+local_download(struct storage *st, const char *name, uint64_t off,
+    uint64_t len, storage_sink_fn *fn, void *arg, struct bk_err *err)
 {
 	struct local *l = st->priv;
 	char *buf = NULL;
+	size_t want;
 	ssize_t n;
 	int fd, rc = -1;
 
 	if ((fd = localdir_open_read(l->ld, name, err)) == -1)
 		return -1;
 	buf = xmalloc(1 << 20);
-	for (;;) {
-		n = read(fd, buf, 1 << 20);
+	while (len > 0 && off <= INT64_MAX) {
+		want = len < (1 << 20) ? (size_t)len : (1 << 20);
+		n = pread(fd, buf, want, (off_t)off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -232,10 +234,33 @@ local_download(struct storage *st, const char *name, storage_sink_fn *fn,
 			break;
 		if (fn(buf, (size_t)n, arg, err) == -1)
 			goto out;
+		off += (uint64_t)n;
+		if (len != STORAGE_TO_END)
+			len -= (uint64_t)n;
 	}
 	rc = 0;
 out:
 	free(buf);
+	close(fd);
+	return rc;
+}
+
+static int
+local_stat(struct storage *st, const char *name, struct storage_obj *o,
+    struct bk_err *err)
+{
+	struct local *l = st->priv;
+	struct stat sb;
+	int fd, rc = 0;
+
+	if ((fd = localdir_open_read(l->ld, name, err)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1)
+		rc = bk_err_sys(err, BK_EIO, "%s/%s", l->dir, name);
+	else {
+		o->size = (uint64_t)sb.st_size;
+		o->mtime = sb.st_mtime;
+	}
 	close(fd);
 	return rc;
 }
@@ -285,5 +310,6 @@ const struct storage_backend storage_backend_local = {
 	.list = local_list,
 	.remove = local_remove,
 	.download = local_download,
+	.stat = local_stat,
 	.cleanup = local_cleanup,
 };

@@ -302,7 +302,8 @@ s3_once(struct s3 *s, CURL *h, const struct s3_req *q, struct obj_resp *r,
 	    *q->query ? "?" : "", q->query);
 	c = (struct obj_call){ .method = q->method, .url = url, .headers = l,
 	    .body = q->body, .len = q->len, .sink = q->sink,
-	    .sink_arg = q->sink_arg };
+	    .sink_arg = q->sink_arg, .range_off = q->range_off,
+	    .range_len = q->range_len };
 	rc = objstore_perform(h, &c, r, what, err);
 	if (rc == -1 && err != NULL && (err->code == BK_EUNREACH ||
 	    err->code == BK_ETIMEDOUT || http_refused(CURLE_COULDNT_CONNECT)))
@@ -434,9 +435,14 @@ s3_remove(struct storage *st, const char *name, struct bk_err *err)
 	return rc;
 }
 
+/*
+ * Bytes [off, off + len) with a Range GET.  On a reset it goes on from
+ * the byte it reached, with a Range again.  416 (off at or past the end)
+ * is an empty range, not an error.
+ */
 static int
-s3_download(struct storage *st, const char *name, storage_sink_fn *sink,
-    void *arg, struct bk_err *err)
+s3_download(struct storage *st, const char *name, uint64_t off,
+    uint64_t len, storage_sink_fn *sink, void *arg, struct bk_err *err)
 {
 	struct s3 *s = st->priv;
 	char *key = s3_object_key(s, name), range[64];
@@ -446,18 +452,45 @@ s3_download(struct storage *st, const char *name, storage_sink_fn *sink,
 	uint64_t got = 0;
 	int attempt, rc;
 
-	/* On a reset, go on from where the stream stopped (Range). */
 	objstore_resp_init(&r);
 	for (attempt = 0;; attempt++) {
+		range_header(range, sizeof(range), off + got,
+		    len == STORAGE_TO_END ? len : len - got);
+		q.range = *range != '\0' ? range : NULL;
+		q.range_off = off + got;
+		q.range_len = q.range != NULL ? (len == STORAGE_TO_END ?
+		    len : len - got) : 0;
 		rc = s3_call(s, s->h, &q, &r, err);
-		got += r.status / 100 == 2 ? r.received : 0;
+		got += r.given;
+		if (rc == -1 && r.status == 416) {
+			bk_err_clear(err);
+			rc = 0;
+			break;
+		}
 		if (rc == 0 || (err != NULL && err->code == BK_ECANCELED) ||
 		    !objstore_retry_wait(err, attempt, OBJ_ATTEMPTS,
 		    r.retry_after))
 			break;
-		snprintf(range, sizeof(range), "bytes=%llu-",
-		    (unsigned long long)got);
-		q.range = got > 0 ? range : NULL;
+	}
+	objstore_resp_free(&r);
+	free(key);
+	return rc;
+}
+
+static int
+s3_stat(struct storage *st, const char *name, struct storage_obj *o,
+    struct bk_err *err)
+{
+	struct s3 *s = st->priv;
+	char *key = s3_object_key(s, name);
+	struct s3_req q = { .method = "HEAD", .key = key, .query = "" };
+	struct obj_resp r;
+	int rc;
+
+	objstore_resp_init(&r);
+	if ((rc = s3_call(s, s->h, &q, &r, err)) == 0) {
+		o->size = r.length;
+		o->mtime = r.mtime;
 	}
 	objstore_resp_free(&r);
 	free(key);
@@ -532,5 +565,6 @@ const struct storage_backend storage_backend_s3 = {
 	.list = s3_list,
 	.remove = s3_remove,
 	.download = s3_download,
+	.stat = s3_stat,
 	.cleanup = s3_cleanup,
 };

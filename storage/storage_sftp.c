@@ -449,13 +449,16 @@ sftp_remove(struct storage *st, const char *name, struct bk_err *err)
 	return rc;
 }
 
+/* Bytes [off, off + len): the read starts where the handle was seeked to,
+ * so only the range crosses the wire. */
 static int
-sftp_download(struct storage *st, const char *name, storage_sink_fn *fn,
-    void *arg, struct bk_err *err)
+sftp_download(struct storage *st, const char *name, uint64_t off,
+    uint64_t len, storage_sink_fn *fn, void *arg, struct bk_err *err)
 {
 	struct sftp *s = st->priv;
 	LIBSSH2_SFTP_HANDLE *h = NULL;
 	char *p = remote_path(s, name), *buf = NULL;
+	size_t want;
 	ssize_t n;
 	int i, rc = -1;
 
@@ -471,9 +474,11 @@ sftp_download(struct storage *st, const char *name, storage_sink_fn *fn,
 		if (!sftp_retry_wait(err, &i))
 			goto out;
 	}
+	libssh2_sftp_seek64(h, off);
 	buf = xmalloc(RBUF_SIZE);
-	for (;;) {
-		n = libssh2_sftp_read(h, buf, RBUF_SIZE);
+	while (len > 0) {
+		want = len < RBUF_SIZE ? (size_t)len : RBUF_SIZE;
+		n = libssh2_sftp_read(h, buf, want);
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -482,12 +487,45 @@ sftp_download(struct storage *st, const char *name, storage_sink_fn *fn,
 		}
 		if (fn(buf, (size_t)n, arg, err) == -1)
 			goto out;
+		if (len != STORAGE_TO_END)
+			len -= (uint64_t)n;
 	}
 	rc = 0;
 out:
 	if (h != NULL && s->c.sftp != NULL)
 		libssh2_sftp_close_handle(h);
 	free(buf);
+	free(p);
+	return rc;
+}
+
+static int
+sftp_stat(struct storage *st, const char *name, struct storage_obj *o,
+    struct bk_err *err)
+{
+	struct sftp *s = st->priv;
+	LIBSSH2_SFTP_ATTRIBUTES at;
+	char *p = remote_path(s, name);
+	int i, rc = -1;
+
+	for (i = 0;;) {
+		if (sftp_session_connect(&s->c, err) == 0) {
+			if (libssh2_sftp_stat_ex(s->c.sftp, p,
+			    (unsigned int)strlen(p), LIBSSH2_SFTP_STAT,
+			    &at) == 0) {
+				o->size = at.flags & LIBSSH2_SFTP_ATTR_SIZE ?
+				    at.filesize : 0;
+				o->mtime = at.flags &
+				    LIBSSH2_SFTP_ATTR_ACMODTIME ?
+				    (time_t)at.mtime : 0;
+				rc = 0;
+				break;
+			}
+			sftp_session_fail(&s->c, err, "cannot stat", p);
+		}
+		if (!sftp_retry_wait(err, &i))
+			break;
+	}
 	free(p);
 	return rc;
 }
@@ -537,5 +575,6 @@ const struct storage_backend storage_backend_sftp = {
 	.list = sftp_list,
 	.remove = sftp_remove,
 	.download = sftp_download,
+	.stat = sftp_stat,
 	.cleanup = sftp_cleanup,
 };

@@ -471,9 +471,11 @@ webdav_remove(struct storage *st, const char *name, struct bk_err *err)
 	return webdav_status_err(w, s, what, err);
 }
 
+/* A download: the answer goes through a range clip, which also copes with
+ * a server that ignores Range and answers 200 with the whole file. */
 struct dl {
-	storage_sink_fn	*fn;
-	void		*arg;
+	struct range_clip clip;
+	uint64_t	 off, len;
 	struct bk_err	*err;
 	CURL		*h;
 	long		 status;
@@ -486,11 +488,13 @@ dl_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct dl *d = arg;
 
-	if (d->status == 0)
+	if (d->status == 0) {
 		curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->status);
-	if (d->status != 200)
+		d->clip.skip = d->status == 200 ? d->off : 0;
+	}
+	if (d->status != 200 && d->status != 206)
 		return size * n;	/* an error page: ignored */
-	if (d->fn(p, size * n, d->arg, d->err) == -1) {
+	if (range_clip_sink(p, size * n, &d->clip, d->err) == -1) {
 		d->sink_failed = true;
 		return 0;
 	}
@@ -499,26 +503,30 @@ dl_write(char *p, size_t size, size_t n, void *arg)
 }
 
 static int
-webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
-    void *arg, struct bk_err *err)
+webdav_download(struct storage *st, const char *name, uint64_t off,
+    uint64_t len, storage_sink_fn *fn, void *arg, struct bk_err *err)
 {
 	struct webdav *w = st->priv;
-	struct dl d = { .fn = fn, .arg = arg, .err = err };
-	char *url = webdav_object_url(w, name), what[300];
+	struct dl d = { .off = off, .len = len, .err = err };
+	char *url = webdav_object_url(w, name), what[300], range[64];
 	CURLcode res;
 	int i, rc = -1;
 
 	snprintf(what, sizeof(what), "cannot download %s", name);
+	range_header(range, sizeof(range), off, len);
 	for (i = 0; i < WEBDAV_ATTEMPTS; i++) {
 		if (i > 0)
 			partial_backoff(i);
 		if ((d.h = webdav_easy(w, url, err)) == NULL)
 			break;
 		d.status = 0;
+		range_clip_init(&d.clip, off, len, false, fn, arg);
 		curl_easy_setopt(d.h, CURLOPT_WRITEFUNCTION, dl_write);
 		curl_easy_setopt(d.h, CURLOPT_WRITEDATA, &d);
 		curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 		curl_easy_setopt(d.h, CURLOPT_LOW_SPEED_TIME, 120L);
+		if (*range != '\0')	/* curl's form: without "bytes=" */
+			curl_easy_setopt(d.h, CURLOPT_RANGE, range + 6);
 		res = curl_easy_perform(d.h);
 		if (res == CURLE_OK)
 			curl_easy_getinfo(d.h, CURLINFO_RESPONSE_CODE,
@@ -528,7 +536,8 @@ webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
 			break;
 		if (res != CURLE_OK)
 			webdav_curl_err(w, res, what, err);
-		else if (d.status == 200) {
+		else if (d.status == 200 || d.status == 206 ||
+		    d.status == 416) {	/* 416: off at or past the end */
 			rc = 0;
 			break;
 		} else
@@ -537,6 +546,45 @@ webdav_download(struct storage *st, const char *name, storage_sink_fn *fn,
 		if (!err->retryable || d.got > 0)
 			break;
 	}
+	free(url);
+	return rc;
+}
+
+/* A HEAD: Content-Length and Last-Modified. */
+static int
+webdav_stat(struct storage *st, const char *name, struct storage_obj *o,
+    struct bk_err *err)
+{
+	struct webdav *w = st->priv;
+	char *url = webdav_object_url(w, name), what[300];
+	curl_off_t cl = -1, ft = -1;
+	long status = 0;
+	CURLcode res;
+	CURL *h;
+	int rc = -1;
+
+	snprintf(what, sizeof(what), "cannot stat %s", name);
+	if ((h = webdav_easy(w, url, err)) == NULL)
+		goto out;
+	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h, CURLOPT_FILETIME, 1L);
+	res = curl_easy_perform(h);
+	if (res == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		curl_easy_getinfo(h, CURLINFO_FILETIME_T, &ft);
+	}
+	http_easy_free(h);
+	if (res != CURLE_OK)
+		webdav_curl_err(w, res, what, err);
+	else if (status / 100 != 2)
+		webdav_status_err(w, status, what, err);
+	else {
+		o->size = cl > 0 ? (uint64_t)cl : 0;
+		o->mtime = ft > 0 ? (time_t)ft : 0;
+		rc = 0;
+	}
+out:
 	free(url);
 	return rc;
 }
@@ -583,5 +631,6 @@ const struct storage_backend storage_backend_webdav = {
 	.list = webdav_list,
 	.remove = webdav_remove,
 	.download = webdav_download,
+	.stat = webdav_stat,
 	.cleanup = webdav_cleanup,
 };

@@ -613,6 +613,8 @@ def r_download(h, route, body):
         lo, _, hi = rng[6:].partition("-")
         lo = int(lo or 0)
         hi = int(hi) if hi else len(data) - 1
+        if lo >= f["size"]:
+            return 416, None, {"Content-Range": "bytes */%d" % f["size"]}, b
         data = data[lo:hi + 1]
         status = 206
         hdrs["Content-Range"] = "bytes %d-%d/%d" % (lo, lo + len(data) - 1, f["size"])

@@ -10,7 +10,8 @@ client reaches it the way production code reaches any server: through the
 admin's HTTP_CONNECT_TO, so the client believes it talks to the upstream.
 
 Every request is logged (GET /__ctl/log, a JSON array) with its method,
-target, status, the fault played if any, and what a test asserts about
+target, status, its Range (or x-ms-range) header and the body bytes sent
+back (range, bytes: forwarded answers), the fault played if any, and what a test asserts about
 authentication without keeping any secret: the scheme of Authorization
 ("AWS4-HMAC-SHA256", "SharedKey", "Bearer"), the S3 access key id of
 its Credential and its SignedHeaders, the bearer token, and the
@@ -178,6 +179,8 @@ class Handler(BaseHTTPRequestHandler):
         r = c.getresponse()
         data = r.read()
         entry["status"] = r.status
+        entry["range"] = self.headers.get("Range") or self.headers.get("x-ms-range")
+        entry["bytes"] = 0 if self.command == "HEAD" else len(data)
         with LOCK:
             LOG.append(entry)
         self.send_response(r.status)

@@ -268,6 +268,80 @@ sink_error(struct storage *st)
 	free(data);
 }
 
+/* [off, off + len) of name as the backend gives it; -1 on error. */
+static long long
+range_of(struct storage *st, const char *name, uint64_t off, uint64_t len,
+    struct dl *d, struct bk_err *err)
+{
+	d->len = 0;
+	if (storage_download_range(st, name, off, len, dl_sink, d, err) == -1)
+		return -1;
+	return (long long)d->len;
+}
+
+static void
+ranges(struct storage *st, size_t chunk)
+{
+	static const struct { uint64_t off, len; } cases[] = {
+		{ 0, 1 }, { 0, 100 }, { 1000, 5000 }, { 65535, 65537 },
+		{ 1048575, 10 }, { 1048575, 1000 }, { 1048580, 1 },
+		{ 500, STORAGE_TO_END },
+	};
+	const size_t n = 1048581;	/* 1 MiB + 5 */
+	unsigned char *data = pattern(n, 77);
+	struct storage_obj o;
+	struct dl d = { 0 };
+	struct bk_err err;
+	uint64_t want, off;
+	long long got;
+	size_t i;
+	int rc, same = 1;
+
+	rc = put(st, "conf-range.tar", data, n, chunk, &err);
+	ok(rc == 0, "upload of %zu bytes for ranges (%s)", n,
+	    rc == 0 ? "ok" : err.msg);
+	rc = storage_stat(st, "conf-range.tar", &o, &err);
+	ok(rc == 0 && o.size == n && strcmp(o.name, "conf-range.tar") == 0,
+	    "stat gives its size %zu (%s, got %llu)", n, rc == 0 ? "ok" :
+	    err.msg, (unsigned long long)o.size);
+	rc = storage_stat(st, "conf-does-not-exist.tar", &o, &err);
+	ok(rc == -1 && err.code == BK_ENOENT, "stat of a missing name fails "
+	    "with ENOENT (%s)", rc == -1 ? err.msg : "succeeded");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		want = cases[i].len == STORAGE_TO_END || cases[i].off +
+		    cases[i].len > n ? n - cases[i].off : cases[i].len;
+		got = range_of(st, "conf-range.tar", cases[i].off,
+		    cases[i].len, &d, &err);
+		ok(got == (long long)want && memcmp(d.buf, data +
+		    cases[i].off, (size_t)want) == 0, "range [%llu, +%llu) "
+		    "gives the %llu bytes there (%s, got %lld)",
+		    (unsigned long long)cases[i].off,
+		    (unsigned long long)cases[i].len,
+		    (unsigned long long)want, got >= 0 ? "ok" : err.msg, got);
+	}
+	got = range_of(st, "conf-range.tar", n, 10, &d, &err);
+	ok(got == 0, "a range at the end gives nothing, no error (%s, %lld)",
+	    got >= 0 ? "ok" : err.msg, got);
+	got = range_of(st, "conf-range.tar", n + 1000, 10, &d, &err);
+	ok(got == 0, "a range past the end gives nothing, no error (%s, "
+	    "%lld)", got >= 0 ? "ok" : err.msg, got);
+	got = range_of(st, "conf-range.tar", 10, 0, &d, &err);
+	ok(got == 0, "an empty range gives nothing (%s)", got >= 0 ? "ok" :
+	    err.msg);
+	for (off = 0; off < n && same; off += 300000) {
+		got = range_of(st, "conf-range.tar", off, 300000, &d, &err);
+		same = got >= 0 && memcmp(d.buf, data + off, (size_t)got) == 0 &&
+		    (uint64_t)got == (n - off < 300000 ? n - off : 300000);
+	}
+	ok(same, "the object read in ranges of 300,000 equals the whole");
+	got = range_of(st, "conf-does-not-exist.tar", 0, 10, &d, &err);
+	ok(got == -1 && err.code == BK_ENOENT, "a range of a missing name "
+	    "fails with ENOENT (%s)", got == -1 ? err.msg : "succeeded");
+	storage_delete(st, "conf-range.tar", &err);
+	free(d.buf);
+	free(data);
+}
+
 int
 conformance_run(const char *backend, const struct storage_config *cfg,
     const struct conformance_opts *opts)
@@ -306,6 +380,7 @@ conformance_run(const char *backend, const struct storage_config *cfg,
 	missing(st);
 	bad_names(st);
 	sink_error(st);
+	ranges(st, o.chunk);
 	storage_close(st);
 	return tap_failed - failed0;
 }

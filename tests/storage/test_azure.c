@@ -517,6 +517,29 @@ test_faults(void)
 	settings_free(&a);
 }
 
+/* Only the range asked crosses the wire (the proxy counts it). */
+static void
+test_ranged(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+	char ct[128];
+
+	user_settings(&u);
+	settings_defaults(&a, SET_ADMIN);
+	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
+	snprintf(ct, sizeof(ct), "127.0.0.1:%s:127.0.0.1:%s",
+	    getenv("AZ_PORT"), getenv("FP_PORT"));
+	settings_set(&a, "HTTP_CONNECT_TO", ct);
+	ok(open_az(&st, &u, &a, &err) == 0, "open azure through the proxy "
+	    "(%s)", err.msg);
+	te_ranged_wire(st, "ranged.tar");
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,6 +550,7 @@ main(int argc, char **argv)
 	test_tls_mi();
 	test_mi_refused();
 	test_faults();
+	test_ranged();
 
 	/* The shared suite in its own folder: 1 MiB blocks so the large
 	 * case is a block upload, pages of 10 so listing pages. */

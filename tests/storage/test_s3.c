@@ -623,6 +623,24 @@ test_storage_class(void)
 	settings_free(&a);
 }
 
+/* Only the range asked crosses the wire (the proxy counts it). */
+static void
+test_ranged(void)
+{
+	struct settings u, a;
+	struct storage *st;
+	struct bk_err err = { 0 };
+
+	user_settings(&u, getenv("S3_ENDPOINT"));
+	proxied(&a);
+	ok(open_s3(&st, &u, &a, &err) == 0, "open s3 through the proxy (%s)",
+	    err.msg);
+	te_ranged_wire(st, "ranged.tar");
+	storage_close(st);
+	settings_free(&u);
+	settings_free(&a);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -649,6 +667,7 @@ main(int argc, char **argv)
 	test_storage_class();
 	test_iam();
 	test_faults();
+	test_ranged();
 
 	/* The shared suite in its own folder: 1 MiB parts so the large
 	 * case is a multipart upload, pages of 10 so listing pages. */

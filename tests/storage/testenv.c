@@ -13,10 +13,12 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "buf.h"
 #include "config.h"
 #include "err.h"
 #include "settings.h"
 #include "storage.h"
+#include "tap.h"
 #include "testenv.h"
 #include "xmalloc.h"
 #include "userfile.h"
@@ -340,4 +342,80 @@ te_file_equals(const char *dir, const char *name, const unsigned char *d,
 	eq = n == len && memcmp(b, d, len) == 0;
 	free(b);
 	return eq;
+}
+
+/* Bytes forwarded by the proxy for GETs whose target holds sub. */
+static long long
+fp_get_bytes(json_t *log, const char *sub, size_t *gets, int *ranged)
+{
+	long long n = 0;
+	size_t i;
+	json_t *e;
+
+	*gets = 0;
+	*ranged = 1;
+	json_array_foreach(log, i, e) {
+		const char *m = json_string_value(json_object_get(e, "method"));
+		const char *t = json_string_value(json_object_get(e, "target"));
+
+		if (m == NULL || strcmp(m, "GET") != 0 || t == NULL ||
+		    strstr(t, sub) == NULL)
+			continue;
+		(*gets)++;
+		n += json_integer_value(json_object_get(e, "bytes"));
+		if (!json_is_string(json_object_get(e, "fault")) &&
+		    !json_is_string(json_object_get(e, "range")))
+			*ranged = 0;	/* a faulted one was not forwarded */
+	}
+	return n;
+}
+
+static int
+collect_sink(const void *p, size_t n, void *arg, struct bk_err *err)
+{
+	struct buf *b = arg;
+
+	(void)err;
+	return buf_append(b, p, n);
+}
+
+void
+te_ranged_wire(struct storage *st, const char *name)
+{
+	const size_t size = 8 << 20, off = (4 << 20) + 1, len = 4096;
+	unsigned char want[4096];
+	struct bk_err err = { 0 };
+	struct buf got;
+	json_t *log;
+	long long bytes;
+	size_t gets;
+	int ranged, rc, attempt;
+
+	te_fill(want, len, off);
+	ok(te_upload(st, name, size, 1 << 20, &err) == 0, "ranged: upload "
+	    "of 8 MiB (%s)", err.msg);
+	for (attempt = 0; attempt < 2; attempt++) {
+		buf_init(&got, 1 << 20);
+		json_decref(te_fp_ctl("reset", ""));
+		if (attempt == 1)
+			json_decref(te_fp_ctl("faults", "[{\"match\": "
+			    "\"^GET \", \"count\": 1, \"action\": "
+			    "\"reset\"}]"));
+		rc = storage_download_range(st, name, off, len, collect_sink,
+		    &got, &err);
+		log = te_fp_ctl("log", NULL);
+		bytes = fp_get_bytes(log, "", &gets, &ranged);
+		ok(rc == 0 && got.len == len && memcmp(got.data, want, len) ==
+		    0, "ranged%s: 4 KiB from the middle of 8 MiB are the bytes "
+		    "there (%s, got %zu)", attempt ? ", first GET reset" : "",
+		    rc == 0 ? "ok" : err.msg, got.len);
+		ok(ranged && gets == (size_t)(attempt + 1) && bytes <=
+		    (long long)len, "ranged%s: %zu GET(s) with a Range "
+		    "header; the server sent %lld bytes for the 4096 asked",
+		    attempt ? ", first GET reset" : "", gets, bytes);
+		json_decref(log);
+		buf_free(&got);
+	}
+	json_decref(te_fp_ctl("reset", ""));
+	(void)storage_delete(st, name, &err);
 }

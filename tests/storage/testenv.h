@@ -58,6 +58,14 @@ int	 te_run_under(const char *script, const char *arg, const char *argv0);
 size_t	 te_fp_count(json_t *log, const char *method, const char *sub,
 	    int faulted);
 
+/*
+ * Ranged downloads through the fault proxy (st must reach its server
+ * through it): uploads name (8 MiB), reads 4 KiB from its middle and
+ * checks the bytes and that the proxy forwarded only them, then again
+ * with the first GET's connection reset.  Prints TAP lines.
+ */
+void	 te_ranged_wire(struct storage *st, const char *name);
+
 /* Waits for the clock (not for a server): until t has passed. */
 void	 te_wait_until(time_t t);
 
