@@ -446,22 +446,32 @@ test_tls_mi(void)
 }
 
 /* Put Block through faultproxy (reached with HTTP_CONNECT_TO). */
+/* Admin settings that reach Azurite through faultproxy, as production
+ * reaches a server through the admin's HTTP_CONNECT_TO. */
+static void
+proxied(struct settings *a)
+{
+	char ct[128];
+
+	settings_defaults(a, SET_ADMIN);
+	settings_set(a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
+	snprintf(ct, sizeof(ct), "127.0.0.1:%s:127.0.0.1:%s",
+	    getenv("AZ_PORT"), getenv("FP_PORT"));
+	settings_set(a, "HTTP_CONNECT_TO", ct);
+}
+
 static void
 test_faults(void)
 {
 	struct settings u, a;
 	struct storage *st;
 	struct bk_err err = { 0 };
-	char ct[128], out[8192];
+	char out[8192];
 	json_t *log;
 	int rc;
 
 	user_settings(&u);
-	settings_defaults(&a, SET_ADMIN);
-	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
-	snprintf(ct, sizeof(ct), "127.0.0.1:%s:127.0.0.1:%s",
-	    getenv("AZ_PORT"), getenv("FP_PORT"));
-	settings_set(&a, "HTTP_CONNECT_TO", ct);
+	proxied(&a);
 	setenv("PB_TEST_AZ_BLOCK_BYTES", "262144", 1);
 	json_decref(te_fp_ctl("reset", ""));
 	json_decref(te_fp_ctl("faults", "["
@@ -524,14 +534,9 @@ test_ranged(void)
 	struct settings u, a;
 	struct storage *st;
 	struct bk_err err = { 0 };
-	char ct[128];
 
 	user_settings(&u);
-	settings_defaults(&a, SET_ADMIN);
-	settings_set(&a, "OUTBOUND_ALLOW", "127.0.0.0/8,::1");
-	snprintf(ct, sizeof(ct), "127.0.0.1:%s:127.0.0.1:%s",
-	    getenv("AZ_PORT"), getenv("FP_PORT"));
-	settings_set(&a, "HTTP_CONNECT_TO", ct);
+	proxied(&a);
 	ok(open_az(&st, &u, &a, &err) == 0, "open azure through the proxy "
 	    "(%s)", err.msg);
 	te_ranged_wire(st, "ranged.tar");
