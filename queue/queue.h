@@ -108,7 +108,7 @@ int	queue_dequeue(struct queue *, const char *worker,
 enum queue_hb { QHB_OK, QHB_CANCEL, QHB_LOST };
 int	queue_heartbeat(struct queue *, const struct queue_job *,
 	    const char *phase, uint64_t bytes_in, uint64_t bytes_out,
-	    enum queue_hb *, struct bk_err *);
+	    uint64_t expected, enum queue_hb *, struct bk_err *);
 
 enum queue_outcome { QOUT_OK, QOUT_ERROR, QOUT_CANCELED };
 /* Record the end of an attempt.  *state gets succeeded, retrying, failed

@@ -71,21 +71,27 @@ set_int(json_t *o, const char *key, const char *v)
 
 /* percent and eta_seconds of a running job with an expected total (the
  * bytes the user's last backup read, or the size of the backup a restore
- * reads): the rate is this attempt's average up to its last heartbeat.
- * percent stops at 99 until the job is over: the total is a guess. */
+ * or verify downloads): the rate is this attempt's average up to its last
+ * heartbeat.  A backup's percent stops at 99 until the job is over (its
+ * total is a guess); a restore's total is exact, so it reaches 100 once
+ * everything is downloaded.  A succeeded job with a total says 100. */
 static void
-progress_json(json_t *o, redisReply *r)
+progress_json(json_t *o, redisReply *r, bool running, bool exact)
 {
 	const char *e = q_field(r, "expected");
 	long long exp = e != NULL ? strtoll(e, NULL, 10) : 0, done, pct;
-	long long t0, t1;
+	long long t0, t1, cap = exact ? 100 : 99;
 
 	if (exp <= 0)
 		return;
+	if (!running) {
+		json_object_set_new(o, "percent", json_integer(100));
+		return;
+	}
 	done = strtoll(q_field(r, "bytes_in") ? q_field(r, "bytes_in") : "0",
 	    NULL, 10);
 	pct = done * 100 / exp;
-	json_object_set_new(o, "percent", json_integer(pct > 99 ? 99 :
+	json_object_set_new(o, "percent", json_integer(pct > cap ? cap :
 	    pct < 0 ? 0 : pct));
 	t0 = strtoll(q_field(r, "started_at") ? q_field(r, "started_at") :
 	    "0", NULL, 10);
@@ -115,8 +121,9 @@ job_json(redisReply *r)
 	q_set_time(o, "scheduled_for", q_field(r, "scheduled_for"), 1000);
 	q_set_str(o, "state", state);
 	q_set_str(o, "phase", running ? q_field(r, "phase") : NULL);
-	if (running)
-		progress_json(o, r);
+	if (running || (state != NULL && strcmp(state, "succeeded") == 0))
+		progress_json(o, r, running, v != NULL && *v != '\0' &&
+		    strcmp(v, "backup") != 0);
 	set_int(o, "attempts", q_field(r, "attempts"));
 	set_int(o, "max_attempts", q_field(r, "max_attempts"));
 	q_set_time(o, "created_at", q_field(r, "created_at"), 1);

@@ -181,6 +181,42 @@ ok(len(pcts) >= 3 and pcts == sorted(pcts) and pcts[-1] > pcts[0] and etas,
    "percent rises while the job runs, with eta_seconds: %s" % pcts)
 ok(job(bid2).get("state") == "succeeded", "the followed job succeeded")
 
+# 4b. A restore job's progress: its total is the backup's size (exact),
+# so percent rises to 100, with eta_seconds while it runs.  big's
+# destination reads slowly (DRIP_, tests/lib/faultfs.c).
+big_backup = json.loads(job(bid2).get("backups", "[\"\"]"))[0]
+big_size = os.path.getsize(os.path.join(T, "arch", "DRIP_big", big_backup))
+rpid = new_id("big")
+request(op="enqueue", user="big", id=rpid, kind="restore", target=big_backup)
+rpcts, retas, rphases = [], [], set()
+end = time.time() + 240
+s = {}
+while time.time() < end:
+    try:
+        s = json.loads(ctl("status", "--json", rpid).stdout)
+    except ValueError:
+        s = {}
+    if s.get("state") == "running" and "percent" in s:
+        rphases.add(s.get("phase"))
+        if not rpcts or s["percent"] != rpcts[-1]:
+            rpcts.append(s["percent"])
+        if "eta_seconds" in s:
+            retas.append(s["eta_seconds"])
+    if s.get("state") in ("succeeded", "failed", "canceled"):
+        break
+    time.sleep(0.3)
+if s.get("percent") is not None and (not rpcts or rpcts[-1] != s["percent"]):
+    rpcts.append(s["percent"])
+ok(s.get("state") == "succeeded" and s.get("kind") == "restore",
+   "big's restore job succeeded (%s)" % s.get("error", s.get("state")))
+ok(len(rpcts) >= 3 and rpcts == sorted(rpcts) and rpcts[-1] == 100 and
+   retas and rphases == {"restore"},
+   "restore percent rises to 100 with eta_seconds while running: %s, "
+   "eta %s" % (rpcts, retas[:3]))
+ok(s.get("bytes_in") == big_size,
+   "the restore's bytes_in is the backup's size (%s of %d)" %
+   (s.get("bytes_in"), big_size))
+
 # 5. History of one user after more than 1,000 other jobs of the node.
 pipe = admin.pipeline(transaction=True)
 for i in range(1100):

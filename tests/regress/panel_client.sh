@@ -13,7 +13,7 @@ t_setup
 	echo "ok 1 - # SKIP python3-redis not installed (scripts/deps.sh)"
 	echo "1..1"; exit 0; }
 
-mkdir -p "$T/users" "$T/arch/pat" "$T/files/alice" "$T/files/big" \
+mkdir -p "$T/users" "$T/arch/pat" "$T/arch/DRIP_big" "$T/files/alice" "$T/files/big" \
     "$T/files/carl" "$T/files/pat"
 printf 'hello\n' >"$T/files/alice/a.txt"
 printf 'other\n' >"$T/files/alice/b.txt"
@@ -28,6 +28,9 @@ echo 'BACKUP_RETENTION_DAYS=7' >>"$T/users/pat.env"
 for d in 01 02 03; do
 	: >"$T/arch/pat/backup-2020-01-${d}T00-00-00.tar.zst"
 done
+# big's destination reads slowly (tests/lib/faultfs.c, DRIP_): a restore
+# of its backup runs long enough to watch its percent rise.
+sed -i "s|^BACKUP_ARCHIVE=.*|BACKUP_ARCHIVE=$T/arch/DRIP_big|" "$T/users/big.env"
 chmod 600 "$T/users/"*.env
 
 start_redis || { echo "not ok 1 - redis-server starts"; exit 1; }
