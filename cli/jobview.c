@@ -189,7 +189,11 @@ jobview_progress(json_t *job, bool tty, char *last, size_t lastsz)
 		b0 = (double)bi;
 	}
 	jobview_bytes((unsigned long long)bi, in, sizeof(in));
-	jobview_bytes((unsigned long long)rate, rt, sizeof(rt));
+	/* no rate before a second of samples: "-", not a false 0 B/s */
+	if (rate > 0)
+		jobview_bytes((unsigned long long)rate, rt, sizeof(rt));
+	else
+		snprintf(rt, sizeof(rt), "-");
 	if (json_is_integer(ej)) {
 		long long e = json_integer_value(ej);
 
