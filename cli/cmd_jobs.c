@@ -3,7 +3,9 @@
  * Redis still holds (queued, running, retrying, and finished ones within
  * JOB_RETENTION_DAYS), newest first.  With --user: that user's job index
  * (docs/redis-protocol.md, bk:{N}:ujobs:<u>), so other users' jobs never
- * push theirs out of the answer.
+ * push theirs out of the answer; it is never silently incomplete: JSON
+ * says "truncated": true (the table ends with a note) when older jobs
+ * were dropped or more matched than --limit.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -33,7 +35,7 @@ cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct queue *q;
 	struct bk_err err;
 	json_t *jobs, *out;
-	bool json = false;
+	bool json = false, truncated = false;
 	long limit = 200;
 	size_t i;
 	int ch, rc;
@@ -77,12 +79,15 @@ cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	if ((q = jobview_open(&ctx->admin, "backupctl", &rc)) == NULL)
 		return rc;
-	jobs = queue_jobs(q, user, state, (size_t)limit, &err);
+	jobs = queue_jobs(q, user, state, (size_t)limit, &truncated, &err);
 	queue_close(q);
 	if (jobs == NULL)
 		return cli_fail(bk_err_exit_status(&err), "%s", err.msg);
 	if (json) {
 		out = json_pack("{s:o}", "jobs", jobs);
+		if (user != NULL)
+			json_object_set_new(out, "truncated",
+			    json_boolean(truncated));
 		jobview_json(out);
 		json_decref(out);
 		return 0;
@@ -91,13 +96,18 @@ cmd_jobs_exec(struct cli_ctx *ctx, int argc, char **argv)
 		jobview_header(stdout);
 	for (i = 0; i < json_array_size(jobs); i++)
 		jobview_line(stdout, json_array_get(jobs, i));
+	if (truncated)
+		printf("(not all of %s's jobs: %zu shown; older ones were "
+		    "dropped by retention or the index's bound of 1000, or "
+		    "more matched than --limit %ld)\n", user,
+		    json_array_size(jobs), limit);
 	json_decref(jobs);
 	return 0;
 }
 
 const struct cli_cmd cmd_jobs = {
 	.name = "jobs",
-	.usage = "jobs [--user U] [--state S] [--json]",
+	.usage = "jobs [--user U] [--state S] [--limit N] [--json]",
 	.summary = "queued, running, retrying, failed, canceled, succeeded jobs",
 	.exec = cmd_jobs_exec,
 };

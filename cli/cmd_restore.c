@@ -11,11 +11,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "err.h"
+#include "jobview.h"
 #include "restore.h"
 #include "xmalloc.h"
+
+/* The download's progress drawn as a queue job's (jobview.c): the same
+ * bar, rate and ETA on a terminal, plain lines otherwise. */
+struct bar {
+	const char	*phase;
+	struct timespec	 t0;
+	bool		 tty;
+	bool		 drawn;
+	char		 last[256];
+};
+
+static void
+on_tick(uint64_t done, uint64_t total, void *arg)
+{
+	struct bar *b = arg;
+	struct timespec now;
+	double el;
+	json_t *job;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	el = (double)(now.tv_sec - b->t0.tv_sec) +
+	    (double)(now.tv_nsec - b->t0.tv_nsec) / 1e9;
+	job = json_pack("{s:s, s:s, s:I}", "state", "running", "phase",
+	    b->phase, "bytes_in", (json_int_t)done);
+	if (total > 0) {
+		json_object_set_new(job, "percent", json_integer(done >= total ?
+		    100 : (json_int_t)(done * 100 / total)));
+		if (done > 0)
+			json_object_set_new(job, "eta_seconds", json_integer(
+			    done >= total ? 0 : (json_int_t)((double)(total -
+			    done) * el / (double)done + 0.5)));
+	}
+	jobview_progress(job, b->tty, b->last, sizeof(b->last));
+	b->drawn = true;
+	json_decref(job);
+}
 
 static void
 print_dumps(const struct restore_result *res, const char *dir)
@@ -89,7 +128,8 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cli_cmd *cmd = verify ? &cmd_verify : &cmd_restore;
-	struct restore_opts o = { .progress = true };
+	struct restore_opts o = { 0 };
+	struct bar bar = { .phase = verify ? "verify" : "restore" };
 	struct restore_result res;
 	struct bk_err err;
 	char **only = NULL;
@@ -135,7 +175,14 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 		free(only);
 		return rc;
 	}
-	if (restore_run(&ctx->admin, &o, &res, &err) == -1) {
+	bar.tty = isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &bar.t0);
+	o.tick = on_tick;
+	o.tick_arg = &bar;
+	rc = restore_run(&ctx->admin, &o, &res, &err);
+	if (bar.tty && bar.drawn)
+		fputc('\n', stderr);
+	if (rc == -1) {
 		rc = cli_fail(bk_err_exit_status(&err), "%s %s of %s: %s",
 		    verify ? "verify" : "restore", o.name, o.user, err.msg);
 	} else if (verify) {

@@ -167,8 +167,8 @@ mono_s(void)
  * the rate is what this client saw move in the last few seconds.
  * Otherwise plain lines, one per change of state or phase and one per
  * tenth of the way, so a log stays short. */
-static void
-progress(json_t *job, bool tty, char *last, size_t lastsz)
+void
+jobview_progress(json_t *job, bool tty, char *last, size_t lastsz)
 {
 	static double t0, b0, rate;
 	char in[32], rt[32], line[256], bar[33], eta[32] = "";
@@ -189,7 +189,11 @@ progress(json_t *job, bool tty, char *last, size_t lastsz)
 		b0 = (double)bi;
 	}
 	jobview_bytes((unsigned long long)bi, in, sizeof(in));
-	jobview_bytes((unsigned long long)rate, rt, sizeof(rt));
+	/* no rate before a second of samples: "-", not a false 0 B/s */
+	if (rate > 0)
+		jobview_bytes((unsigned long long)rate, rt, sizeof(rt));
+	else
+		snprintf(rt, sizeof(rt), "-");
 	if (json_is_integer(ej)) {
 		long long e = json_integer_value(ej);
 
@@ -251,7 +255,7 @@ jobview_wait(struct queue *q, const char *id, const char *prog,
 			return bk_err_exit_status(&err);
 		}
 		misses = 0;
-		progress(job, tty, last, sizeof(last));
+		jobview_progress(job, tty, last, sizeof(last));
 		state = str(job, "state");
 		if (strcmp(state, "succeeded") == 0 ||
 		    strcmp(state, "failed") == 0 ||

@@ -41,6 +41,13 @@ void		 jobview_header(FILE *);
  * record when not NULL. */
 int		 jobview_wait(struct queue *, const char *id, const char *prog,
 		    json_t **final);
+/* One step of following a job (SPEC.md's job object: state, phase,
+ * bytes_in, percent, eta_seconds) on stderr: on a terminal one line
+ * redrawn, a bar with rate and ETA when percent is known; otherwise a
+ * plain line per change of state or phase and per tenth of the way
+ * (last, of lastsz bytes, keeps what was printed). */
+void		 jobview_progress(json_t *job, bool tty, char *last,
+		    size_t lastsz);
 /* "12.3 MB" */
 void		 jobview_bytes(unsigned long long, char *, size_t);
 

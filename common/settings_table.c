@@ -232,7 +232,8 @@ const struct setting_def settings_table[] = {
 	{ .name = "NOTIFICATION_TEMPLATE_DIR", .type = SET_STRING,
 	  .flags = A, .group = "Admin: policy",
 	  .help = "folder with title_success, body_success, title_failure, "
-	    "body_failure templates overriding the defaults" },
+	    "body_failure templates overriding the defaults (restore and "
+	    "verify jobs: title_restore_success, body_verify_failure, ...)" },
 	{ .name = "NOTIFIER_CONCURRENCY", .type = SET_INT, .flags = A,
 	  .def = "8", .min = 1, .max = 256, .group = "Admin: policy",
 	  .help = "events backup-notifier sends at once; one user's events "

@@ -117,10 +117,13 @@ handle(const char *id, json_t *fields)
 		ev.kind = NOTIFY_SUCCEEDED;
 	else
 		return;	/* canceled: the user asked for it, nobody to tell */
-	/* a restore or verify that worked is not a backup run to report */
-	if (ev.kind == NOTIFY_SUCCEEDED && get(e->fields, "kind") != NULL &&
-	    strcmp(get(e->fields, "kind"), "backup") != 0)
-		return;
+	/* a restore or verify is worded as one, never as a backup run */
+	if (get(e->fields, "kind") != NULL &&
+	    strcmp(get(e->fields, "kind"), "backup") != 0) {
+		if (ev.kind == NOTIFY_MISSED)
+			return;
+		ev.task = get(e->fields, "kind");
+	}
 	user = get(e->fields, "user");
 	if (user == NULL || *user == '\0')
 		return;
@@ -141,6 +144,11 @@ handle(const char *id, json_t *fields)
 		names = json_dumps(b, JSON_COMPACT);
 	}
 	ev.size = (uint64_t)num(e->fields, "bytes_out");
+	if (ev.task != NULL) {
+		/* what it read: the backup named by the job, its bytes */
+		ev.backup_name = get(e->fields, "target");
+		ev.size = (uint64_t)num(e->fields, "bytes_in");
+	}
 	ev.started = (time_t)(num(e->fields, "started_at") / 1000);
 	ev.finished = (time_t)(num(e->fields, "finished_at") / 1000);
 	if (ev.started > 0 && ev.finished >= ev.started)

@@ -28,7 +28,9 @@ struct notify_event {
 	enum notify_kind	 kind;
 	const char		*user;
 	const char		*job_id;
-	const char		*backup_name;
+	const char		*task;		/* "restore", "verify"; NULL:
+						 * a backup run */
+	const char		*backup_name;	/* a task: the backup read */
 	const char		*destinations;	/* "local:/x, s3://b/p" */
 	const char		*error;
 	uint64_t		 size;		/* bytes of the backup */

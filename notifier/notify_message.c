@@ -4,12 +4,16 @@
  *
  * Override files live in NOTIFICATION_TEMPLATE_DIR, named after what they
  * replace (title_failure, body_success, ...).  A missed schedule falls
- * back to the failure templates, a test to the success ones.  Each file is
- * read per event (templates are small; an admin's edit applies at once).
- * Fields (template.h syntax {{ .Field }}):
- *	User Result BackupName Size SizeBytes Duration Destinations Pruned
- *	Error JobID Started Finished Node
- * Result is "succeeded", "failed", "missed" or "test".
+ * back to the failure templates, a test to the success ones.  A restore or
+ * verify job has its own (title_restore_success, body_verify_failure, ...)
+ * and never falls back to a backup's: it must not read as a backup run.
+ * Each file is read per event (templates are small; an admin's edit
+ * applies at once).  Fields (template.h syntax {{ .Field }}):
+ *	User Result Kind BackupName Size SizeBytes Duration Destinations
+ *	Pruned Error JobID Started Finished Node
+ * Result is "succeeded", "failed", "missed" or "test"; Kind "backup",
+ * "restore" or "verify" (BackupName: the backup it read, Size: the bytes
+ * downloaded).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,6 +51,31 @@ static const char def_body_failure[] =
     "{{ if .Destinations }}Destination: {{ .Destinations }}\n{{ end }}"
     "{{ if .Duration }}Duration: {{ .Duration }}\n{{ end }}"
     "{{ if .Started }}Started: {{ .Started }}\n{{ end }}"
+    "{{ if .JobID }}Job: {{ .JobID }}\n{{ end }}";
+/* Restore and verify jobs: "restore of NAME for USER succeeded: ..." */
+static const char def_title_restore_success[] =
+    "Restore of {{ .BackupName }} for {{ .User }} succeeded";
+static const char def_body_restore_success[] =
+    "restore of {{ .BackupName }} for {{ .User }} succeeded: the files are "
+    "back{{ if .Size }} ({{ .Size }} downloaded){{ end }}.\n"
+    "{{ if .Duration }}Duration: {{ .Duration }}\n{{ end }}"
+    "{{ if .JobID }}Job: {{ .JobID }}\n{{ end }}";
+static const char def_title_restore_failure[] =
+    "Restore of {{ .BackupName }} for {{ .User }} failed";
+static const char def_body_restore_failure[] =
+    "restore of {{ .BackupName }} for {{ .User }} failed: {{ .Error }}\n"
+    "{{ if .JobID }}Job: {{ .JobID }}\n{{ end }}";
+static const char def_title_verify_success[] =
+    "Verify of {{ .BackupName }} for {{ .User }} succeeded";
+static const char def_body_verify_success[] =
+    "verify of {{ .BackupName }} for {{ .User }} succeeded: every layer "
+    "read through intact{{ if .Size }} ({{ .Size }}){{ end }}.\n"
+    "{{ if .Duration }}Duration: {{ .Duration }}\n{{ end }}"
+    "{{ if .JobID }}Job: {{ .JobID }}\n{{ end }}";
+static const char def_title_verify_failure[] =
+    "Verify of {{ .BackupName }} for {{ .User }} failed";
+static const char def_body_verify_failure[] =
+    "verify of {{ .BackupName }} for {{ .User }} failed: {{ .Error }}\n"
     "{{ if .JobID }}Job: {{ .JobID }}\n{{ end }}";
 static const char def_title_missed[] =
     "Backup of {{ .User }} missed";
@@ -190,6 +219,7 @@ notify_render_warn(const struct settings *admin,
 	const struct tpl_field f[] = {
 		{ "User", ev->user },
 		{ "Result", results[ev->kind] },
+		{ "Kind", ev->task != NULL ? ev->task : "backup" },
 		{ "BackupName", ev->backup_name },
 		{ "Size", ev->size > 0 ? size : "" },
 		{ "SizeBytes", sizeb },
@@ -202,7 +232,23 @@ notify_render_warn(const struct settings *admin,
 		{ "Finished", finished },
 		{ "Node", node },
 	};
-	switch (ev->kind) {
+	bool verify = ev->task != NULL && strcmp(ev->task, "verify") == 0;
+	bool ok = ev->kind == NOTIFY_SUCCEEDED;
+
+	if (ev->task != NULL && (ok || ev->kind == NOTIFY_FAILED)) {
+		tn = verify ? ok ? "title_verify_success" :
+		    "title_verify_failure" : ok ? "title_restore_success" :
+		    "title_restore_failure";
+		bn = verify ? ok ? "body_verify_success" :
+		    "body_verify_failure" : ok ? "body_restore_success" :
+		    "body_restore_failure";
+		td = verify ? ok ? def_title_verify_success :
+		    def_title_verify_failure : ok ? def_title_restore_success :
+		    def_title_restore_failure;
+		bd = verify ? ok ? def_body_verify_success :
+		    def_body_verify_failure : ok ? def_body_restore_success :
+		    def_body_restore_failure;
+	} else switch (ev->kind) {
 	case NOTIFY_SUCCEEDED:
 		tn = "title_success", bn = "body_success";
 		td = def_title_success, bd = def_body_success;

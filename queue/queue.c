@@ -325,10 +325,10 @@ queue_job_free(struct queue_job *job)
 int
 queue_heartbeat(struct queue *q, const struct queue_job *job,
     const char *phase, uint64_t bytes_in, uint64_t bytes_out,
-    enum queue_hb *hb, struct bk_err *err)
+    uint64_t expected, enum queue_hb *hb, struct bk_err *err)
 {
-	char lease[32], bi[32], bo[32], st[32];
-	const char *args[6];
+	char lease[32], bi[32], bo[32], ex[32], st[32];
+	const char *args[7];
 
 	fmt_ll(lease, sizeof(lease), q->pol.lease_ms);
 	fmt_ll(bi, sizeof(bi), (long long)bytes_in);
@@ -339,7 +339,11 @@ queue_heartbeat(struct queue *q, const struct queue_job *job,
 	args[3] = phase;
 	args[4] = bi;
 	args[5] = bo;
-	if (fcall_status(q, err, "bk_heartbeat", args, 6, st, sizeof(st))
+	/* the expected total, once the job knows it (a restore: the size
+	 * of the backup it reads); 0 leaves the record's as it is */
+	fmt_ll(ex, sizeof(ex), (long long)expected);
+	args[6] = ex;
+	if (fcall_status(q, err, "bk_heartbeat", args, 7, st, sizeof(st))
 	    == -1)
 		return -1;
 	*hb = strcmp(st, "ok") == 0 ? QHB_OK : strcmp(st, "cancel") == 0 ?

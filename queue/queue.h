@@ -24,7 +24,7 @@ struct bk_err;
 struct settings;
 struct queue;
 
-#define QUEUE_LIB_VERSION	"3"
+#define QUEUE_LIB_VERSION	"4"
 #define QUEUE_TOKEN_LEN		32	/* hex chars of a fencing token */
 
 /* Connect to REDIS_URL of admin, name the client "role@host:pid" and make
@@ -108,7 +108,7 @@ int	queue_dequeue(struct queue *, const char *worker,
 enum queue_hb { QHB_OK, QHB_CANCEL, QHB_LOST };
 int	queue_heartbeat(struct queue *, const struct queue_job *,
 	    const char *phase, uint64_t bytes_in, uint64_t bytes_out,
-	    enum queue_hb *, struct bk_err *);
+	    uint64_t expected, enum queue_hb *, struct bk_err *);
 
 enum queue_outcome { QOUT_OK, QOUT_ERROR, QOUT_CANCELED };
 /* Record the end of an attempt.  *state gets succeeded, retrying, failed
@@ -177,9 +177,12 @@ int	queue_time(struct queue *, int64_t *ms, struct bk_err *);
 json_t	*queue_job_get(struct queue *, const char *id, struct bk_err *);
 /* All known jobs of every node, newest first, filtered (NULL: any).  With
  * a user: that user's job index (bk:{N}:ujobs:<u>), complete within
- * retention and its bound. */
+ * retention and its bound; *truncated (may be NULL) tells whether the
+ * answer is not all of the user's history: the index was ever trimmed
+ * (retention, the bound), a job it names is no longer held, or more
+ * matched than limit. */
 json_t	*queue_jobs(struct queue *, const char *user, const char *state,
-	    size_t limit, struct bk_err *);
+	    size_t limit, bool *truncated, struct bk_err *);
 /* {"nodes": [...]} as SPEC.md. */
 json_t	*queue_stats(struct queue *, struct bk_err *);
 /* The Prometheus text exposition of every node (queue_metrics.c): jobs by

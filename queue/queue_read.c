@@ -71,21 +71,27 @@ set_int(json_t *o, const char *key, const char *v)
 
 /* percent and eta_seconds of a running job with an expected total (the
  * bytes the user's last backup read, or the size of the backup a restore
- * reads): the rate is this attempt's average up to its last heartbeat.
- * percent stops at 99 until the job is over: the total is a guess. */
+ * or verify downloads): the rate is this attempt's average up to its last
+ * heartbeat.  A backup's percent stops at 99 until the job is over (its
+ * total is a guess); a restore's total is exact, so it reaches 100 once
+ * everything is downloaded.  A succeeded job with a total says 100. */
 static void
-progress_json(json_t *o, redisReply *r)
+progress_json(json_t *o, redisReply *r, bool running, bool exact)
 {
 	const char *e = q_field(r, "expected");
 	long long exp = e != NULL ? strtoll(e, NULL, 10) : 0, done, pct;
-	long long t0, t1;
+	long long t0, t1, cap = exact ? 100 : 99;
 
 	if (exp <= 0)
 		return;
+	if (!running) {
+		json_object_set_new(o, "percent", json_integer(100));
+		return;
+	}
 	done = strtoll(q_field(r, "bytes_in") ? q_field(r, "bytes_in") : "0",
 	    NULL, 10);
 	pct = done * 100 / exp;
-	json_object_set_new(o, "percent", json_integer(pct > 99 ? 99 :
+	json_object_set_new(o, "percent", json_integer(pct > cap ? cap :
 	    pct < 0 ? 0 : pct));
 	t0 = strtoll(q_field(r, "started_at") ? q_field(r, "started_at") :
 	    "0", NULL, 10);
@@ -115,8 +121,9 @@ job_json(redisReply *r)
 	q_set_time(o, "scheduled_for", q_field(r, "scheduled_for"), 1000);
 	q_set_str(o, "state", state);
 	q_set_str(o, "phase", running ? q_field(r, "phase") : NULL);
-	if (running)
-		progress_json(o, r);
+	if (running || (state != NULL && strcmp(state, "succeeded") == 0))
+		progress_json(o, r, running, v != NULL && *v != '\0' &&
+		    strcmp(v, "backup") != 0);
 	set_int(o, "attempts", q_field(r, "attempts"));
 	set_int(o, "max_attempts", q_field(r, "max_attempts"));
 	q_set_time(o, "created_at", q_field(r, "created_at"), 1);
@@ -246,7 +253,8 @@ by_created_desc(const void *a, const void *b)
 /* Append the jobs of one index of node to arr. */
 static int
 collect(struct queue *q, const char *node, const char *index, size_t limit,
-    const char *user, const char *state, json_t *arr, struct bk_err *err)
+    const char *user, const char *state, json_t *arr, bool *gone,
+    struct bk_err *err)
 {
 	redisReply *r, *h;
 	size_t i;
@@ -274,16 +282,40 @@ collect(struct queue *q, const char *node, const char *index, size_t limit,
 				o = job_json(h);
 				json_array_append_new(arr, o);
 			}
-		}
+		} else if (gone != NULL)
+			*gone = true;	/* named by the index, expired */
 		freeReplyObject(h);
 	}
 	freeReplyObject(r);
 	return 0;
 }
 
+/* Is a user's index on node short of the whole history: ever trimmed
+ * (the functions note it), or longer than the ulim entries read? */
+static int
+user_trimmed(struct queue *q, const char *node, const char *user,
+    size_t ulim, bool *trunc, struct bk_err *err)
+{
+	redisReply *r;
+
+	r = q_cmd(q, err, "HGET bk:{%s}:user:%s ujobs_trimmed_at", node, user);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING)
+		*trunc = true;
+	freeReplyObject(r);
+	r = q_cmd(q, err, "ZCARD bk:{%s}:ujobs:%s", node, user);
+	if (r == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_INTEGER && (size_t)r->integer > ulim)
+		*trunc = true;
+	freeReplyObject(r);
+	return 0;
+}
+
 json_t *
 queue_jobs(struct queue *q, const char *user, const char *state,
-    size_t limit, struct bk_err *err)
+    size_t limit, bool *truncated, struct bk_err *err)
 {
 	static const char *const idx[] = { "active", "q", "parked", "delayed",
 	    "failed", "canceled", "succeeded" };
@@ -295,6 +327,7 @@ queue_jobs(struct queue *q, const char *user, const char *state,
 	json_t **v;
 	char **nodes;
 	size_t n, i, k, cnt;
+	bool trunc = false;
 
 	/* A user's jobs come from the index the functions keep for them
 	 * (every job within retention, at most USER_JOBS_MAX = 1000), not
@@ -308,13 +341,19 @@ queue_jobs(struct queue *q, const char *user, const char *state,
 	}
 	if (node_list(q, &nodes, &n, err) == -1)
 		goto fail;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		for (k = 0; k < nix; k++)
 			if (collect(q, nodes[i], ix[k], ulim, user, state,
-			    arr, err) == -1) {
+			    arr, user != NULL ? &trunc : NULL, err) == -1) {
 				strv_free_n(nodes, n);
 				goto fail;
 			}
+		if (user != NULL && user_trimmed(q, nodes[i], user, ulim,
+		    &trunc, err) == -1) {
+			strv_free_n(nodes, n);
+			goto fail;
+		}
+	}
 	strv_free_n(nodes, n);
 	cnt = json_array_size(arr);
 	v = xcalloc(cnt + 1, sizeof(*v));
@@ -324,6 +363,10 @@ queue_jobs(struct queue *q, const char *user, const char *state,
 	sorted = json_array();
 	for (i = 0; i < cnt && i < limit; i++)
 		json_array_append(sorted, v[i]);
+	if (cnt > limit)
+		trunc = true;
+	if (truncated != NULL)
+		*truncated = trunc;
 	free(v);
 	json_decref(arr);
 	return sorted;

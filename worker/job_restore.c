@@ -167,7 +167,8 @@ target_dir(const struct settings *admin, const char *user,
 
 int
 job_restore_run(const struct settings *admin, const char *user,
-    const struct job_task *t, char **result_json, struct bk_err *err)
+    const struct job_task *t, restore_tick_fn *tick, void *tick_arg,
+    char **result_json, struct bk_err *err)
 {
 	struct restore_opts o;
 	struct restore_result res;
@@ -181,6 +182,8 @@ job_restore_run(const struct settings *admin, const char *user,
 	*result_json = NULL;
 	o.user = user;
 	o.name = t->target;
+	o.tick = tick;
+	o.tick_arg = tick_arg;
 	/* A backup is one object directly in its destination folder: a name
 	 * with '/' or ".." is a tenant's key, and would make root probe
 	 * paths of its choosing when the default target is built from it. */

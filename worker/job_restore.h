@@ -5,6 +5,8 @@
 #ifndef BK_JOB_RESTORE_H
 #define BK_JOB_RESTORE_H
 
+#include "restore.h"
+
 struct bk_err;
 struct settings;
 
@@ -18,9 +20,11 @@ struct job_task {
 
 /* Run the task for user through restore_run.  *result_json gets the
  * record of what was done ({kind, name, to, members, bytes, location}),
- * allocated, on success. */
+ * allocated, on success.  tick (may be NULL) gets the download's
+ * progress about once a second. */
 int	job_restore_run(const struct settings *admin, const char *user,
-	    const struct job_task *, char **result_json, struct bk_err *);
+	    const struct job_task *, restore_tick_fn *tick, void *tick_arg,
+	    char **result_json, struct bk_err *);
 
 /* The folder a restore of name writes to by default: a new one beside
  * the user's Files source ("<files>-restore-<name>", then -2, -3, ...).

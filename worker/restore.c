@@ -43,7 +43,8 @@ struct producer {
 	EVP_MD_CTX		*md;
 	uint64_t		 bytes;
 	uint64_t		 total;
-	bool			 bar;
+	restore_tick_fn		*tick;
+	void			*tick_arg;
 	time_t			 last;
 };
 
@@ -107,16 +108,11 @@ static void
 progress(struct producer *pr, bool last)
 {
 	time_t now = time(NULL);
-	int pct;
 
-	if (!pr->bar || (!last && now == pr->last))
+	if (pr->tick == NULL || (!last && now == pr->last))
 		return;
 	pr->last = now;
-	pct = pr->total > 0 ? (int)(pr->bytes * 100 / pr->total) : 100;
-	fprintf(stderr, "\r[%-40.*s] %3d%% %llu/%llu bytes%s",
-	    pct * 40 / 100, "########################################", pct,
-	    (unsigned long long)pr->bytes, (unsigned long long)pr->total,
-	    last ? "\n" : "");
+	pr->tick(pr->bytes, pr->total, pr->tick_arg);
 }
 
 static int
@@ -234,7 +230,9 @@ run_stream(struct storage *st, const struct catalog_entry *ce,
 	pr.md = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(pr.md, EVP_sha256(), NULL);
 	pr.total = ce->size;
-	pr.bar = o->progress && isatty(STDERR_FILENO);
+	pr.tick = o->tick;
+	pr.tick_arg = o->tick_arg;
+	pr.last = time(NULL);
 	if (crypt_scheme_of_name(o->name) != CRYPT_NONE)
 		pipeline_add(pr.p, &stage_decrypt, keys);
 	if ((dec = decompressor(o->name)) != NULL)

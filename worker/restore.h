@@ -17,6 +17,11 @@
 struct bk_err;
 struct settings;
 
+/* Bytes of the stored backup downloaded so far, of total (its size at the
+ * destination, 0 when unknown); called about once a second and once when
+ * the download ended. */
+typedef void	restore_tick_fn(uint64_t done, uint64_t total, void *arg);
+
 struct restore_opts {
 	const char	*user;
 	const char	*env_file;	/* NULL: USERS_DIR/<user>.env */
@@ -27,7 +32,8 @@ struct restore_opts {
 	const char	*identity_file;
 	const char	*passphrase_file;
 	bool		 overwrite;	/* DIR may be non-empty: files replaced */
-	bool		 progress;	/* a bar on stderr */
+	restore_tick_fn	*tick;		/* optional: download progress */
+	void		*tick_arg;
 };
 
 struct restore_result {

@@ -71,12 +71,42 @@ on_progress(const struct job_progress *p, void *arg)
 	    (json_int_t)p->bytes_out));
 }
 
+/* The bytes a task downloaded, from its result record. */
+static uint64_t
+stored_of(const char *result)
+{
+	json_t *o = json_loads(result, 0, NULL);
+	uint64_t n = (uint64_t)json_integer_value(json_object_get(o,
+	    "stored"));
+
+	json_decref(o);
+	return n;
+}
+
+struct task_tick {
+	int		 fd;
+	const char	*kind;
+};
+
+/* restore_run's progress, about once a second: bytes downloaded of the
+ * backup's size, which becomes the job's expected total. */
+static void
+on_task_tick(uint64_t done, uint64_t total, void *arg)
+{
+	struct task_tick *tt = arg;
+
+	send_line(tt->fd, json_pack("{s:s, s:I, s:I, s:I}", "phase", tt->kind,
+	    "in", (json_int_t)done, "out", (json_int_t)0, "expected",
+	    (json_int_t)total));
+}
+
 /* A restore or verify job: restore_run does the work; the phase is the
- * kind (restore_run reports no bytes as it goes). */
+ * kind, the progress the bytes downloaded. */
 static int
 task_main(const struct settings *admin, const char *user,
     const struct job_task *t, int fd)
 {
+	struct task_tick tt = { fd, t->kind };
 	struct bk_err err;
 	char *result = NULL;
 	json_t *o;
@@ -85,11 +115,12 @@ task_main(const struct settings *admin, const char *user,
 	bk_err_clear(&err);
 	send_line(fd, json_pack("{s:s, s:I, s:I}", "phase", t->kind, "in",
 	    (json_int_t)0, "out", (json_int_t)0));
-	rc = job_restore_run(admin, user, t, &result, &err);
+	rc = job_restore_run(admin, user, t, on_task_tick, &tt, &result,
+	    &err);
 	o = json_pack("{s:b, s:b, s:b, s:s, s:[], s:I, s:I}", "result", 1,
 	    "ok", rc == 0, "retryable", rc != 0 && err.retryable, "error",
-	    rc == 0 ? "" : err.msg, "backups", "in", (json_int_t)0, "out",
-	    (json_int_t)0);
+	    rc == 0 ? "" : err.msg, "backups", "in", (json_int_t)(result !=
+	    NULL ? stored_of(result) : 0), "out", (json_int_t)0);
 	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
 	    (child_cancel || err.code == BK_ECANCELED)));
 	if (result != NULL)
@@ -254,6 +285,8 @@ worker_child_parse(const char *line, struct child_msg *m)
 	m->bytes_in = (uint64_t)json_integer_value(json_object_get(o, "in"));
 	m->bytes_out = (uint64_t)json_integer_value(json_object_get(o,
 	    "out"));
+	m->expected = (uint64_t)json_integer_value(json_object_get(o,
+	    "expected"));
 	if (json_is_true(json_object_get(o, "result"))) {
 		m->is_result = true;
 		m->ok = json_is_true(json_object_get(o, "ok"));

@@ -3,7 +3,9 @@
  * its parent (backup-worker) through a pipe.
  *
  * The child writes one JSON object per line: {"phase":..,"in":..,"out":..}
- * about once a second while the job runs, then one {"result": ...} line.
+ * (restores and verifies add "expected": the size of the backup they
+ * read) about once a second while the job runs, then one {"result": ...}
+ * line.
  */
 #ifndef BK_WORKER_CHILD_H
 #define BK_WORKER_CHILD_H
@@ -20,6 +22,7 @@ struct child_msg {
 	char	 phase[16];
 	uint64_t bytes_in;
 	uint64_t bytes_out;
+	uint64_t expected;	/* total bytes_in will reach, 0: unknown */
 	/* result */
 	bool	 ok;
 	bool	 retryable;

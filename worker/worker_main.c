@@ -61,7 +61,7 @@ struct slot {
 	char		 line[16384];
 	size_t		 len;
 	char		 phase[16];
-	uint64_t	 bytes_in, bytes_out;
+	uint64_t	 bytes_in, bytes_out, expected;
 	struct child_msg res;		/* is_result once the child reported */
 	int		 status;	/* wait status */
 	bool		 lost;		/* lease lost: write nothing */
@@ -163,6 +163,8 @@ handle_line(struct slot *s, const char *line)
 	snprintf(s->phase, sizeof(s->phase), "%s", m.phase);
 	s->bytes_in = m.bytes_in;
 	s->bytes_out = m.bytes_out;
+	if (m.expected > 0)
+		s->expected = m.expected;
 }
 
 static void
@@ -308,7 +310,7 @@ heartbeat(int64_t lease_ms)
 			continue;
 		if (redis_ready() && queue_heartbeat(qc, &s->job,
 		    s->phase[0] ? s->phase : "prepare", s->bytes_in,
-		    s->bytes_out, &hb, &err) == 0) {
+		    s->bytes_out, s->expected, &hb, &err) == 0) {
 			s->hb_ok_ms = now;
 			if (hb == QHB_LOST) {
 				log_warn("job %s: lease lost, stopping it",

@@ -220,7 +220,7 @@ run(int mode, const struct tok *t, struct resp *r, struct queue *q,
 		json_decref(queue_job_get(q, "j0", &err));
 		break;
 	case 1:
-		json_decref(queue_jobs(q, NULL, NULL, 100, &err));
+		json_decref(queue_jobs(q, NULL, NULL, 100, NULL, &err));
 		break;
 	case 2:
 		if (queue_dequeue(q, "w", &job, &err) == 1)

@@ -9,6 +9,10 @@
  *	GROW_*		the first read() appends 1 MiB to the file first
  *	SHRINK_*	the first read() truncates the file to 10 bytes first
  *	SLOW_*		every read() waits 100 ms first (a slow disk)
+ *	DRIP_* folder	a file opened read-only anywhere below a folder of
+ *			that name is read at most 64 KiB per read(), each
+ *			after 50 ms (a slow destination: a restore's
+ *			download stays running long enough to watch)
  *	MUTATE_*	opening it changes its folder as a user working in it
  *			would, after the walker listed the folder: "victim"
  *			is deleted, "moved_from" renamed to "moved_to",
@@ -34,6 +38,21 @@ base(const char *p)
 	const char *s = strrchr(p, '/');
 
 	return s != NULL ? s + 1 : p;
+}
+
+/* Is fd's file below a folder named DRIP_*? */
+static int
+in_drip(int fd)
+{
+	char self[64], where[4096];
+	ssize_t n;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if ((n = readlink(self, where, sizeof(where) - 1)) <= 0)
+		return 0;
+	where[n] = '\0';
+	return strstr(where, "/DRIP_") != NULL &&
+	    strchr(strstr(where, "/DRIP_") + 1, '/') != NULL;
 }
 
 int
@@ -76,6 +95,9 @@ openat(int dirfd, const char *path, int flags, ...)
 		kind[fd] = strncmp(b, "GROW_", 5) == 0 ? 'G' :
 		    strncmp(b, "SHRINK_", 7) == 0 ? 'S' :
 		    strncmp(b, "SLOW_", 5) == 0 ? 'L' : 0;
+	if (fd >= 0 && fd < MAXFD && kind[fd] == 0 &&
+	    (flags & O_ACCMODE) == O_RDONLY && in_drip(fd))
+		kind[fd] = 'D';
 	return fd;
 }
 
@@ -110,6 +132,10 @@ read(int fd, void *buf, size_t n)
 		usleep(100000);
 		return real(fd, buf, n);
 	}
+	if (fd >= 0 && fd < MAXFD && kind[fd] == 'D') {
+		usleep(50000);
+		return real(fd, buf, n < 65536 ? n : 65536);
+	}
 	if (fd >= 0 && fd < MAXFD && kind[fd] != 0) {
 		/* The fd is read-only: change the file through another. */
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
@@ -123,4 +149,17 @@ read(int fd, void *buf, size_t n)
 		kind[fd] = 0;
 	}
 	return real(fd, buf, n);
+}
+
+/* A closed fd's number is reused by pipes and sockets: forget its fault. */
+int
+close(int fd)
+{
+	static int (*real)(int);
+
+	if (real == NULL)
+		real = (int (*)(int))dlsym(RTLD_NEXT, "close");
+	if (fd >= 0 && fd < MAXFD)
+		kind[fd] = 0;
+	return real(fd);
 }

@@ -103,7 +103,7 @@ def ctl(*args):
 
 
 # 1. Before anything: the library and the node's settings are readable.
-ok(panel.execute_command("FCALL_RO", "bk_version", "0") == "3",
+ok(panel.execute_command("FCALL_RO", "bk_version", "0") == "4",
    "FCALL_RO bk_version works for the panel user (library loaded by "
    "backupctl queue init / the daemons)")
 st = panel.hgetall(P + "settings")
@@ -181,6 +181,42 @@ ok(len(pcts) >= 3 and pcts == sorted(pcts) and pcts[-1] > pcts[0] and etas,
    "percent rises while the job runs, with eta_seconds: %s" % pcts)
 ok(job(bid2).get("state") == "succeeded", "the followed job succeeded")
 
+# 4b. A restore job's progress: its total is the backup's size (exact),
+# so percent rises to 100, with eta_seconds while it runs.  big's
+# destination reads slowly (DRIP_, tests/lib/faultfs.c).
+big_backup = json.loads(job(bid2).get("backups", "[\"\"]"))[0]
+big_size = os.path.getsize(os.path.join(T, "arch", "DRIP_big", big_backup))
+rpid = new_id("big")
+request(op="enqueue", user="big", id=rpid, kind="restore", target=big_backup)
+rpcts, retas, rphases = [], [], set()
+end = time.time() + 240
+s = {}
+while time.time() < end:
+    try:
+        s = json.loads(ctl("status", "--json", rpid).stdout)
+    except ValueError:
+        s = {}
+    if s.get("state") == "running" and "percent" in s:
+        rphases.add(s.get("phase"))
+        if not rpcts or s["percent"] != rpcts[-1]:
+            rpcts.append(s["percent"])
+        if "eta_seconds" in s:
+            retas.append(s["eta_seconds"])
+    if s.get("state") in ("succeeded", "failed", "canceled"):
+        break
+    time.sleep(0.3)
+if s.get("percent") is not None and (not rpcts or rpcts[-1] != s["percent"]):
+    rpcts.append(s["percent"])
+ok(s.get("state") == "succeeded" and s.get("kind") == "restore",
+   "big's restore job succeeded (%s)" % s.get("error", s.get("state")))
+ok(len(rpcts) >= 3 and rpcts == sorted(rpcts) and rpcts[-1] == 100 and
+   retas and rphases == {"restore"},
+   "restore percent rises to 100 with eta_seconds while running: %s, "
+   "eta %s" % (rpcts, retas[:3]))
+ok(s.get("bytes_in") == big_size,
+   "the restore's bytes_in is the backup's size (%s of %d)" %
+   (s.get("bytes_in"), big_size))
+
 # 5. History of one user after more than 1,000 other jobs of the node.
 pipe = admin.pipeline(transaction=True)
 for i in range(1100):
@@ -197,6 +233,43 @@ r = ctl("jobs", "--user", "alice", "--json")
 ids = [x["id"] for x in json.loads(r.stdout or '{"jobs":[]}')["jobs"]]
 ok(aid in ids, "backupctl jobs --user alice --json lists it (%d jobs)" %
    len(ids))
+
+# 5b. A user's list is never silently incomplete.
+doc = json.loads(r.stdout or "{}")
+ok(doc.get("truncated") is False,
+   "alice's whole history: \"truncated\": false (%d jobs)" % len(ids))
+r = ctl("jobs", "--user", "big", "--limit", "1", "--json")
+doc = json.loads(r.stdout or "{}")
+ok(len(doc.get("jobs", [])) == 1 and doc.get("truncated") is True,
+   "--limit 1 of big's %d jobs: \"truncated\": true" %
+   panel.zcard(P + "ujobs:big"))
+r = ctl("jobs", "--user", "big", "--limit", "1")
+last = r.stdout.strip().splitlines()[-1:] or [""]
+ok(r.returncode == 0 and "not all of big's jobs" in last[0],
+   "the table ends with a note saying so: %s" % last[0])
+# 1,001 jobs of one user: the index keeps the newest 1,000 and notes it.
+pipe = admin.pipeline(transaction=True)
+for i in range(1001):
+    oid = "m.many.%d.%08x" % (int(time.time() * 1000), i)
+    pipe.execute_command("FCALL", "bk_enqueue", "1", P, NODE, "many",
+                         oid, "0", "")
+    pipe.execute_command("FCALL", "bk_cancel", "1", P, NODE, oid, "")
+pipe.execute()
+r = ctl("jobs", "--user", "many", "--state", "canceled", "--limit",
+        "5000", "--json")
+doc = json.loads(r.stdout or "{}")
+ok(panel.zcard(P + "ujobs:many") == 1000 and
+   len(doc.get("jobs", [])) == 1000 and doc.get("truncated") is True and
+   panel.hget(P + "user:many", "ujobs_trimmed_at"),
+   "1,001 jobs of one user: 1,000 listed and \"truncated\": true (the "
+   "index's bound trimmed it; %d listed)" % len(doc.get("jobs", [])))
+# A job the index names whose record is gone (expired) also says so.
+admin.zadd(P + "ujobs:pat", {"m.pat.1.deadbeef": 1})
+r = ctl("jobs", "--user", "pat", "--json")
+doc = json.loads(r.stdout or "{}")
+ok(doc.get("truncated") is True and not doc.get("jobs"),
+   "an index entry whose record expired: \"truncated\": true")
+admin.zrem(P + "ujobs:pat", "m.pat.1.deadbeef")
 
 # 6. Cancel a running job: it ends canceled, not failed.
 cid = new_id("big")
@@ -300,6 +373,45 @@ ok(any("carl" in x for x in sent) and
    len(sent))
 if sent:
     note("admin message: %s" % sent[0][:200])
+
+# 8b. Restore and verify jobs are worded as such, never as a backup run;
+# each user's NOTIFICATION_LEVEL applies (alice: info, carl: error).
+uhook = os.environ.get("USER_HOOK_LOG", "")
+
+
+def user_msgs(user, want):
+    end = time.time() + 30
+    while time.time() < end:
+        lines = [x for x in (open(uhook).read().splitlines()
+                             if os.path.exists(uhook) else [])
+                 if x.startswith("/%s " % user)]
+        if want(lines):
+            return lines
+        time.sleep(0.2)
+    return lines
+
+
+want_ok = "restore of %s for alice succeeded: " % alice_backup
+lines = user_msgs("alice", lambda ls: any(want_ok in x for x in ls) and
+                  any("restore of x/../../../root/probe.tar.zst for alice "
+                      "failed: " in x for x in ls))
+rs = [x for x in lines if "estore of " in x]
+ok(any(want_ok in x and ("Restore of %s for alice succeeded" %
+                         alice_backup) in x for x in lines),
+   "alice (level info) told \"%s...\" with a restore title" % want_ok)
+ok(any("restore of x/../../../root/probe.tar.zst for alice failed: not a "
+       "backup name" in x for x in lines) and
+   not any("The backup of user alice failed" in x for x in lines),
+   "a failed restore is worded as a restore, not a backup run")
+ok(any("The backup of user alice succeeded" in x for x in lines) and
+   all("backup of user" not in x for x in rs),
+   "alice's backup run still reads as one (%d messages)" % len(lines))
+lines = user_msgs("carl", lambda ls: any("verify of " in x for x in ls))
+ok(any(("verify of %s for carl failed: " % name) in x and
+       ("Verify of %s for carl failed" % name) in x for x in lines) and
+   not any("succeeded" in x for x in lines),
+   "carl (level error) told of the verify's failure as a verify, not of "
+   "the backup's success: %s" % [x[:120] for x in lines])
 
 # 9. Pin, then prune keeps the pinned backup; backups visible from Redis.
 old = ["backup-2020-01-01T00-00-00.tar.zst", "backup-2020-01-02T00-00-00.tar.zst",

@@ -13,7 +13,7 @@ t_setup
 	echo "ok 1 - # SKIP python3-redis not installed (scripts/deps.sh)"
 	echo "1..1"; exit 0; }
 
-mkdir -p "$T/users" "$T/arch/pat" "$T/files/alice" "$T/files/big" \
+mkdir -p "$T/users" "$T/arch/pat" "$T/arch/DRIP_big" "$T/files/alice" "$T/files/big" \
     "$T/files/carl" "$T/files/pat"
 printf 'hello\n' >"$T/files/alice/a.txt"
 printf 'other\n' >"$T/files/alice/b.txt"
@@ -28,24 +28,40 @@ echo 'BACKUP_RETENTION_DAYS=7' >>"$T/users/pat.env"
 for d in 01 02 03; do
 	: >"$T/arch/pat/backup-2020-01-${d}T00-00-00.tar.zst"
 done
+# big's destination reads slowly (tests/lib/faultfs.c, DRIP_): a restore
+# of its backup runs long enough to watch its percent rise.
+sed -i "s|^BACKUP_ARCHIVE=.*|BACKUP_ARCHIVE=$T/arch/DRIP_big|" "$T/users/big.env"
 chmod 600 "$T/users/"*.env
 
 start_redis || { echo "not ok 1 - redis-server starts"; exit 1; }
-# The hosting company's channel: a webhook that records what it is sent.
-HOOK_PORT=$(free_port)
-/usr/bin/python3 - "$HOOK_PORT" "$T/admin-hook.log" <<'PY' &
+# Webhooks that record what they are sent ("PATH BODY" a line): the
+# hosting company's channel, and the users' (alice: NOTIFICATION_LEVEL
+# info, carl: the default, failures only).
+hook() {
+	/usr/bin/python3 - "$1" "$2" <<'PY' &
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         with open(sys.argv[2], "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
+            f.write(self.path.encode() + b" " +
+                    body.replace(b"\n", b" ") + b"\n")
         self.send_response(200); self.end_headers()
     def log_message(self, *a): pass
 http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
-t_bg $!
-wait_for 10 sh -c "/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $HOOK_PORT))'"
+	t_bg $!
+	wait_for 10 sh -c "/usr/bin/python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $1))'"
+}
+HOOK_PORT=$(free_port)
+hook "$HOOK_PORT" "$T/admin-hook.log"
+UHOOK_PORT=$(free_port)
+hook "$UHOOK_PORT" "$T/user-hook.log"
+for u in alice carl; do
+	printf 'NOTIFICATION_URLS=generic://127.0.0.1:%s/%s?disabletls=yes&template=json\n' \
+	    "$UHOOK_PORT" "$u" >>"$T/users/$u.env"
+done
+echo 'NOTIFICATION_LEVEL=info' >>"$T/users/alice.env"
 NODE=pn
 cat >"$T/pb.conf" <<CONF
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
@@ -96,6 +112,7 @@ wait_for 10 sh -c "redis-cli -p $REDIS_PORT ZCARD bk:workers | grep -qx 1" ||
 
 REDIS_PORT=$REDIS_PORT PANEL_PASSWORD=$PANEL_PASSWORD NODE=$NODE \
     PB_CONF="$T/pb.conf" T="$T" PB_BIN="$PB_BIN" HOOK_LOG="$T/admin-hook.log" \
+    USER_HOOK_LOG="$T/user-hook.log" \
     /usr/bin/python3 "$PB_ROOT/tests/panel/panel_client.py"
 rc=$?
 [ $rc -eq 0 ] || { echo "# worker log:"; tail -20 "$T/worker.log" | sed 's/^/# /'; }

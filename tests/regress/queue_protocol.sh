@@ -21,7 +21,7 @@ fc() { fn=$1; shift; r FCALL "$fn" 1 "$P" t1 "$@"; }
 # Loading the library happens on first use by any program.
 backup-worker --config "$T/pb.conf" --help >/dev/null
 backupctl --config "$T/pb.conf" stats >/dev/null 2>&1
-r FCALL bk_version 0 | grep -qx 3
+r FCALL bk_version 0 | grep -qx 4
 ok $? "bk_v1 function library is loaded by the first program"
 
 # Per-user gate: one runnable, later requests join the waiting one.

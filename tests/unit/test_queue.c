@@ -83,7 +83,7 @@ main(void)
 	ok(queue_dequeue(q, "w", &job, &err) == 1 && strcmp(job.id, id) ==
 	    0 && job.attempt == 1 && strlen(job.token) == QUEUE_TOKEN_LEN,
 	    "dequeue hands it out with attempt 1 and a fencing token");
-	ok(queue_heartbeat(q, &job, "archive", 1000, 400, &hb, &err) == 0 &&
+	ok(queue_heartbeat(q, &job, "archive", 1000, 400, 0, &hb, &err) == 0 &&
 	    hb == QHB_OK, "heartbeat renews the lease");
 	j = queue_job_get(q, id, &err);
 	ok(j != NULL && strcmp(json_string_value(json_object_get(j, "state")),
