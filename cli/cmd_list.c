@@ -75,9 +75,11 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < cat.n; i++) {
 			rfc3339(cat.v[i].time, when, sizeof(when));
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
-			    "s:I, s:s}", "name", cat.v[i].name, "destination",
-			    cat.v[i].destination, "location", cat.v[i].location,
-			    "size", (json_int_t)cat.v[i].size, "time", when));
+			    "s:I, s:s, s:s, s:s}", "name", cat.v[i].name,
+			    "destination", cat.v[i].destination, "location",
+			    cat.v[i].location, "size", (json_int_t)cat.v[i].size,
+			    "time", when, "kind", cat.v[i].kind, "chain",
+			    cat.v[i].chain));
 		}
 		doc = json_pack("{s:o}", "backups", arr);
 		json_dumpf(doc, stdout, JSON_INDENT(2));

@@ -220,10 +220,16 @@ local_download(struct storage *st, const char *name, uint64_t off,
 
 	if ((fd = localdir_open_read(l->ld, name, err)) == -1)
 		return -1;
+	if (off > INT64_MAX || (off > 0 && lseek(fd, (off_t)off, SEEK_SET) ==
+	    -1)) {
+		bk_err_sys(err, BK_EIO, "%s/%s", l->dir, name);
+		close(fd);
+		return -1;
+	}
 	buf = xmalloc(1 << 20);
-	while (len > 0 && off <= INT64_MAX) {
+	while (len > 0) {
 		want = len < (1 << 20) ? (size_t)len : (1 << 20);
-		n = pread(fd, buf, want, (off_t)off);
+		n = read(fd, buf, want);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -234,7 +240,6 @@ local_download(struct storage *st, const char *name, uint64_t off,
 			break;
 		if (fn(buf, (size_t)n, arg, err) == -1)
 			goto out;
-		off += (uint64_t)n;
 		if (len != STORAGE_TO_END)
 			len -= (uint64_t)n;
 	}

@@ -72,6 +72,8 @@ add_entry(const struct storage_obj *o, void *arg)
 	e->location = xstrdup(l->location);
 	e->size = o->size;
 	e->time = has_time ? when : o->mtime;
+	e->kind = "full";
+	e->chain = e->name;
 	return 0;
 }
 

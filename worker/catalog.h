@@ -24,6 +24,10 @@ struct catalog_entry {
 	char		*location;	/* printable, no secrets */
 	uint64_t	 size;
 	time_t		 time;		/* from the name, else mtime */
+	/* SPEC's kind and chain: "full", and its own name, for every backup
+	 * this version writes (it has no incrementals yet). */
+	const char	*kind;
+	const char	*chain;		/* borrowed: name */
 };
 
 struct catalog {

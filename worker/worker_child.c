@@ -157,9 +157,10 @@ add_catalog(const struct settings *admin, const char *user, json_t *o)
 			gmtime_r(&cat.v[i].time, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, "
-			    "s:s}", "name", cat.v[i].name, "destination",
-			    cat.v[i].destination, "size",
-			    (json_int_t)cat.v[i].size, "time", when));
+			    "s:s, s:s, s:s}", "name", cat.v[i].name,
+			    "destination", cat.v[i].destination, "size",
+			    (json_int_t)cat.v[i].size, "time", when, "kind",
+			    cat.v[i].kind, "chain", cat.v[i].chain));
 			total += (json_int_t)cat.v[i].size;
 		}
 		json_object_set_new(o, "catalog", arr);

@@ -429,7 +429,8 @@ ok(j.get("state") == "succeeded" and old[0] in left and old[1] not in left
 rec = panel.hgetall(P + "backups:pat")
 names = [b["name"] for b in json.loads(rec.get("backups", "[]"))]
 ok(sorted(names) == left and int(rec.get("bytes_stored", 0)) > 0 and
-   all(set(b) >= {"name", "destination", "size", "time"}
+   all(set(b) >= {"name", "destination", "size", "time", "kind", "chain"}
+       and b["kind"] == "full" and b["chain"] == b["name"]
        for b in json.loads(rec.get("backups", "[]"))),
    "bk:{N}:backups:pat lists the backups at the destination with bytes "
    "stored (%s bytes)" % rec.get("bytes_stored"))

@@ -46,7 +46,8 @@ for comp in gz zst none; do
 import json,sys
 d=json.load(open('$T/list.json'))['backups']
 assert len(d)==1 and d[0]['name']=='$name' and d[0]['destination']=='local'
-assert d[0]['size']>0 and d[0]['time'].endswith('Z')" 2>/dev/null
+assert d[0]['size']>0 and d[0]['time'].endswith('Z')
+assert d[0]['kind']=='full' and d[0]['chain']=='$name'" 2>/dev/null
 		ok $? "$comp/$enc: list --json shows $name"
 		id=
 		[ "$enc" = age-key ] && id="--identity $T/age.key"
