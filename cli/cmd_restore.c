@@ -41,6 +41,11 @@ on_tick(uint64_t done, uint64_t total, void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	el = (double)(now.tv_sec - b->t0.tv_sec) +
 	    (double)(now.tv_nsec - b->t0.tv_nsec) / 1e9;
+	/* Off a terminal (a log, a panel's capture) a download of a few
+	 * seconds gets no progress lines: its outcome, and a failure's one
+	 * line, are all such a reader needs. */
+	if (!b->tty && el < 2.0)
+		return;
 	job = json_pack("{s:s, s:s, s:I}", "state", "running", "phase",
 	    b->phase, "bytes_in", (json_int_t)done);
 	if (total > 0) {
