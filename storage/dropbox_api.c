@@ -135,12 +135,15 @@ on_body(char *p, size_t sz, size_t n, void *arg)
 			    r->req->sink_arg);
 			r->clip_set = true;
 		}
-		given = r->clip.left;
+		/* Counted by the clip: left does not move without an end,
+		 * and a resume from a count that stayed 0 would give the
+		 * sink the first bytes again. */
+		given = r->clip.given;
 		if (range_clip_sink(p, n, &r->clip, r->sink_err) == -1) {
 			r->sink_failed = true;
 			return 0;
 		}
-		r->req->received += given - r->clip.left;
+		r->req->received += r->clip.given - given;
 		return n;
 	}
 	return buf_append(&r->body, p, n) == -1 ? 0 : n;

@@ -421,6 +421,56 @@ out:
 	return rc;
 }
 
+/*
+ * The RSA key in key (OpenSSH or PEM); NULL for anything else.  Neither
+ * reader checks that the numbers make a key (the tenant writes them: an
+ * e or d of 0 still "signs"), so the pair is checked: a key that cannot
+ * make a valid signature is refused here, not sent to the server.
+ */
+static EVP_PKEY *
+rsa_key_open(const char *key, size_t keylen, const char *passphrase)
+{
+	EVP_PKEY_CTX *ctx;
+	EVP_PKEY *pk;
+
+	if (strstr(key, "BEGIN OPENSSH PRIVATE KEY") != NULL)
+		pk = openssh_rsa(key, passphrase);
+	else
+		pk = pem_rsa(key, keylen, passphrase);
+	if (pk == NULL)
+		return NULL;
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL)) == NULL ||
+	    EVP_PKEY_pairwise_check(ctx) != 1) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return pk;
+}
+
+int
+sftp_rsa_key_opens(const char *key, size_t keylen, const char *passphrase)
+{
+	static const unsigned char data[] = "session id and request";
+	EVP_PKEY *pk = rsa_key_open(key, keylen, passphrase);
+	unsigned char *blob = NULL, *sig = NULL;
+	size_t bloblen = 0, siglen = 0;
+	void *abstract = pk;
+	int rc = 0;
+
+	if (pk == NULL)
+		return 0;
+	if ((blob = pub_blob(pk, &bloblen)) != NULL &&
+	    rsa_sign(NULL, &sig, &siglen, data, sizeof(data),
+	    &abstract) == 0 && siglen > 0)
+		rc = 1;
+	free(sig);
+	free(blob);
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
 int
 sftp_rsa_login(LIBSSH2_SESSION *ss, const char *user, const char *key,
     size_t keylen, const char *passphrase, int *rc)
@@ -430,11 +480,7 @@ sftp_rsa_login(LIBSSH2_SESSION *ss, const char *user, const char *key,
 	size_t bloblen = 0;
 	void *abstract;
 
-	if (strstr(key, "BEGIN OPENSSH PRIVATE KEY") != NULL)
-		pk = openssh_rsa(key, passphrase);
-	else
-		pk = pem_rsa(key, keylen, passphrase);
-	if (pk == NULL)
+	if ((pk = rsa_key_open(key, keylen, passphrase)) == NULL)
 		return 0;
 	if ((blob = pub_blob(pk, &bloblen)) == NULL) {
 		EVP_PKEY_free(pk);

@@ -22,4 +22,12 @@
 int	sftp_rsa_login(LIBSSH2_SESSION *, const char *user, const char *key,
 	    size_t keylen, const char *passphrase, int *rc);
 
+/*
+ * Whether key (text as for sftp_rsa_login) opens with passphrase as an
+ * RSA key this module signs with, and signs: 1 yes, 0 no.  What
+ * sftp_rsa_login does before it talks to the server; for tests.
+ */
+int	sftp_rsa_key_opens(const char *key, size_t keylen,
+	    const char *passphrase);
+
 #endif

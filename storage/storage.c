@@ -252,6 +252,7 @@ range_clip_init(struct range_clip *c, uint64_t off, uint64_t len, bool whole,
 	c->arg = arg;
 	c->skip = whole ? off : 0;
 	c->left = len;
+	c->given = 0;
 }
 
 int
@@ -269,6 +270,7 @@ range_clip_sink(const void *p, size_t n, void *arg, struct bk_err *err)
 		return 0;
 	if (c->left != STORAGE_TO_END)
 		c->left -= n;
+	c->given += n;
 	return c->sink(p, n, c->arg, err);
 }
 

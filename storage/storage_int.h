@@ -65,7 +65,8 @@ struct range_clip {
 	storage_sink_fn	*sink;
 	void		*arg;
 	uint64_t	 skip;		/* still to drop */
-	uint64_t	 left;		/* still to give */
+	uint64_t	 left;		/* still to give (STORAGE_TO_END: no end) */
+	uint64_t	 given;		/* given so far, also without an end */
 };
 void	range_clip_init(struct range_clip *, uint64_t off, uint64_t len,
 	    bool whole, storage_sink_fn *, void *);

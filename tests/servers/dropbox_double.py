@@ -28,11 +28,12 @@ Test hooks, not part of Dropbox:
   --quota BYTES    finish fails with path/insufficient_space beyond it.
   --discard        keep sizes only, not data (benchmarks).
   POST /__control  JSON: {"faults": [{"route": "files/upload_session/append_v2",
-                   "kind": "429"|"500"|"503"|"lost"|"reset"|"expire"|
+                   "kind": "429"|"500"|"503"|"lost"|"reset"|"cut"|"expire"|
                    "uncommitted", "count": 1, "skip": 0}]}: "lost" does the
                    work and answers 503; "uncommitted" (finish) appends
                    finish's bytes to the session, as a failed finish does,
-                   then answers 503 without committing;
+                   then answers 503 without committing; "cut" (download)
+                   sends the headers and half the body, then drops;
                    {"expire_tokens": true},
                    {"revoke": true}, {"quota": BYTES|null},
                    {"token_life": S, "expires_in": S} for tokens issued next; GET /__control answers the state:
@@ -290,6 +291,21 @@ class Handler(BaseHTTPRequestHandler):
             if kind == "lost":
                 # The work is done, the answer never arrives.
                 return self.reply(503, "lost answer")
+            if kind == "cut" and raw:
+                # The answer starts, then the connection drops halfway.
+                self.log(route, kind, status)
+                self.logged = None
+                self.send_response(status)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw[:len(raw) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return
             self.reply(status, res, headers, raw)
         except ApiError as e:
             self.reply(e.status, e.body, e.headers)

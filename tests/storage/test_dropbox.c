@@ -329,6 +329,51 @@ out:
 	free(d);
 }
 
+/* A download whose connection drops halfway resumes from the byte it
+ * reached: the sink sees each byte once, whole or ranged. */
+static void
+cut_download(void)
+{
+	size_t n = 3 * MiB + 333, off = 100001;
+	unsigned char *d = pattern(n, 5);
+	struct settings u;
+	struct storage *st = NULL;
+	struct bk_err err = { 0 };
+	struct te_cmp c = { d, n, 0, 0 };
+	struct te_cmp r = { d + off, n - off - 7, 0, 0 };
+	int rc;
+
+	user_settings(&u, "/Cut", "1");
+	if (open_with(&st, &u, &err) == -1) {
+		ok(0, "open (%s)", err.msg);
+		goto out;
+	}
+	ctl("{\"faults\": []}");
+	if (!ok(put(st, "cut.tar", d, n, &err) == 0, "cut: upload (%s)",
+	    err.msg))
+		goto out;
+	ctl("{\"faults\": [{\"route\": \"files/download\", \"kind\": "
+	    "\"cut\"}]}");
+	rc = storage_download(st, "cut.tar", te_sink_cmp, &c, &err);
+	ok(rc == 0 && !c.bad && c.off == n && state_int("faults_left") == 0,
+	    "a download cut halfway resumes: each byte once (%s, %zu of %zu "
+	    "bytes%s)", rc == 0 ? "ok" : err.msg, c.off, n,
+	    c.bad ? ", differing" : "");
+	ctl("{\"faults\": [{\"route\": \"files/download\", \"kind\": "
+	    "\"cut\"}]}");
+	rc = storage_download_range(st, "cut.tar", off, r.len, te_sink_cmp, &r,
+	    &err);
+	ok(rc == 0 && !r.bad && r.off == r.len && state_int("faults_left") ==
+	    0, "a ranged download cut halfway resumes: each byte once (%s, "
+	    "%zu of %zu bytes%s)", rc == 0 ? "ok" : err.msg, r.off, r.len,
+	    r.bad ? ", differing" : "");
+out:
+	storage_close(st);
+	ctl("{\"faults\": []}");
+	settings_free(&u);
+	free(d);
+}
+
 /* Faults on every route of an upload; the result must be intact. */
 static void
 faults(const char *level, const char *fault_json, const char *what)
@@ -660,6 +705,7 @@ main(int argc, char **argv)
 	settings_free(&u);
 
 	concurrency();
+	cut_download();
 	visibility();
 	faults("1", "{\"faults\": [{\"route\": \"files/upload_session/"
 	    "append_v2\", \"kind\": \"lost\", \"skip\": 1}]}",
