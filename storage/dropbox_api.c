@@ -359,7 +359,7 @@ static struct curl_slist *
 headers_for(struct dbx_req *req, const char *tok, const char *argtxt)
 {
 	struct curl_slist *l = NULL;
-	char *line;
+	char *line, range[64];
 
 	xasprintf(&line, "Authorization: Bearer %s", tok);
 	l = curl_slist_append(l, line);
@@ -375,6 +375,16 @@ headers_for(struct dbx_req *req, const char *tok, const char *argtxt)
 	if (req->sink == NULL)
 		l = curl_slist_append(l,
 		    "Content-Type: application/octet-stream");
+	/* A ranged or resumed download: the header itself, as curl drops
+	 * CURLOPT_RANGE on a POST (and downloads are POSTs). */
+	range_header(range, sizeof(range), req->range_off + req->received,
+	    req->range_len > 0 ? req->range_len - req->received :
+	    STORAGE_TO_END);
+	if (req->sink != NULL && *range != '\0') {
+		xasprintf(&line, "Range: %s", range);
+		l = curl_slist_append(l, line);
+		free(line);
+	}
 	return l;
 }
 
@@ -434,7 +444,7 @@ static void
 set_request(CURL *h, struct dbx_req *req, struct resp *r,
     struct curl_slist *hdrs, const char *rpcbody)
 {
-	char url[256], range[48];
+	char url[256];
 
 	snprintf(url, sizeof(url), "%s/2/%s", req->host == DBX_API ?
 	    API_URL : CONTENT_URL, req->route);
@@ -450,13 +460,7 @@ set_request(CURL *h, struct dbx_req *req, struct resp *r,
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)(req->body != NULL ? req->len : 0));
 	}
-	range_header(range, sizeof(range), req->range_off + req->received,
-	    req->range_len > 0 ? req->range_len - req->received :
-	    STORAGE_TO_END);
-	if (req->sink != NULL && *range != '\0')	/* curl's: no "bytes=" */
-		curl_easy_setopt(h, CURLOPT_RANGE, range + 6);
-	else
-		curl_easy_setopt(h, CURLOPT_RANGE, NULL);
+	curl_easy_setopt(h, CURLOPT_RANGE, NULL);	/* headers_for()'s */
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

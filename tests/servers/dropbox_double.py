@@ -140,6 +140,7 @@ class State:
         self.refresh_ok = True
         self.faults = []
         self.counts = {}
+        self.served = 0        # file bytes files/download sent
         self.issued = 0
         self.refused_expired = 0
         self.inflight = 0
@@ -630,11 +631,13 @@ def r_download(h, route, body):
         lo = int(lo or 0)
         hi = int(hi) if hi else len(data) - 1
         if lo >= f["size"]:
-            return 416, None, {"Content-Range": "bytes */%d" % f["size"]}, b
+            return 416, None, {"Content-Range": "bytes */%d" % f["size"]}, b""
         data = data[lo:hi + 1]
         status = 206
         hdrs["Content-Range"] = "bytes %d-%d/%d" % (lo, lo + len(data) - 1, f["size"])
     hdrs["Dropbox-API-Result"] = json.dumps(meta(f), ensure_ascii=True)
+    with st.lock:
+        st.served += len(data)
     return status, None, hdrs, data
 
 
@@ -672,6 +675,7 @@ class Server(ThreadingHTTPServer):
                     "sessions": len(st.sessions), "counts": st.counts,
                     "tokens_issued": st.issued, "refused_expired": st.refused_expired, "max_inflight": st.max_inflight,
                     "faults_left": sum(f.get("count", 1) for f in st.faults),
+                    "download_bytes": st.served,
                     "args_seen": st.args_seen}
 
 

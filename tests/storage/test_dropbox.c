@@ -341,6 +341,8 @@ cut_download(void)
 	struct bk_err err = { 0 };
 	struct te_cmp c = { d, n, 0, 0 };
 	struct te_cmp r = { d + off, n - off - 7, 0, 0 };
+	struct te_cmp w = { d + off, 4096, 0, 0 };
+	long long served;
 	int rc;
 
 	user_settings(&u, "/Cut", "1");
@@ -359,6 +361,13 @@ cut_download(void)
 	    "a download cut halfway resumes: each byte once (%s, %zu of %zu "
 	    "bytes%s)", rc == 0 ? "ok" : err.msg, c.off, n,
 	    c.bad ? ", differing" : "");
+	served = state_int("download_bytes");
+	rc = storage_download_range(st, "cut.tar", off, 4096, te_sink_cmp,
+	    &w, &err);
+	ok(rc == 0 && !w.bad && w.off == 4096 && state_int("download_bytes") -
+	    served == 4096, "a ranged download of 4 KiB moves 4096 file bytes "
+	    "(%s, %lld served)", rc == 0 ? "ok" : err.msg,
+	    state_int("download_bytes") - served);
 	ctl("{\"faults\": [{\"route\": \"files/download\", \"kind\": "
 	    "\"cut\"}]}");
 	rc = storage_download_range(st, "cut.tar", off, r.len, te_sink_cmp, &r,
