@@ -1,0 +1,194 @@
+/*
+ * test_chain.c - incremental chains: names of incrementals and their
+ * recognition by the BACKUP_FILENAME matcher, the state file round trip
+ * (and a missing or damaged one), "changed" as size, mtime, ctime, inode
+ * or type, the full-or-incremental decision with its reason, and the two
+ * members every chain archive ends with.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "chain.h"
+#include "err.h"
+#include "names.h"
+#include "tap.h"
+
+#define FULL	"backup-2026-12-01T03-00-00.tar.zst"
+
+static void
+test_names(void)
+{
+	char *inc = names_inc_render(FULL, 3);
+	unsigned int seq = 0;
+	const char *tail;
+	time_t when;
+	bool has_time;
+
+	/* printf -n FULL | sha256sum: the first 8 hex digits */
+	ok(strncmp(inc, "inc-0003-", 9) == 0 && strlen(inc) ==
+	    18 + strlen(FULL) && strcmp(inc + 18, FULL) == 0 && inc[17] == '-',
+	    "an incremental is inc-0003-hhhhhhhh-<full>: %s", inc);
+	tail = names_inc_split(inc, &seq);
+	ok(tail != NULL && seq == 3 && strcmp(tail, FULL) == 0,
+	    "its full and seq are read back");
+	ok(names_match(NAMES_DEFAULT, inc, &when, &has_time) && has_time,
+	    "the default template recognises it (listing, pruning)");
+	ok(!names_match("other-%Y.tar", inc, &when, &has_time),
+	    "another template does not");
+	ok(names_inc_split("inc-12-abcdefab-x", NULL) == NULL &&
+	    names_inc_split("inc-0000-abcdefab-x", NULL) == NULL &&
+	    names_inc_split("inc-0001-ABCDEFAB-x", NULL) == NULL &&
+	    names_inc_split("inc-0001-abcdefab-", NULL) == NULL,
+	    "malformed inc- names are not incrementals");
+	free(inc);
+}
+
+static void
+fill(struct chain_state *st)
+{
+	struct chain_entry a = { "files/a.txt", 10, 1000, 2000, 7, 'f' };
+	struct chain_entry d = { "files/", 0, 5, 5, 2, 'd' };
+
+	chain_state_init(st);
+	st->full = strdup(FULL);
+	st->last = strdup(FULL);
+	st->ext = strdup("tar.zst");
+	st->full_time = 1000000;
+	chain_state_add(st, &a);
+	chain_state_add(st, &d);
+	chain_state_add_dump(st, "mysql/shop.sql",
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+	chain_state_sort(st);
+}
+
+static void
+test_state(const char *dir)
+{
+	struct chain_state st, back;
+	struct chain_entry e = { "files/a.txt", 10, 1000, 2000, 7, 'f' };
+	struct bk_err err;
+	char path[4096];
+	FILE *f;
+
+	ok(chain_state_load(dir, "alice", &back, &err) == -1 &&
+	    err.code == BK_ENOENT, "no state: BK_ENOENT (%s)", err.msg);
+	fill(&st);
+	ok(chain_state_save(dir, "alice", &st, &err) == 0, "state saved");
+	ok(chain_state_load(dir, "alice", &back, &err) == 0 && back.n == 2 &&
+	    strcmp(back.full, FULL) == 0 && back.full_time == 1000000 &&
+	    strcmp(back.ents[0].path, "files/") == 0 &&
+	    chain_state_dump_sha(&back, "mysql/shop.sql") != NULL,
+	    "state read back: paths sorted, dump hash kept");
+	ok(!chain_changed(&back, &e), "same size/mtime/ctime/inode/type: "
+	    "unchanged");
+	e.ctime_ns++;
+	ok(chain_changed(&back, &e), "ctime differs: changed");
+	e.ctime_ns--; e.ino = 8;
+	ok(chain_changed(&back, &e), "inode differs: changed");
+	e.ino = 7; e.type = 'l';
+	ok(chain_changed(&back, &e), "type differs: changed");
+	e.type = 'f'; e.path = "files/new";
+	ok(chain_changed(&back, &e), "a new path: changed");
+	chain_state_free(&back);
+	snprintf(path, sizeof(path), "%s/chain/alice.state", dir);
+	f = fopen(path, "w");
+	fputs("{\"full\":", f);
+	fclose(f);
+	ok(chain_state_load(dir, "alice", &back, &err) == -1 &&
+	    err.code == BK_ECORRUPT, "a damaged state is refused: %s",
+	    err.msg);
+	ok(chain_state_remove(dir, "alice", &err) == 0 &&
+	    access(path, F_OK) == -1, "state removed");
+	chain_state_free(&st);
+}
+
+static void
+test_decide(void)
+{
+	struct chain_state st;
+	struct chain_policy pol = { .incremental = true,
+	    .full_interval_ms = 7LL * 86400 * 1000, .full_interval = "7d",
+	    .chain_length = 6, .ext = "tar.zst" };
+	struct chain_plan p;
+	const char *now_name = "backup-2026-12-02T03-00-00.tar.zst";
+
+	fill(&st);
+	chain_decide(&st, NULL, &pol, st.full_time + 86400, true, now_name, &p);
+	ok(!p.full && p.seq == 1 && strcmp(p.chain, FULL) == 0 &&
+	    strcmp(p.prev, FULL) == 0 && strncmp(p.name, "inc-0001-", 9) == 0,
+	    "a day later: incremental 1 of the chain (%s)", p.name);
+	chain_plan_free(&p);
+	chain_decide(NULL, "no chain state", &pol, 0, false, now_name, &p);
+	ok(p.full && strcmp(p.name, now_name) == 0 &&
+	    strcmp(p.note, "no chain state") == 0, "no state: full (%s)",
+	    p.note);
+	chain_plan_free(&p);
+	chain_decide(&st, NULL, &pol, st.full_time + 7 * 86400, true,
+	    now_name, &p);
+	ok(p.full && strcmp(p.note, "full interval 7d reached") == 0,
+	    "7 days on: full (%s)", p.note);
+	chain_plan_free(&p);
+	st.seq = 6;
+	chain_decide(&st, NULL, &pol, st.full_time + 60, true, now_name, &p);
+	ok(p.full && strcmp(p.note, "chain length 6 reached") == 0,
+	    "6 incrementals: full (%s)", p.note);
+	chain_plan_free(&p);
+	st.seq = 2;
+	chain_decide(&st, NULL, &pol, st.full_time + 60, false, now_name, &p);
+	ok(p.full && strcmp(p.note, "last archive missing at destination") ==
+	    0, "last archive gone: full (%s)", p.note);
+	chain_plan_free(&p);
+	pol.ext = "tar.zst.age";
+	chain_decide(&st, NULL, &pol, st.full_time + 60, true, now_name, &p);
+	ok(p.full, "encryption changed: full (%s)", p.note);
+	chain_plan_free(&p);
+	pol.incremental = false;
+	chain_decide(&st, NULL, &pol, st.full_time + 60, true, now_name, &p);
+	ok(p.full && p.note[0] == '\0', "BACKUP_INCREMENTAL=false: full");
+	chain_plan_free(&p);
+	chain_state_free(&st);
+}
+
+static void
+test_members(void)
+{
+	struct chain_state st;
+	struct chain_plan p = { .full = false, .seq = 2,
+	    .chain = (char *)FULL, .prev = (char *)"inc-0001-x-" FULL };
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	ok(chain_meta_json(&p, 0, &b) == 0 && strstr(b.data,
+	    "\"kind\":\"incremental\"") != NULL && strstr(b.data,
+	    "\"seq\":2") != NULL && strstr(b.data,
+	    "\"time\":\"1970-01-01T00:00:00Z\"") != NULL,
+	    "chain member: %.*s", (int)b.len - 1, b.data);
+	buf_reset(&b);
+	fill(&st);
+	ok(chain_paths(&st, &b) == 0 && b.len == sizeof("files/") +
+	    sizeof("files/a.txt") && memcmp(b.data, "files/\0files/a.txt\0",
+	    b.len) == 0, "paths member: sorted, NUL-separated");
+	chain_state_free(&st);
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/test_chain.XXXXXX";
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	test_names();
+	test_state(dir);
+	test_decide();
+	test_members();
+	strcat(dir, "/chain");
+	rmdir(dir);
+	dir[strlen(dir) - 6] = '\0';
+	rmdir(dir);
+	return tap_done();
+}
