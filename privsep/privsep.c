@@ -232,6 +232,10 @@ add_file(struct tarw *t, const char *path, const char *member,
 		errno = errno != 0 ? errno : EINVAL;
 		return bk_err_sys(err, BK_EIO, "%s: not a regular file", path);
 	}
+	if (tarw_chain_skip(t, member, &sb)) {
+		close(fd);
+		return 0;
+	}
 	rc = tarw_add_fd(t, member, fd, (uint64_t)sb.st_size, sb.st_mode,
 	    sb.st_mtime, err);
 	close(fd);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -119,6 +120,21 @@ chain_changed(const struct chain_state *st, const struct chain_entry *e)
 	return o == NULL || o->size != e->size || o->mtime_ns != e->mtime_ns ||
 	    o->ctime_ns != e->ctime_ns || o->ino != e->ino ||
 	    o->type != e->type;
+}
+
+void
+chain_entry_from_stat(struct chain_entry *e, const char *member,
+    const struct stat *sb)
+{
+	e->path = (char *)member;
+	e->size = S_ISREG(sb->st_mode) ? (uint64_t)sb->st_size : 0;
+	e->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 +
+	    sb->st_mtim.tv_nsec;
+	e->ctime_ns = (int64_t)sb->st_ctim.tv_sec * 1000000000 +
+	    sb->st_ctim.tv_nsec;
+	e->ino = (uint64_t)sb->st_ino;
+	e->type = S_ISREG(sb->st_mode) ? 'f' : S_ISDIR(sb->st_mode) ? 'd' :
+	    S_ISLNK(sb->st_mode) ? 'l' : 'o';
 }
 
 static void

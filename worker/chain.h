@@ -66,6 +66,12 @@ const char *chain_state_dump_sha(const struct chain_state *,
 /* Does e differ from what the state recorded (or is it new)? */
 bool	chain_changed(const struct chain_state *, const struct chain_entry *);
 
+struct stat;
+/* e from what the reader saw of member (its lstat, or fstat when open);
+ * e->path borrows member. */
+void	chain_entry_from_stat(struct chain_entry *e, const char *member,
+	    const struct stat *);
+
 /* STATE_DIR/chain/<user>.state.  load: 0, or -1 with BK_ENOENT when
  * there is none, another code when it is unreadable. */
 int	chain_state_load(const char *state_dir, const char *user,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -15,6 +16,7 @@
 #include "err.h"
 #include "names.h"
 #include "tap.h"
+#include "tarw.h"
 
 #define FULL	"backup-2026-12-01T03-00-00.tar.zst"
 
@@ -175,6 +177,98 @@ test_members(void)
 	buf_free(&b);
 }
 
+static int
+count_sink(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	*(size_t *)arg += len;
+	return 0;
+}
+
+/* Walk root into a counting sink; members written, or -1. */
+static long
+walk(const char *root, const struct chain_state *prev,
+    struct chain_state *seen)
+{
+	struct bk_err err;
+	struct tarw *t;
+	size_t bytes = 0;
+	long n = -1;
+
+	if ((t = tarw_new_sink(count_sink, &bytes, &err)) == NULL)
+		return -1;
+	tarw_set_chain(t, prev, seen);
+	if (tarw_add_tree(t, root, "files", NULL, &err) == 0 &&
+	    tarw_close(t, &err) == 0)
+		n = (long)tarw_stats(t)->files;
+	tarw_free(t);
+	chain_state_sort(seen);
+	return n;
+}
+
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char p[4096];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if ((f = fopen(p, "w")) != NULL) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+static void
+test_walk(const char *dir)
+{
+	struct chain_state s1, s2, s3;
+	char root[1024], p[4096], q[4096];
+	long n1, n2, n3;
+
+	snprintf(root, sizeof(root), "%s/tree", dir);
+	mkdir(root, 0700);
+	snprintf(p, sizeof(p), "%s/sub", root);
+	mkdir(p, 0700);
+	put(root, "a", "alpha");
+	put(root, "b", "beta");
+	put(p, "c", "gamma");
+	snprintf(p, sizeof(p), "%s/l", root);
+	(void)symlink("a", p);
+	chain_state_init(&s1);
+	chain_state_init(&s2);
+	chain_state_init(&s3);
+	n1 = walk(root, NULL, &s1);
+	ok(n1 == 6 && s1.n == 6 && chain_state_find(&s1, "files/sub/c") !=
+	    NULL, "full: every member written and recorded (%ld, %zu)", n1,
+	    s1.n);
+	n2 = walk(root, &s1, &s2);
+	ok(n2 == 2 && s2.n == 6, "nothing changed: only the 2 folders "
+	    "(%ld)", n2);
+	put(root, "b", "beta, longer");
+	snprintf(p, sizeof(p), "%s/a", root);
+	snprintf(q, sizeof(q), "%s/sub/a2", root);
+	(void)rename(p, q);
+	n3 = walk(root, &s2, &s3);
+	ok(n3 == 4 && s3.n == 6 && chain_state_find(&s3, "files/a") ==
+	    NULL && chain_state_find(&s3, "files/sub/a2") != NULL,
+	    "changed b, renamed a: folders + b + sub/a2 (%ld), a gone from "
+	    "the paths", n3);
+	chain_state_free(&s1);
+	chain_state_free(&s2);
+	chain_state_free(&s3);
+	unlink(q);
+	snprintf(p, sizeof(p), "%s/sub/c", root);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/sub", root);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/b", root);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/l", root);
+	unlink(p);
+	rmdir(root);
+}
+
 int
 main(void)
 {
@@ -186,6 +280,7 @@ main(void)
 	test_state(dir);
 	test_decide();
 	test_members();
+	test_walk(dir);
 	strcat(dir, "/chain");
 	rmdir(dir);
 	dir[strlen(dir) - 6] = '\0';
