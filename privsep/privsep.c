@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "chain.h"
 #include "err.h"
 #include "log.h"
 #include "privsep.h"
@@ -65,7 +66,7 @@
 #define FRAME_MAX	(512 * 1024)
 #define CHILD_BUF	(256 * 1024)
 
-enum { F_DATA = 1, F_STATS, F_DONE };
+enum { F_DATA = 1, F_STATS, F_DONE, F_PATHS };
 
 struct frame {
 	uint32_t	type;
@@ -80,8 +81,20 @@ struct done {
 	struct tarw_stats	stats;
 };
 
+/* One path the reader saw (chain.h), then its name: F_PATHS frames. */
+struct wire_ent {
+	uint64_t	size;
+	int64_t		mtime_ns;
+	int64_t		ctime_ns;
+	uint64_t	ino;
+	uint32_t	pathlen;
+	uint32_t	type;
+};
+
 struct privsep {
 	struct exclude	*ex;
+	const struct chain_state *chain_prev;	/* inherited by the reader */
+	struct chain_state *chain_seen;		/* the parent's record */
 	pid_t		 pid;		/* reader, or 0: read in-process */
 	int		 fd;
 	bool		 busy;		/* a request is not answered yet */
@@ -96,6 +109,7 @@ struct reader {
 	size_t			 len;
 	struct tarw_stats	 base;	/* stats when the request began */
 	struct tarw		*t;
+	struct chain_state	 seen;	/* this request's paths */
 };
 
 static int
@@ -257,6 +271,27 @@ local_add_path(struct tarw *t, const char *path, const char *member,
 	return add_file(t, path, member, err);
 }
 
+/* The request's recorded paths to the parent, then forgotten. */
+static void
+send_paths(struct reader *r)
+{
+	struct wire_ent w;
+	const struct chain_entry *e;
+	size_t i, n;
+
+	reader_flush(r);
+	for (i = 0; i < r->seen.n; i++) {
+		e = &r->seen.ents[i];
+		n = strlen(e->path);
+		w = (struct wire_ent){ e->size, e->mtime_ns, e->ctime_ns,
+		    e->ino, (uint32_t)n, (uint32_t)(unsigned char)e->type };
+		if (n > 65536 || send_frame(r->fd, F_PATHS, &w, sizeof(w),
+		    e->path, n) == -1)
+			_exit(1);
+	}
+	chain_state_free(&r->seen);
+}
+
 static void
 send_done(struct reader *r, int rc, const struct bk_err *e)
 {
@@ -300,6 +335,9 @@ reader_main(struct privsep *ps, int fd, const struct account *acct,
 		_exit(1);
 	}
 	tarw_set_tick(r.t, reader_tick, &r);
+	chain_state_init(&r.seen);
+	if (ps->chain_seen != NULL || ps->chain_prev != NULL)
+		tarw_set_chain(r.t, ps->chain_prev, &r.seen);
 	/* After the switch: a change of credentials clears it. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
@@ -321,12 +359,39 @@ reader_main(struct privsep *ps, int fd, const struct account *acct,
 		rc = local_add_path(r.t, path, member, ps->ex, &err);
 		if (rc == 0 && tarw_flush(r.t, &err) == -1)
 			rc = -1;
+		if (ps->chain_seen != NULL)
+			send_paths(&r);
 		send_done(&r, rc, &err);
 		free(path);
 		free(member);
 	}
 	/* No end-of-archive: the parent's archive goes on. */
 	_exit(0);
+}
+
+/* A path the reader reports: checked before it is believed. */
+static int
+take_path(struct privsep *ps, uint32_t len)
+{
+	struct wire_ent w;
+	struct chain_entry e;
+	char *path;
+
+	if (len < sizeof(w))
+		return -1;
+	memcpy(&w, ps->buf, sizeof(w));
+	if (w.pathlen == 0 || w.pathlen != len - sizeof(w) ||
+	    memchr(ps->buf + sizeof(w), '\0', w.pathlen) != NULL ||
+	    w.type == 0 || w.type > 0x7f || strchr("fdlo", (int)w.type) == NULL)
+		return -1;
+	if (ps->chain_seen == NULL)
+		return 0;
+	path = xstrndup(ps->buf + sizeof(w), w.pathlen);
+	e = (struct chain_entry){ path, w.size, w.mtime_ns, w.ctime_ns,
+	    w.ino, (char)w.type };
+	chain_state_add(ps->chain_seen, &e);
+	free(path);
+	return 0;
 }
 
 /* Wait for the reader's DONE frame, splicing DATA into t (may be NULL
@@ -358,6 +423,10 @@ await_done(struct privsep *ps, struct tarw *t, struct bk_err *err)
 			return bk_err_set(err, BK_EFAIL, "the source reader "
 			    "of %s stopped", ps->account);
 		switch (f.type) {
+		case F_PATHS:
+			if (t == NULL || take_path(ps, f.len) == -1)
+				goto bad;
+			break;
 		case F_DATA:
 			if (t == NULL || f.len == 0)
 				goto bad;
@@ -404,6 +473,14 @@ struct privsep *
 privsep_start(const struct settings *admin, const char *user,
     struct exclude *ex, struct bk_err *err)
 {
+	return privsep_start_chain(admin, user, ex, NULL, NULL, err);
+}
+
+struct privsep *
+privsep_start_chain(const struct settings *admin, const char *user,
+    struct exclude *ex, const struct chain_state *prev,
+    struct chain_state *seen, struct bk_err *err)
+{
 	struct privsep *ps;
 	struct account acct;
 	pid_t self = getpid();
@@ -413,6 +490,8 @@ privsep_start(const struct settings *admin, const char *user,
 		return NULL;
 	ps = xcalloc(1, sizeof(*ps));
 	ps->ex = ex;
+	ps->chain_prev = prev;
+	ps->chain_seen = seen;
 	ps->fd = -1;
 	if (!acct.drop)
 		return ps;
@@ -462,6 +541,8 @@ privsep_add_path(struct privsep *ps, struct tarw *t, const char *path,
 	}
 	if (ps->pid == 0) {
 		tarw_set_root_dirs_only(t, geteuid() == 0);
+		if (ps->chain_seen != NULL || ps->chain_prev != NULL)
+			tarw_set_chain(t, ps->chain_prev, ps->chain_seen);
 		return local_add_path(t, path, member, ps->ex, err);
 	}
 	lens[0] = (uint32_t)strlen(path);

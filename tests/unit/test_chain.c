@@ -15,6 +15,8 @@
 #include "chain.h"
 #include "err.h"
 #include "names.h"
+#include "privsep.h"
+#include "settings.h"
 #include "tap.h"
 #include "tarw.h"
 
@@ -206,6 +208,37 @@ walk(const char *root, const struct chain_state *prev,
 	return n;
 }
 
+/* The same walk through a reader process running as nobody. */
+static long
+walk_reader(const char *root, const struct chain_state *prev,
+    struct chain_state *seen)
+{
+	struct settings admin;
+	struct privsep *ps;
+	struct bk_err err;
+	struct tarw *t;
+	size_t bytes = 0;
+	long n = -1;
+
+	settings_defaults(&admin, SET_ADMIN);
+	settings_set(&admin, "USER_ACCOUNTS", "system");
+	if ((ps = privsep_start_chain(&admin, "nobody", NULL, prev, seen,
+	    &err)) == NULL) {
+		settings_free(&admin);
+		return -1;
+	}
+	if ((t = tarw_new_sink(count_sink, &bytes, &err)) != NULL &&
+	    privsep_add_path(ps, t, root, "files", &err) == 0 &&
+	    tarw_close(t, &err) == 0)
+		n = (long)tarw_stats(t)->files;
+	ok(privsep_dropped(ps), "the reader runs as the account");
+	tarw_free(t);
+	privsep_free(ps);
+	settings_free(&admin);
+	chain_state_sort(seen);
+	return n;
+}
+
 static void
 put(const char *dir, const char *name, const char *text)
 {
@@ -227,9 +260,10 @@ test_walk(const char *dir)
 	long n1, n2, n3;
 
 	snprintf(root, sizeof(root), "%s/tree", dir);
-	mkdir(root, 0700);
+	chmod(dir, 0755);
+	mkdir(root, 0755);
 	snprintf(p, sizeof(p), "%s/sub", root);
-	mkdir(p, 0700);
+	mkdir(p, 0755);
 	put(root, "a", "alpha");
 	put(root, "b", "beta");
 	put(p, "c", "gamma");
@@ -254,6 +288,16 @@ test_walk(const char *dir)
 	    NULL && chain_state_find(&s3, "files/sub/a2") != NULL,
 	    "changed b, renamed a: folders + b + sub/a2 (%ld), a gone from "
 	    "the paths", n3);
+	if (geteuid() == 0) {
+		chain_state_free(&s2);
+		chain_state_init(&s2);
+		put(root, "b", "beta, longer still");
+		n2 = walk_reader(root, &s3, &s2);
+		ok(n2 == 3 && s2.n == 6 && chain_state_find(&s2,
+		    "files/sub/a2") != NULL, "through the user's reader: "
+		    "folders + b (%ld), every path reported back (%zu)", n2,
+		    s2.n);
+	}
 	chain_state_free(&s1);
 	chain_state_free(&s2);
 	chain_state_free(&s3);
