@@ -65,6 +65,7 @@
 
 #define FRAME_MAX	(512 * 1024)
 #define CHILD_BUF	(256 * 1024)
+#define CHAIN_FULL_BIT	0x80000000u	/* in a request's member length */
 
 enum { F_DATA = 1, F_STATS, F_DONE, F_PATHS };
 
@@ -94,6 +95,7 @@ struct wire_ent {
 struct privsep {
 	struct exclude	*ex;
 	const struct chain_state *chain_prev;	/* inherited by the reader */
+	bool		 chain_full;	/* ignore chain_prev from now on */
 	struct chain_state *chain_seen;		/* the parent's record */
 	pid_t		 pid;		/* reader, or 0: read in-process */
 	int		 fd;
@@ -344,6 +346,11 @@ reader_main(struct privsep *ps, int fd, const struct account *acct,
 		_exit(1);
 	send_done(&r, 0, &err);			/* ready */
 	while (read_all(fd, lens, sizeof(lens)) == 0) {
+		if (lens[1] & CHAIN_FULL_BIT) {
+			/* The job turned into a full. */
+			lens[1] &= ~CHAIN_FULL_BIT;
+			tarw_set_chain(r.t, NULL, &r.seen);
+		}
 		if (lens[0] == 0 || lens[0] > 65536 || lens[1] == 0 ||
 		    lens[1] > 65536)
 			_exit(1);
@@ -551,15 +558,24 @@ privsep_add_path(struct privsep *ps, struct tarw *t, const char *path,
 		return bk_err_set(err, BK_EFAIL, "%s: path too long", path);
 	if (tarw_flush(t, err) == -1)
 		return -1;
+	if (ps->chain_full)
+		lens[1] |= CHAIN_FULL_BIT;
 	ps->busy = true;
 	if (write_all(ps->fd, lens, sizeof(lens)) == -1 ||
 	    write_all(ps->fd, path, lens[0]) == -1 ||
-	    write_all(ps->fd, member, lens[1]) == -1)
+	    write_all(ps->fd, member, strlen(member)) == -1)
 		return bk_err_set(err, BK_EFAIL, "the source reader of %s "
 		    "stopped", ps->account);
 	/* busy stays set unless the reader answered: a reader cut off
 	 * mid-stream is killed, not waited for. */
 	return await_done(ps, t, err);
+}
+
+void
+privsep_chain_full(struct privsep *ps)
+{
+	ps->chain_prev = NULL;
+	ps->chain_full = true;
 }
 
 bool

@@ -40,6 +40,9 @@ struct privsep	*privsep_start_chain(const struct settings *admin,
 		    const struct chain_state *prev, struct chain_state *seen,
 		    struct bk_err *);
 
+/* From now on no path is left out (the job became a full backup). */
+void		 privsep_chain_full(struct privsep *);
+
 /*
  * Archive path under member: a folder's tree, or one regular file.
  * Returns 1 when path is missing (or neither; nothing written), 0 when

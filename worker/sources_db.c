@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "chain.h"
 #include "err.h"
 #include "log.h"
 #include "path.h"
@@ -343,6 +344,7 @@ dump_one(const struct dump_driver *d, struct dump_ctx *c,
 {
 	char *member = member_name(sd, db, d->ext);
 	struct stat sb;
+	struct chain_entry ce;
 	int fd = -1, rc = -1;
 
 	if (d->dump(c, db, &fd, err) == -1) {
@@ -359,6 +361,8 @@ dump_one(const struct dump_driver *d, struct dump_ctx *c,
 	if (tarw_add_fd(t, member, fd, (uint64_t)sb.st_size, 0600,
 	    time(NULL), err) == -1)
 		goto out;
+	chain_entry_from_stat(&ce, member, &sb);
+	tarw_chain_record(t, &ce);
 	log_kv(LOG_INFO, "database dumped", "source", sd->name, "database",
 	    db, "member", member, (char *)NULL);
 	rc = 0;

@@ -509,6 +509,13 @@ tarw_set_chain(struct tarw *t, const struct chain_state *prev,
 	t->chain_seen = seen;
 }
 
+void
+tarw_chain_record(struct tarw *t, const struct chain_entry *e)
+{
+	if (t->chain_seen != NULL)
+		chain_state_add(t->chain_seen, e);
+}
+
 /* Record member; true when an incremental leaves it out (unchanged). */
 bool
 tarw_chain_skip(struct tarw *t, const char *member, const struct stat *sb)

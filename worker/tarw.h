@@ -53,6 +53,9 @@ struct chain_state;
  * Both are borrowed. */
 void		 tarw_set_chain(struct tarw *, const struct chain_state *prev,
 		    struct chain_state *seen);
+struct chain_entry;
+/* Record a member added with tarw_add_fd (a dump) as present. */
+void		 tarw_chain_record(struct tarw *, const struct chain_entry *);
 struct stat;
 /* Record member as seen (sb: the reader's stat of it); true when the
  * incremental leaves it out.  For members added outside the walk. */
