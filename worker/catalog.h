@@ -24,6 +24,9 @@ struct catalog_entry {
 	char		*location;	/* printable, no secrets */
 	uint64_t	 size;
 	time_t		 time;		/* from the name, else mtime */
+	const char	*kind;		/* "full" or "incremental" */
+	char		*chain;		/* the full's name (its own for one) */
+	unsigned int	 seq;		/* 0 for a full */
 };
 
 struct catalog {

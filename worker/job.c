@@ -222,6 +222,10 @@ job_open_dests(struct job *j, struct bk_err *err)
 		j->res->name = xstrdup(job_chain_name(&j->ch));
 		privsep_chain_full(j->ps);
 	}
+	j->res->kind = j->ch.plan.full ? "full" : "incremental";
+	j->res->chain = xstrdup(j->ch.plan.chain);
+	j->res->seq = j->ch.plan.seq;
+	j->res->note = xstrdup(j->ch.plan.note);
 	for (i = 0; i < j->n; i++) {
 		if (j->st[i] == NULL || j->errs[i].code != BK_OK ||
 		    storage_begin(j->st[i], j->res->name, &j->up[i],
@@ -496,5 +500,7 @@ job_result_free(struct job_result *res)
 	}
 	free(res->dests);
 	free(res->name);
+	free(res->chain);
+	free(res->note);
 	memset(res, 0, sizeof(*res));
 }

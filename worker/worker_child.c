@@ -126,9 +126,10 @@ add_catalog(const struct settings *admin, const char *user, json_t *o)
 			gmtime_r(&cat.v[i].time, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:I, "
-			    "s:s}", "name", cat.v[i].name, "destination",
-			    cat.v[i].destination, "size",
-			    (json_int_t)cat.v[i].size, "time", when));
+			    "s:s, s:s, s:s}", "name", cat.v[i].name,
+			    "destination", cat.v[i].destination, "size",
+			    (json_int_t)cat.v[i].size, "time", when, "kind",
+			    cat.v[i].kind, "chain", cat.v[i].chain));
 			total += (json_int_t)cat.v[i].size;
 		}
 		json_object_set_new(o, "catalog", arr);
@@ -191,6 +192,12 @@ child_main(const struct settings *admin, const char *user,
 	    (json_int_t)res.bytes_in, "out", (json_int_t)res.bytes_out);
 	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
 	    (child_cancel || err.code == BK_ECANCELED)));
+	/* The job record's result: what kind of backup this run made. */
+	if (res.kind != NULL)
+		json_object_set_new(o, "task", json_pack("{s:s, s:s, s:i, s:s}",
+		    "kind", res.kind, "chain", res.chain != NULL ? res.chain :
+		    "", "seq", (int)res.seq, "note", res.note != NULL ?
+		    res.note : ""));
 	if (rc == 0)
 		add_catalog(admin, user, o);
 	send_line(fd, o);

@@ -36,6 +36,8 @@ ok $? "the chain state is saved in STATE_DIR/chain/alice.state"
 
 backupctl run alice >"$T/run2.out" 2>"$T/run2.err"
 ok $? "second run succeeds"
+grep -q "^incremental 1 of chain $(ls "$T/out" | grep -v '^inc-')\$" "$T/run2.out"
+ok $? "backupctl run says: incremental 1 of chain <full>"
 inc1=$(ls "$T/out" | grep '^inc-0001-')
 echo "$inc1" | grep -Eq "^inc-0001-[0-9a-f]{8}-$full\$"
 ok $? "the second run is inc-0001-hhhhhhhh-<full> ($inc1)"
@@ -66,6 +68,8 @@ ok $? "its chain member names the chain, seq 2 and the previous archive"
 rm "$T/state/chain/alice.state"
 backupctl run alice >"$T/run4.out" 2>&1
 ok $? "a run without chain state succeeds"
+grep -q '^full backup: no chain state$' "$T/run4.out"
+ok $? "backupctl run says why it made a full: no chain state"
 ls "$T/out" | grep -q '^inc-0003-'
 test $? -ne 0
 ok $? "without state the run is a full (no inc-0003)"
@@ -78,4 +82,25 @@ backupctl run alice >"$T/run6.out" 2>&1
 ok $? "a run whose last archive is gone succeeds"
 tar -xOf "$T/out/$(ls -t "$T/out" | head -1)" .panel-backup/chain | grep -q '"kind":"full"'
 ok $? "the last archive missing at the destination: a full"
+grep -q '^full backup: last archive missing at destination$' "$T/run6.out"
+ok $? "and says so"
+
+backupctl run alice >"$T/run7.out" 2>&1
+backupctl list alice >"$T/list.out" 2>&1
+head -1 "$T/list.out" | grep -Eq 'NAME +DEST +SIZE +TIME +KIND +CHAIN'
+ok $? "backupctl list has KIND and CHAIN columns"
+i=$(ls "$T/out" | grep '^inc-' | head -1)
+grep -Eq "^$i +local .* incremental +${i#inc-????-????????-}\$" "$T/list.out"
+ok $? "an incremental is listed as incremental of its full ($i)"
+backupctl list alice --json >"$T/list.json"
+python3 - "$T/list.json" "$i" <<'PY'
+import json, sys
+b = json.load(open(sys.argv[1]))["backups"]
+inc = [x for x in b if x["name"] == sys.argv[2]][0]
+assert inc["kind"] == "incremental" and inc["chain"] == sys.argv[2][18:]
+for x in b:
+    want = x["name"][18:] if x["name"].startswith("inc-") else x["name"]
+    assert x["chain"] == want and x["kind"] in ("full", "incremental")
+PY
+ok $? "list --json gives each backup kind and chain"
 t_done
