@@ -316,7 +316,7 @@ test_walk(const char *dir)
 int
 main(void)
 {
-	char dir[] = "/tmp/test_chain.XXXXXX";
+	char dir[] = "/tmp/test_chain.XXXXXX", sub[64];
 
 	if (mkdtemp(dir) == NULL)
 		return 1;
@@ -325,9 +325,8 @@ main(void)
 	test_decide();
 	test_members();
 	test_walk(dir);
-	strcat(dir, "/chain");
-	rmdir(dir);
-	dir[strlen(dir) - 6] = '\0';
+	snprintf(sub, sizeof(sub), "%s/chain", dir);
+	rmdir(sub);
 	rmdir(dir);
 	return tap_done();
 }
