@@ -276,8 +276,10 @@ job_stream(struct job *j, struct bk_err *err)
 	tarw_set_cancel(t, &j->stop);
 	tarw_set_limit(t, settings_size(j->spec->admin, "MAX_BACKUP_SIZE"),
 	    "MAX_BACKUP_SIZE");
+	/* Dumps are compared here; path sources in the reader. */
 	if (j->ch.on)
-		tarw_set_chain(t, NULL, &j->ch.seen);
+		tarw_set_chain(t, j->ch.plan.full ? NULL : &j->ch.prev,
+		    &j->ch.seen);
 	if (sources_archive(j->spec->admin, &j->us, j->spec->user, t, j->ps,
 	    err) == -1 || job_chain_members(&j->ch, t, j->spec->start,
 	    err) == -1 || tarw_close(t, err) == -1)

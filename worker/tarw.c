@@ -509,11 +509,18 @@ tarw_set_chain(struct tarw *t, const struct chain_state *prev,
 	t->chain_seen = seen;
 }
 
-void
-tarw_chain_record(struct tarw *t, const struct chain_entry *e)
+bool
+tarw_chain_dump(struct tarw *t, const struct chain_entry *e,
+    const char *sha256)
 {
-	if (t->chain_seen != NULL)
-		chain_state_add(t->chain_seen, e);
+	const char *was;
+
+	if (t->chain_seen == NULL)
+		return false;
+	chain_state_add(t->chain_seen, e);
+	chain_state_add_dump(t->chain_seen, e->path, sha256);
+	was = chain_state_dump_sha(t->chain_prev, e->path);
+	return was != NULL && strcmp(was, sha256) == 0;
 }
 
 /* Record member; true when an incremental leaves it out (unchanged). */

@@ -54,8 +54,10 @@ struct chain_state;
 void		 tarw_set_chain(struct tarw *, const struct chain_state *prev,
 		    struct chain_state *seen);
 struct chain_entry;
-/* Record a member added with tarw_add_fd (a dump) as present. */
-void		 tarw_chain_record(struct tarw *, const struct chain_entry *);
+/* Record a dump (e, its SHA-256 in hex) as present; true when the chain's
+ * previous archive has the same dump, so the incremental leaves it out. */
+bool		 tarw_chain_dump(struct tarw *, const struct chain_entry *,
+		    const char *sha256);
 struct stat;
 /* Record member as seen (sb: the reader's stat of it); true when the
  * incremental leaves it out.  For members added outside the walk. */
