@@ -75,11 +75,11 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 		for (i = 0; i < cat.n; i++) {
 			rfc3339(cat.v[i].time, when, sizeof(when));
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:s, "
-			    "s:I, s:s, s:s, s:s}", "name", cat.v[i].name,
+			    "s:I, s:s, s:s, s:s, s:i}", "name", cat.v[i].name,
 			    "destination", cat.v[i].destination, "location",
 			    cat.v[i].location, "size", (json_int_t)cat.v[i].size,
 			    "time", when, "kind", cat.v[i].kind, "chain",
-			    cat.v[i].chain));
+			    cat.v[i].chain, "seq", (int)cat.v[i].seq));
 		}
 		doc = json_pack("{s:o}", "backups", arr);
 		json_dumpf(doc, stdout, JSON_INDENT(2));
@@ -89,14 +89,15 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 		/* Sizes as everywhere in human output (jobview_bytes);
 		 * --json has the bytes. */
 		if (cat.n > 0)
-			printf("%-48s %-8s %10s  %s\n", "NAME", "DEST", "SIZE",
-			    "TIME");
+			printf("%-48s %-8s %10s  %-20s  %-11s  %s\n", "NAME",
+			    "DEST", "SIZE", "TIME", "KIND", "CHAIN");
 		for (i = 0; i < cat.n; i++) {
 			rfc3339(cat.v[i].time, when, sizeof(when));
 			jobview_bytes((unsigned long long)cat.v[i].size, size,
 			    sizeof(size));
-			printf("%-48s %-8s %10s  %s\n", cat.v[i].name,
-			    cat.v[i].destination, size, when);
+			printf("%-48s %-8s %10s  %-20s  %-11s  %s\n",
+			    cat.v[i].name, cat.v[i].destination, size, when,
+			    cat.v[i].kind, cat.v[i].chain);
 		}
 	}
 	rc = cat.nerrors > 0 ? 1 : 0;

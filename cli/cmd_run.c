@@ -42,6 +42,10 @@ print_result(const struct job_result *res)
 			    res->dests[i].pruned == 1 ? "" : "s",
 			    res->dests[i].location);
 	}
+	if (res->kind != NULL && res->seq > 0)
+		printf("incremental %u of chain %s\n", res->seq, res->chain);
+	else if (res->kind != NULL && res->note != NULL && res->note[0])
+		printf("full backup: %s\n", res->note);
 	printf("%llu files, %s read, %u warning%s, %.1f s\n",
 	    (unsigned long long)res->files, in, res->warnings,
 	    res->warnings == 1 ? "" : "s", res->seconds);

@@ -299,6 +299,23 @@ const struct setting_def settings_table[] = {
 	  .help = "file name with strftime verbs and {{ .Extension }} "
 	    "(needs ALLOW_CUSTOM_FILENAME)" },
 
+	/* Per user: incremental chains. */
+	{ .name = "BACKUP_INCREMENTAL", .type = SET_BOOL, .flags = U,
+	  .def = "false", .group = "Chains",
+	  .help = "true: a run stores only what is new or changed since the "
+	    "previous backup of its chain (an incremental named "
+	    "inc-NNNN-hhhhhhhh-<full name>); every archive of a chain ends "
+	    "with .panel-backup/chain and .panel-backup/paths" },
+	{ .name = "BACKUP_FULL_INTERVAL", .type = SET_DURATION, .flags = U,
+	  .def = "7d", .group = "Chains",
+	  .help = "with BACKUP_INCREMENTAL: a full backup starts a new chain "
+	    "once the chain's full is this old (0: only by "
+	    "BACKUP_CHAIN_LENGTH)" },
+	{ .name = "BACKUP_CHAIN_LENGTH", .type = SET_INT, .flags = U,
+	  .def = "0", .min = 0, .max = 9999, .group = "Chains",
+	  .help = "with BACKUP_INCREMENTAL: a full backup after this many "
+	    "incrementals (0: no limit)" },
+
 	/* Per user: local destination and pruning. */
 	{ .name = "BACKUP_ARCHIVE", .type = SET_STRING, .flags = U,
 	  .group = "Local",

@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "chain.h"
 #include "err.h"
 #include "log.h"
 #include "privsep.h"
@@ -64,8 +65,9 @@
 
 #define FRAME_MAX	(512 * 1024)
 #define CHILD_BUF	(256 * 1024)
+#define CHAIN_FULL_BIT	0x80000000u	/* in a request's member length */
 
-enum { F_DATA = 1, F_STATS, F_DONE };
+enum { F_DATA = 1, F_STATS, F_DONE, F_PATHS };
 
 struct frame {
 	uint32_t	type;
@@ -80,8 +82,21 @@ struct done {
 	struct tarw_stats	stats;
 };
 
+/* One path the reader saw (chain.h), then its name: F_PATHS frames. */
+struct wire_ent {
+	uint64_t	size;
+	int64_t		mtime_ns;
+	int64_t		ctime_ns;
+	uint64_t	ino;
+	uint32_t	pathlen;
+	uint32_t	type;
+};
+
 struct privsep {
 	struct exclude	*ex;
+	const struct chain_state *chain_prev;	/* inherited by the reader */
+	bool		 chain_full;	/* ignore chain_prev from now on */
+	struct chain_state *chain_seen;		/* the parent's record */
 	pid_t		 pid;		/* reader, or 0: read in-process */
 	int		 fd;
 	bool		 busy;		/* a request is not answered yet */
@@ -96,6 +111,7 @@ struct reader {
 	size_t			 len;
 	struct tarw_stats	 base;	/* stats when the request began */
 	struct tarw		*t;
+	struct chain_state	 seen;	/* this request's paths */
 };
 
 static int
@@ -232,6 +248,10 @@ add_file(struct tarw *t, const char *path, const char *member,
 		errno = errno != 0 ? errno : EINVAL;
 		return bk_err_sys(err, BK_EIO, "%s: not a regular file", path);
 	}
+	if (tarw_chain_skip(t, member, &sb)) {
+		close(fd);
+		return 0;
+	}
 	rc = tarw_add_fd(t, member, fd, (uint64_t)sb.st_size, sb.st_mode,
 	    sb.st_mtime, err);
 	close(fd);
@@ -251,6 +271,27 @@ local_add_path(struct tarw *t, const char *path, const char *member,
 	if (S_ISDIR(sb.st_mode))
 		return tarw_add_tree(t, path, member, ex, err);
 	return add_file(t, path, member, err);
+}
+
+/* The request's recorded paths to the parent, then forgotten. */
+static void
+send_paths(struct reader *r)
+{
+	struct wire_ent w;
+	const struct chain_entry *e;
+	size_t i, n;
+
+	reader_flush(r);
+	for (i = 0; i < r->seen.n; i++) {
+		e = &r->seen.ents[i];
+		n = strlen(e->path);
+		w = (struct wire_ent){ e->size, e->mtime_ns, e->ctime_ns,
+		    e->ino, (uint32_t)n, (uint32_t)(unsigned char)e->type };
+		if (n > 65536 || send_frame(r->fd, F_PATHS, &w, sizeof(w),
+		    e->path, n) == -1)
+			_exit(1);
+	}
+	chain_state_free(&r->seen);
 }
 
 static void
@@ -296,12 +337,20 @@ reader_main(struct privsep *ps, int fd, const struct account *acct,
 		_exit(1);
 	}
 	tarw_set_tick(r.t, reader_tick, &r);
+	chain_state_init(&r.seen);
+	if (ps->chain_seen != NULL || ps->chain_prev != NULL)
+		tarw_set_chain(r.t, ps->chain_prev, &r.seen);
 	/* After the switch: a change of credentials clears it. */
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != parent)
 		_exit(1);
 	send_done(&r, 0, &err);			/* ready */
 	while (read_all(fd, lens, sizeof(lens)) == 0) {
+		if (lens[1] & CHAIN_FULL_BIT) {
+			/* The job turned into a full. */
+			lens[1] &= ~CHAIN_FULL_BIT;
+			tarw_set_chain(r.t, NULL, &r.seen);
+		}
 		if (lens[0] == 0 || lens[0] > 65536 || lens[1] == 0 ||
 		    lens[1] > 65536)
 			_exit(1);
@@ -317,12 +366,39 @@ reader_main(struct privsep *ps, int fd, const struct account *acct,
 		rc = local_add_path(r.t, path, member, ps->ex, &err);
 		if (rc == 0 && tarw_flush(r.t, &err) == -1)
 			rc = -1;
+		if (ps->chain_seen != NULL)
+			send_paths(&r);
 		send_done(&r, rc, &err);
 		free(path);
 		free(member);
 	}
 	/* No end-of-archive: the parent's archive goes on. */
 	_exit(0);
+}
+
+/* A path the reader reports: checked before it is believed. */
+static int
+take_path(struct privsep *ps, uint32_t len)
+{
+	struct wire_ent w;
+	struct chain_entry e;
+	char *path;
+
+	if (len < sizeof(w))
+		return -1;
+	memcpy(&w, ps->buf, sizeof(w));
+	if (w.pathlen == 0 || w.pathlen != len - sizeof(w) ||
+	    memchr(ps->buf + sizeof(w), '\0', w.pathlen) != NULL ||
+	    w.type == 0 || w.type > 0x7f || strchr("fdlo", (int)w.type) == NULL)
+		return -1;
+	if (ps->chain_seen == NULL)
+		return 0;
+	path = xstrndup(ps->buf + sizeof(w), w.pathlen);
+	e = (struct chain_entry){ path, w.size, w.mtime_ns, w.ctime_ns,
+	    w.ino, (char)w.type };
+	chain_state_add(ps->chain_seen, &e);
+	free(path);
+	return 0;
 }
 
 /* Wait for the reader's DONE frame, splicing DATA into t (may be NULL
@@ -354,6 +430,10 @@ await_done(struct privsep *ps, struct tarw *t, struct bk_err *err)
 			return bk_err_set(err, BK_EFAIL, "the source reader "
 			    "of %s stopped", ps->account);
 		switch (f.type) {
+		case F_PATHS:
+			if (t == NULL || take_path(ps, f.len) == -1)
+				goto bad;
+			break;
 		case F_DATA:
 			if (t == NULL || f.len == 0)
 				goto bad;
@@ -400,6 +480,14 @@ struct privsep *
 privsep_start(const struct settings *admin, const char *user,
     struct exclude *ex, struct bk_err *err)
 {
+	return privsep_start_chain(admin, user, ex, NULL, NULL, err);
+}
+
+struct privsep *
+privsep_start_chain(const struct settings *admin, const char *user,
+    struct exclude *ex, const struct chain_state *prev,
+    struct chain_state *seen, struct bk_err *err)
+{
 	struct privsep *ps;
 	struct account acct;
 	pid_t self = getpid();
@@ -409,6 +497,8 @@ privsep_start(const struct settings *admin, const char *user,
 		return NULL;
 	ps = xcalloc(1, sizeof(*ps));
 	ps->ex = ex;
+	ps->chain_prev = prev;
+	ps->chain_seen = seen;
 	ps->fd = -1;
 	if (!acct.drop)
 		return ps;
@@ -458,6 +548,8 @@ privsep_add_path(struct privsep *ps, struct tarw *t, const char *path,
 	}
 	if (ps->pid == 0) {
 		tarw_set_root_dirs_only(t, geteuid() == 0);
+		if (ps->chain_seen != NULL || ps->chain_prev != NULL)
+			tarw_set_chain(t, ps->chain_prev, ps->chain_seen);
 		return local_add_path(t, path, member, ps->ex, err);
 	}
 	lens[0] = (uint32_t)strlen(path);
@@ -466,15 +558,24 @@ privsep_add_path(struct privsep *ps, struct tarw *t, const char *path,
 		return bk_err_set(err, BK_EFAIL, "%s: path too long", path);
 	if (tarw_flush(t, err) == -1)
 		return -1;
+	if (ps->chain_full)
+		lens[1] |= CHAIN_FULL_BIT;
 	ps->busy = true;
 	if (write_all(ps->fd, lens, sizeof(lens)) == -1 ||
 	    write_all(ps->fd, path, lens[0]) == -1 ||
-	    write_all(ps->fd, member, lens[1]) == -1)
+	    write_all(ps->fd, member, strlen(member)) == -1)
 		return bk_err_set(err, BK_EFAIL, "the source reader of %s "
 		    "stopped", ps->account);
 	/* busy stays set unless the reader answered: a reader cut off
 	 * mid-stream is killed, not waited for. */
 	return await_done(ps, t, err);
+}
+
+void
+privsep_chain_full(struct privsep *ps)
+{
+	ps->chain_prev = NULL;
+	ps->chain_full = true;
 }
 
 bool

@@ -28,6 +28,21 @@ struct privsep;
 struct privsep	*privsep_start(const struct settings *admin, const char *user,
 		    struct exclude *ex, struct bk_err *);
 
+struct chain_state;
+/*
+ * The same, for an incremental chain (chain.h): paths are left out when
+ * prev (may be NULL) holds them unchanged, and every path the reader saw
+ * (with the user's privileges) is added to seen (unsorted).  The reader
+ * is forked with prev in its memory; both stay the caller's.
+ */
+struct privsep	*privsep_start_chain(const struct settings *admin,
+		    const char *user, struct exclude *ex,
+		    const struct chain_state *prev, struct chain_state *seen,
+		    struct bk_err *);
+
+/* From now on no path is left out (the job became a full backup). */
+void		 privsep_chain_full(struct privsep *);
+
 /*
  * Archive path under member: a folder's tree, or one regular file.
  * Returns 1 when path is missing (or neither; nothing written), 0 when

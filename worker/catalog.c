@@ -58,6 +58,7 @@ add_entry(const struct storage_obj *o, void *arg)
 	struct catalog_entry *e;
 	time_t when = 0;
 	bool has_time = false, mine;
+	const char *chain;
 
 	mine = names_match(l->tmpl, o->name, &when, &has_time) ||
 	    (l->prefix != NULL && strncmp(o->name, l->prefix,
@@ -72,8 +73,16 @@ add_entry(const struct storage_obj *o, void *arg)
 	e->location = xstrdup(l->location);
 	e->size = o->size;
 	e->time = has_time ? when : o->mtime;
-	e->kind = "full";
-	e->chain = e->name;
+	/* An incremental's name carries its full's time, not its own. */
+	if ((chain = names_inc_split(o->name, &e->seq)) != NULL) {
+		e->kind = "incremental";
+		e->time = o->mtime;
+	} else {
+		e->kind = "full";
+		e->seq = 0;
+		chain = o->name;
+	}
+	e->chain = xstrdup(chain);
 	return 0;
 }
 
@@ -155,6 +164,7 @@ catalog_free(struct catalog *cat)
 
 	for (i = 0; i < cat->n; i++) {
 		free(cat->v[i].name);
+		free(cat->v[i].chain);
 		free(cat->v[i].destination);
 		free(cat->v[i].location);
 	}

@@ -24,10 +24,9 @@ struct catalog_entry {
 	char		*location;	/* printable, no secrets */
 	uint64_t	 size;
 	time_t		 time;		/* from the name, else mtime */
-	/* SPEC's kind and chain: "full", and its own name, for every backup
-	 * this version writes (it has no incrementals yet). */
-	const char	*kind;
-	const char	*chain;		/* borrowed: name */
+	const char	*kind;		/* "full" or "incremental" */
+	char		*chain;		/* the full's name (its own for one) */
+	unsigned int	 seq;		/* 0 for a full */
 };
 
 struct catalog {

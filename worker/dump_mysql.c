@@ -145,6 +145,9 @@ mysql_dump(struct dump_ctx *c, const char *db, int *fd, struct bk_err *err)
 	argv[n++] = "--hex-blob";
 	argv[n++] = "--no-tablespaces";
 	argv[n++] = "--default-character-set=utf8mb4";
+	/* Unchanged databases dump to equal bytes (incremental chains
+	 * compare the dump's SHA-256). */
+	argv[n++] = "--skip-dump-date";
 	/* After "--" a name starting with '-' is still a name. */
 	argv[n++] = "--";
 	argv[n++] = db;

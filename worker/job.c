@@ -31,6 +31,7 @@
 #include "err.h"
 #include "exclude.h"
 #include "job.h"
+#include "job_chain.h"
 #include "job_check.h"
 #include "log.h"
 #include "names.h"
@@ -71,6 +72,7 @@ struct job {
 	struct deadline		*dl;
 	volatile int		 stop;		/* cancel or JOB_TIMEOUT */
 	unsigned int		 cfg_warnings;	/* settings worked around */
+	struct job_chain	 ch;		/* BACKUP_INCREMENTAL */
 };
 
 const char *
@@ -130,7 +132,7 @@ job_prepare(struct job *j, struct bk_err *err)
 	const struct settings *admin = j->spec->admin;
 	const char *tz, *comp, *suffix = "";
 	struct diag diag;
-	char *base = NULL;
+	char *base = NULL, *full = NULL, *ext = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -163,7 +165,11 @@ job_prepare(struct job *j, struct bk_err *err)
 	if (crypt_stage_for(&j->us, &j->crypt_type, &j->crypt_arg, &suffix,
 	    err) == -1)
 		goto out;
-	xasprintf(&j->res->name, "%s%s", base, suffix);
+	xasprintf(&full, "%s%s", base, suffix);
+	xasprintf(&ext, "%s%s", names_extension(comp), suffix);
+	job_chain_prepare(&j->ch, admin, &j->us, j->spec->user, full, ext,
+	    j->spec->start);
+	j->res->name = xstrdup(job_chain_name(&j->ch));
 	if (settings_is_set(&j->us, "BACKUP_EXCLUDE_REGEXP") &&
 	    (j->ex = exclude_new(settings_get(&j->us,
 	    "BACKUP_EXCLUDE_REGEXP"), err)) == NULL)
@@ -188,6 +194,8 @@ out:
 		err->retryable = false;
 	diag_free(&diag);
 	free(base);
+	free(full);
+	free(ext);
 	return rc;
 }
 
@@ -215,7 +223,24 @@ job_open_dests(struct job *j, struct bk_err *err)
 		    -1)
 			continue;
 		j->res->dests[i].location = xstrdup(storage_location(j->st[i]));
-		if (storage_cleanup(j->st[i], &j->errs[i]) == -1 ||
+		if (storage_cleanup(j->st[i], &j->errs[i]) == -1)
+			j->errs[i].code = j->errs[i].code != BK_OK ?
+			    j->errs[i].code : BK_EFAIL;
+	}
+	job_chain_check_dests(&j->ch, j->st, j->n, j->res->name,
+	    j->spec->start);
+	if (strcmp(job_chain_name(&j->ch), j->res->name) != 0) {
+		/* The chain's last archive is gone: a full, read in full. */
+		free(j->res->name);
+		j->res->name = xstrdup(job_chain_name(&j->ch));
+		privsep_chain_full(j->ps);
+	}
+	j->res->kind = j->ch.plan.full ? "full" : "incremental";
+	j->res->chain = xstrdup(j->ch.plan.chain);
+	j->res->seq = j->ch.plan.seq;
+	j->res->note = xstrdup(j->ch.plan.note);
+	for (i = 0; i < j->n; i++) {
+		if (j->st[i] == NULL || j->errs[i].code != BK_OK ||
 		    storage_begin(j->st[i], j->res->name, &j->up[i],
 		    &j->errs[i]) == -1)
 			continue;
@@ -264,7 +289,12 @@ job_stream(struct job *j, struct bk_err *err)
 	tarw_set_cancel(t, &j->stop);
 	tarw_set_limit(t, settings_size(j->spec->admin, "MAX_BACKUP_SIZE"),
 	    "MAX_BACKUP_SIZE");
+	/* Dumps are compared here; path sources in the reader. */
+	if (j->ch.on)
+		tarw_set_chain(t, j->ch.plan.full ? NULL : &j->ch.prev,
+		    &j->ch.seen);
 	if (sources_archive(j->spec->admin, &j->us, j->spec->user, t, j->ps,
+	    err) == -1 || job_chain_members(&j->ch, t, j->spec->start,
 	    err) == -1 || tarw_close(t, err) == -1)
 		goto fail;
 	report(j, PHASE_ARCHIVE, tarw_stats(t));
@@ -338,6 +368,20 @@ job_prune(struct job *j, time_t now)
 	}
 }
 
+/* Every destination has the archive: the chain goes on from it.  A state
+ * that cannot be saved is removed, so the next run is a full. */
+static void
+job_chain_saved(struct job *j)
+{
+	struct bk_err e;
+
+	if (job_chain_commit(&j->ch, j->spec->start, &e) == 0)
+		return;
+	log_kv(LOG_WARN, "chain state not saved; the next backup is a full",
+	    "user", j->spec->user, "error", e.msg, (char *)NULL);
+	(void)chain_state_remove(j->ch.state_dir, j->spec->user, &e);
+}
+
 static void
 job_free(struct job *j)
 {
@@ -358,6 +402,7 @@ job_free(struct job *j)
 	free(j->files_root);
 	if (j->us_loaded)
 		settings_free(&j->us);
+	job_chain_free(&j->ch);
 }
 
 /* JOB_TIMEOUT from now on (the reader is forked: threads are fine). */
@@ -418,8 +463,9 @@ job_run(const struct job_spec *spec, struct job_result *res,
 	clock_gettime(CLOCK_MONOTONIC, &j.t0);
 	report(&j, PHASE_PREPARE, NULL);
 	/* The source reader forks while the job has no thread yet. */
-	if (job_prepare(&j, err) == -1 || (j.ps = privsep_start(spec->admin,
-	    spec->user, j.ex, err)) == NULL)
+	if (job_prepare(&j, err) == -1 || (j.ps = privsep_start_chain(
+	    spec->admin, spec->user, j.ex, j.ch.on && !j.ch.plan.full ?
+	    &j.ch.prev : NULL, j.ch.on ? &j.ch.seen : NULL, err)) == NULL)
 		goto out;
 	job_watch(&j);
 	if (job_open_dests(&j, err) == -1)
@@ -441,6 +487,8 @@ job_run(const struct job_spec *spec, struct job_result *res,
 				break;
 			}
 	}
+	if (rc == 0)
+		job_chain_saved(&j);
 out:
 	job_unwatch(&j);
 	for (i = 0; i < j.n && i < res->ndests; i++)
@@ -470,5 +518,7 @@ job_result_free(struct job_result *res)
 		free(res->notes[i]);
 	free(res->notes);
 	free(res->name);
+	free(res->chain);
+	free(res->note);
 	memset(res, 0, sizeof(*res));
 }

@@ -65,6 +65,10 @@ struct job_result {
 	double			 seconds;
 	struct job_dest_result	*dests;
 	size_t			 ndests;
+	const char		*kind;		/* "full" or "incremental" */
+	char			*chain;		/* the chain's full name */
+	unsigned int		 seq;		/* 0 for a full */
+	char			*note;		/* why a full ("" if none) */
 };
 
 /* Returns 0 when every destination got the backup, -1 otherwise (err says

@@ -5,8 +5,11 @@
  * prints each token for a time; match walks a stored name against the
  * tokens with backtracking and collects the date fields it passes.  That
  * keeps pruning from ever touching a file the template did not make.
+ * An incremental's name is "inc-NNNN-hhhhhhhh-" + its full's name, so it
+ * matches when its tail does (and carries the full's time).
  */
 #include <ctype.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,8 +310,11 @@ names_match(const char *tmpl, const char *name, time_t *when, bool *has_time)
 	struct toks toks = { .n = 0 };
 	struct fields f = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 	struct tm tm;
+	const char *tail;
 
 	*has_time = false;
+	if ((tail = names_inc_split(name, NULL)) != NULL)
+		name = tail;
 	compile_verbs(&toks, tmpl);
 	if (!match_from(&toks, 0, name, &f))
 		return false;
@@ -329,4 +335,53 @@ names_match(const char *tmpl, const char *name, time_t *when, bool *has_time)
 	*when = mktime(&tm);
 	*has_time = *when != (time_t)-1;
 	return true;
+}
+
+static void
+name_hex8(const char *full, char out[9])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	EVP_Digest(full, strlen(full), md, &n, EVP_sha256(), NULL);
+	for (i = 0; i < 4; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+char *
+names_inc_render(const char *full, unsigned int seq)
+{
+	char hex[9];
+	struct buf b;
+
+	name_hex8(full, hex);
+	buf_init(&b, 4096);
+	buf_printf(&b, "inc-%04u-%s-%s", seq, hex, full);
+	return buf_take(&b);
+}
+
+const char *
+names_inc_split(const char *name, unsigned int *seq)
+{
+	unsigned int v = 0;
+	int i;
+
+	if (strncmp(name, "inc-", 4) != 0)
+		return NULL;
+	for (i = 4; i < 8; i++) {
+		if (!isdigit((unsigned char)name[i]))
+			return NULL;
+		v = v * 10 + (unsigned int)(name[i] - '0');
+	}
+	if (name[8] != '-' || v == 0)
+		return NULL;
+	for (i = 9; i < 17; i++)
+		if (!isxdigit((unsigned char)name[i]) ||
+		    isupper((unsigned char)name[i]))
+			return NULL;
+	if (name[17] != '-' || name[18] == '\0')
+		return NULL;
+	if (seq != NULL)
+		*seq = v;
+	return name + 18;
 }

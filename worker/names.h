@@ -37,6 +37,13 @@ struct settings;
 const char *names_template(const struct settings *admin,
 	    const struct settings *user);
 
+/* An incremental's name: "inc-NNNN-hhhhhhhh-" + full, NNNN = seq (4
+ * digits), hhhhhhhh = the first 8 hex digits of SHA-256(full). */
+char	*names_inc_render(const char *full, unsigned int seq);
+/* The full's name inside an incremental's name (borrowed from name), seq
+ * set when not NULL; NULL when name is not of that form. */
+const char *names_inc_split(const char *name, unsigned int *seq);
+
 /* "tar.gz" for "gz", "tar.zst" for "zst", "tar" for "none". */
 const char *names_extension(const char *compression);
 

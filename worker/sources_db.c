@@ -39,6 +39,9 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include <openssl/evp.h>
+
+#include "chain.h"
 #include "err.h"
 #include "log.h"
 #include "path.h"
@@ -336,6 +339,35 @@ spool_full(const struct dump_ctx *c)
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < 64 * 1024;
 }
 
+/* SHA-256 (hex) of the spooled dump, read from its start. */
+static int
+spool_sha256(int fd, char hex[65], struct bk_err *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int n = 0, i;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	ssize_t r;
+	int rc = -1;
+
+	if (ctx == NULL || lseek(fd, 0, SEEK_SET) == -1 ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		bk_err_sys(err, BK_EIO, "hash");
+		goto out;
+	}
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)r);
+	if (r == -1 || EVP_DigestFinal_ex(ctx, md, &n) != 1) {
+		bk_err_sys(err, BK_EIO, "hash");
+		goto out;
+	}
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
 static int
 dump_one(const struct dump_driver *d, struct dump_ctx *c,
     const struct source_desc *sd, const char *db, struct tarw *t,
@@ -343,6 +375,8 @@ dump_one(const struct dump_driver *d, struct dump_ctx *c,
 {
 	char *member = member_name(sd, db, d->ext);
 	struct stat sb;
+	struct chain_entry ce;
+	char sha[65];
 	int fd = -1, rc = -1;
 
 	if (d->dump(c, db, &fd, err) == -1) {
@@ -356,8 +390,15 @@ dump_one(const struct dump_driver *d, struct dump_ctx *c,
 		bk_err_sys(err, BK_EIO, "%s: dump of %s: spool", sd->name, db);
 		goto out;
 	}
-	if (tarw_add_fd(t, member, fd, (uint64_t)sb.st_size, 0600,
-	    time(NULL), err) == -1)
+	if (spool_sha256(fd, sha, err) == -1 ||
+	    lseek(fd, 0, SEEK_SET) == -1) {
+		bk_err_prefix(err, "%s: dump of %s: spool", sd->name, db);
+		goto out;
+	}
+	chain_entry_from_stat(&ce, member, &sb);
+	/* A dump equal to the chain's last one is only listed. */
+	if (!tarw_chain_dump(t, &ce, sha) && tarw_add_fd(t, member, fd,
+	    (uint64_t)sb.st_size, 0600, time(NULL), err) == -1)
 		goto out;
 	log_kv(LOG_INFO, "database dumped", "source", sd->name, "database",
 	    db, "member", member, (char *)NULL);

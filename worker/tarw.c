@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "chain.h"
 #include "err.h"
 #include "exclude.h"
 #include "log.h"
@@ -76,6 +77,8 @@ struct tarw {
 	uint64_t		 limit;		/* 0: none */
 	const char		*limit_name;
 	struct exclude		*ex;
+	const struct chain_state *chain_prev;	/* see tarw_set_chain */
+	struct chain_state	*chain_seen;
 	struct buf		 full;		/* full source path, for ex */
 	bool			 have_uid, have_gid;
 	bool			 root_dirs_only;	/* see tarw_set_root_dirs_only */
@@ -498,6 +501,43 @@ tarw_set_root_dirs_only(struct tarw *t, bool on)
 
 /* One directory entry: name in the directory dirfd, member its name in
  * the archive; t->full holds its full source path. */
+void
+tarw_set_chain(struct tarw *t, const struct chain_state *prev,
+    struct chain_state *seen)
+{
+	t->chain_prev = prev;
+	t->chain_seen = seen;
+}
+
+bool
+tarw_chain_dump(struct tarw *t, const struct chain_entry *e,
+    const char *sha256)
+{
+	const char *was;
+
+	if (t->chain_seen == NULL)
+		return false;
+	chain_state_add(t->chain_seen, e);
+	chain_state_add_dump(t->chain_seen, e->path, sha256);
+	was = chain_state_dump_sha(t->chain_prev, e->path);
+	return was != NULL && strcmp(was, sha256) == 0;
+}
+
+/* Record member; true when an incremental leaves it out (unchanged). */
+bool
+tarw_chain_skip(struct tarw *t, const char *member, const struct stat *sb)
+{
+	struct chain_entry ce;
+
+	if (t->chain_seen == NULL && t->chain_prev == NULL)
+		return false;
+	chain_entry_from_stat(&ce, member, sb);
+	if (t->chain_seen != NULL)
+		chain_state_add(t->chain_seen, &ce);
+	return t->chain_prev != NULL && ce.type != 'd' &&
+	    !chain_changed(t->chain_prev, &ce);
+}
+
 static int
 add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
     struct bk_err *err)
@@ -529,6 +569,7 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 				bk_err_sys(err, BK_EIO, "%s", t->full.data);
 			goto out;
 		}
+		(void)tarw_chain_skip(t, member, &sb);
 		e = entry_for(t, member, &sb);
 		if (write_header(t, e) == -1) {
 			arch_err(t, err, member);
@@ -546,6 +587,8 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			return 0;
 		}
 		lnk[n] = '\0';
+		if (tarw_chain_skip(t, member, &sb))
+			return 0;
 		e = entry_for(t, member, &sb);
 		archive_entry_set_symlink(e, lnk);
 		archive_entry_set_size(e, 0);
@@ -564,6 +607,11 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 			rc = 0;
 			goto out;
 		}
+		if (tarw_chain_skip(t, member, &sb)) {
+			(void)link_target(t, &sb, member);
+			rc = 0;
+			goto out;
+		}
 		e = entry_for(t, member, &sb);
 		if ((target = link_target(t, &sb, member)) != NULL) {
 			archive_entry_set_hardlink(e, target);
@@ -576,6 +624,8 @@ add_entry(struct tarw *t, int dirfd, const char *name, const char *member,
 		}
 	} else if (S_ISFIFO(sb.st_mode) || S_ISCHR(sb.st_mode) ||
 	    S_ISBLK(sb.st_mode)) {
+		if (tarw_chain_skip(t, member, &sb))
+			return 0;
 		e = entry_for(t, member, &sb);
 		archive_entry_set_rdev(e, sb.st_rdev);
 		archive_entry_set_size(e, 0);
@@ -679,6 +729,7 @@ tarw_add_tree(struct tarw *t, const char *root, const char *prefix,
 		close(fd);
 		return -1;
 	}
+	(void)tarw_chain_skip(t, prefix, &sb);
 	e = entry_for(t, prefix, &sb);
 	if (write_header(t, e) == -1) {
 		archive_entry_free(e);

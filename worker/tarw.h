@@ -46,6 +46,23 @@ void		 tarw_set_root_dirs_only(struct tarw *, bool);
  * stream would pass max_bytes; 0: no limit. */
 void		 tarw_set_limit(struct tarw *, uint64_t max_bytes,
 		    const char *setting);
+struct chain_state;
+/* Incremental chains (chain.h): every member the walk meets is recorded
+ * in seen (may be NULL) as this process saw it; with prev (may be NULL),
+ * a member other than a folder that prev holds unchanged is not written.
+ * Both are borrowed. */
+void		 tarw_set_chain(struct tarw *, const struct chain_state *prev,
+		    struct chain_state *seen);
+struct chain_entry;
+/* Record a dump (e, its SHA-256 in hex) as present; true when the chain's
+ * previous archive has the same dump, so the incremental leaves it out. */
+bool		 tarw_chain_dump(struct tarw *, const struct chain_entry *,
+		    const char *sha256);
+struct stat;
+/* Record member as seen (sb: the reader's stat of it); true when the
+ * incremental leaves it out.  For members added outside the walk. */
+bool		 tarw_chain_skip(struct tarw *, const char *member,
+		    const struct stat *);
 /* Archive the tree at root under prefix.  A missing root is an error. */
 int		 tarw_add_tree(struct tarw *, const char *root,
 		    const char *prefix, struct exclude *, struct bk_err *);

@@ -171,11 +171,11 @@ add_catalog(const struct settings *admin, const char *user, json_t *o)
 }
 
 /* What the job worked around goes to the job record's result, where a
- * panel shows it beside the outcome: {"kind":"backup","warnings":[...]} */
+ * panel shows it beside the outcome: "warnings": ["SETTING: what", ...] */
 static void
 add_notes(const struct job_result *res, json_t *o)
 {
-	json_t *w;
+	json_t *w, *t;
 	size_t i;
 
 	if (res->nnotes == 0)
@@ -183,8 +183,11 @@ add_notes(const struct job_result *res, json_t *o)
 	w = json_array();
 	for (i = 0; i < res->nnotes; i++)
 		json_array_append_new(w, json_string(res->notes[i]));
-	json_object_set_new(o, "task", json_pack("{s:s, s:o}", "kind",
-	    "backup", "warnings", w));
+	if ((t = json_object_get(o, "task")) == NULL) {
+		t = json_object();
+		json_object_set_new(o, "task", t);
+	}
+	json_object_set_new(t, "warnings", w);
 }
 
 static void
@@ -240,6 +243,12 @@ child_main(const struct settings *admin, const char *user,
 	    (json_int_t)res.bytes_in, "out", (json_int_t)res.bytes_out);
 	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
 	    (child_cancel || err.code == BK_ECANCELED)));
+	/* The job record's result: what kind of backup this run made. */
+	if (res.kind != NULL)
+		json_object_set_new(o, "task", json_pack("{s:s, s:s, s:i, s:s}",
+		    "kind", res.kind, "chain", res.chain != NULL ? res.chain :
+		    "", "seq", (int)res.seq, "note", res.note != NULL ?
+		    res.note : ""));
 	if (rc == 0)
 		add_catalog(admin, user, o);
 	add_notes(&res, o);

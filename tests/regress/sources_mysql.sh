@@ -59,6 +59,7 @@ SOURCE_MINECRAFT=$T/mc/{user}
 MYSQL_SOCKET=$MARIADB_SOCK
 MYSQL_DEFAULTS_FILE=$T/my-backup.cnf
 TEMP_DIR=$T/spool
+STATE_DIR=$T/state
 EOC
 export PANEL_BACKUP_CONFIG=$T/pb.conf
 
@@ -122,6 +123,17 @@ ok $? "TEMP_DIR is a 0700 folder and empty after a successful dump"
 
 # "All": files and databases together.
 rm -f "$T/out"/*
+# Incremental chains: an unchanged database is listed, not stored again.
+mkdir -p "$T/outc"
+printf 'BACKUP_ARCHIVE=%s\nBACKUP_SOURCES=MySQL Databases\nBACKUP_COMPRESSION=none\nBACKUP_INCREMENTAL=true\n' \
+    "$T/outc" >"$T/users/alice.env"
+backupctl run alice >/dev/null 2>&1 && backupctl run alice >/dev/null 2>&1
+inc=$(ls "$T/outc" | grep '^inc-0001-')
+[ -n "$inc" ] && ! tar -tf "$T/outc/$inc" | grep -q '^mysql/.*\.sql$' &&
+    tar -xOf "$T/outc/$inc" .panel-backup/paths | tr '\0' '\n' |
+    grep -q '^mysql/alice_shop.sql$'
+ok $? "an incremental leaves out unchanged dumps (equal SHA-256) and lists them in .panel-backup/paths"
+
 user_env BACKUP_SOURCES=All BACKUP_COMPRESSION=none
 backupctl run alice >/dev/null 2>"$T/run.err"
 ok $? "BACKUP_SOURCES=All succeeds (missing Emails, VirtualHosts, Minecraft skipped)"
