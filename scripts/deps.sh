@@ -34,7 +34,7 @@ TEST_DEBS="clang libclang-rt-14-dev
  faketime
  openssh-server openssh-client apache2 apache2-utils rclone awscli
  mariadb-server mariadb-client postgresql postgresql-client
- time curl openssl iproute2 hyperfine"
+ time curl openssl iproute2 hyperfine restic"
 
 case $mode in
 run) DEBS=$RUN_DEBS ;;
