@@ -262,7 +262,7 @@ assert len(d) >= 3, names
 PY
 	ok $? "${RM_LABEL:-$RM_DEST}: list --json shows all $(grep -c '"name"' "$T/list.json") backups newest first, the newest on top"
 	backupctl list alice >"$T/list.txt" 2>&1
-	head -1 "$T/list.txt" | grep -q "^NAME  *DEST  *SIZE  *TIME$" &&
+	head -1 "$T/list.txt" | grep -q "^NAME  *DEST  *SIZE  *TIME  *KIND  *CHAIN$" &&
 	    sed -n 2p "$T/list.txt" | grep -q "^$second  *$RM_DEST "
 	ok $? "${RM_LABEL:-$RM_DEST}: plain list has a header row and puts the newest first: $(head -2 "$T/list.txt")"
 }
