@@ -274,12 +274,6 @@ range_clip_sink(const void *p, size_t n, void *arg, struct bk_err *err)
 	return c->sink(p, n, c->arg, err);
 }
 
-bool
-range_clip_done(const struct range_clip *c)
-{
-	return c->left == 0;
-}
-
 void
 range_header(char *buf, size_t size, uint64_t off, uint64_t len)
 {

@@ -58,8 +58,7 @@ struct storage_upload {
  * A sink in front of the caller's for a ranged download: gives it only
  * bytes [off, off + len) of what arrives, counting from the object's
  * start when whole says the server ignored the range (answered 200), and
- * from off otherwise.  range_clip_done(): the range is complete, the rest
- * need not be read.
+ * from off otherwise.
  */
 struct range_clip {
 	storage_sink_fn	*sink;
@@ -71,7 +70,6 @@ struct range_clip {
 void	range_clip_init(struct range_clip *, uint64_t off, uint64_t len,
 	    bool whole, storage_sink_fn *, void *);
 int	range_clip_sink(const void *, size_t, void *, struct bk_err *);
-bool	range_clip_done(const struct range_clip *);
 /* The value of an HTTP Range header for [off, off + len) ("bytes=A-B",
  * "bytes=A-"), or "" when the range is the whole object. */
 void	range_header(char *buf, size_t size, uint64_t off, uint64_t len);
