@@ -80,6 +80,16 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 			    cat.v[i].location, "size", (json_int_t)cat.v[i].size,
 			    "time", when, "kind", cat.v[i].kind, "chain",
 			    cat.v[i].chain, "seq", (int)cat.v[i].seq));
+			/* A broken chain is said, not hidden: the panel
+			 * greys such a point out. */
+			if (cat.v[i].missing != NULL) {
+				json_t *o = json_array_get(arr,
+				    json_array_size(arr) - 1);
+
+				json_object_set_new(o, "broken", json_true());
+				json_object_set_new(o, "missing",
+				    json_string(cat.v[i].missing));
+			}
 		}
 		doc = json_pack("{s:o}", "backups", arr);
 		json_dumpf(doc, stdout, JSON_INDENT(2));
@@ -95,9 +105,12 @@ cmd_list_exec(struct cli_ctx *ctx, int argc, char **argv)
 			rfc3339(cat.v[i].time, when, sizeof(when));
 			jobview_bytes((unsigned long long)cat.v[i].size, size,
 			    sizeof(size));
-			printf("%-48s %-8s %10s  %-20s  %-11s  %s\n",
+			printf("%-48s %-8s %10s  %-20s  %-11s  %s%s%s\n",
 			    cat.v[i].name, cat.v[i].destination, size, when,
-			    cat.v[i].kind, cat.v[i].chain);
+			    cat.v[i].kind, cat.v[i].chain,
+			    cat.v[i].missing != NULL ? "  BROKEN: missing " :
+			    "", cat.v[i].missing != NULL ? cat.v[i].missing :
+			    "");
 		}
 	}
 	rc = cat.nerrors > 0 ? 1 : 0;

@@ -96,7 +96,8 @@ static int
 report(const struct restore_opts *o, const struct restore_result *res)
 {
 	const struct extract_result *x = &res->ex;
-	uint64_t bad = x->skipped + x->refused, all = bad + x->changed;
+	uint64_t bad = x->skipped + x->refused, all = bad + x->changed +
+	    x->left;
 	size_t i;
 	char counts[256];
 
@@ -111,6 +112,13 @@ report(const struct restore_opts *o, const struct restore_result *res)
 	    plural(x->dirs, "folder", "folders"),
 	    (unsigned long long)x->links, plural(x->links, "link", "links"),
 	    (unsigned long long)x->bytes, o->name, o->to_dir);
+	if (res->archives > 1)
+		snprintf(counts + strlen(counts), sizeof(counts) -
+		    strlen(counts), ", applying its chain: the full and %u "
+		    "%s, %llu %s removed", res->archives - 1,
+		    plural(res->archives - 1, "incremental", "incrementals"),
+		    (unsigned long long)x->removed,
+		    plural(x->removed, "entry", "entries"));
 	if (bad > 0)
 		return cli_fail(1, "%s; %llu skipped (%llu skipped, %llu "
 		    "refused, named above)", counts, (unsigned long long)bad,
@@ -191,13 +199,23 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 		rc = cli_fail(bk_err_exit_status(&err), "%s %s of %s: %s",
 		    verify ? "verify" : "restore", o.name, o.user, err.msg);
 	} else if (verify) {
-		printf("%s: intact: %llu members, %llu bytes of files, stored "
-		    "object %llu bytes, SHA-256 %s%s\n", o.name,
-		    (unsigned long long)res.ex.members,
-		    (unsigned long long)res.ex.bytes,
-		    (unsigned long long)res.stored, res.sha256,
-		    res.manifest_checked ? " (matches the backup job's "
-		    "record)" : "");
+		if (res.archives > 1)
+			printf("%s: intact, with its whole chain: %u archives, "
+			    "%llu members, %llu bytes of files, %llu bytes "
+			    "stored%s\n", o.name, res.archives,
+			    (unsigned long long)res.ex.members,
+			    (unsigned long long)res.ex.bytes,
+			    (unsigned long long)res.stored,
+			    res.manifest_checked ? " (each matches the "
+			    "backup job's record)" : "");
+		else
+			printf("%s: intact: %llu members, %llu bytes of files, "
+			    "stored object %llu bytes, SHA-256 %s%s\n", o.name,
+			    (unsigned long long)res.ex.members,
+			    (unsigned long long)res.ex.bytes,
+			    (unsigned long long)res.stored, res.sha256,
+			    res.manifest_checked ? " (matches the backup "
+			    "job's record)" : "");
 		rc = 0;
 	} else {
 		rc = report(&o, &res);

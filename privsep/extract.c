@@ -36,7 +36,12 @@
  * sends READY (its setup's result); the parent then writes the tar
  * stream and closes the pipe; the child reads it to the end (draining
  * after a failure, so the layers above the tar name damage first), then
- * sends NOTE and KEPT frames and DONE.  The parent checks every length:
+ * sends NOTE and KEPT frames and DONE.  A chain (extract_next) is several
+ * streams: after each but the last the child sends META (the archive's
+ * .panel-backup/chain) and STEP (its verdict), and the parent, if it goes
+ * on, passes a new pipe's read end with NEXT (SCM_RIGHTS); the paths a
+ * later archive no longer lists are removed in between (unpack_chain.c).
+ * The parent checks every length:
  * the child parses a hostile archive and is the user's to kill.  The
  * child dies with the parent (PR_SET_PDEATHSIG).
  *
@@ -63,6 +68,7 @@
 #include "err.h"
 #include "extract.h"
 #include "unpack.h"
+#include "unpack_chain.h"
 #include "xmalloc.h"
 
 #define FRAME_MAX	(64 * 1024)
@@ -72,7 +78,7 @@
 #define CHILD_IN	4		/* the tar stream (a pipe) */
 #define PIPE_SIZE	(1024 * 1024)
 
-enum { F_READY = 1, F_NOTE, F_KEPT, F_DONE };
+enum { F_READY = 1, F_NOTE, F_KEPT, F_DONE, F_META, F_STEP, F_NEXT };
 
 struct frame {
 	uint32_t	type;
@@ -182,6 +188,76 @@ child_send_result(struct unpack *u, int fd, int rc)
 		_exit(1);
 }
 
+/* The child's next tar stream: a pipe's read end passed with F_NEXT. */
+static int
+child_next_input(int sock)
+{
+	char ctl[CMSG_SPACE(sizeof(int))];
+	struct frame f;
+	struct iovec iov = { &f, sizeof(f) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_WAITALL) !=
+	    (ssize_t)sizeof(f) || f.type != F_NEXT || f.len != 0 ||
+	    (cm = CMSG_FIRSTHDR(&m)) == NULL || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	/* The lowest free number: CHILD_IN itself, closed for it. */
+	if (fd == CHILD_IN)
+		return 0;
+	if (dup2(fd, CHILD_IN) == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Every stream of a chain, one after another; after each but the last an
+ * F_STEP verdict (and its F_META), then the next input.  The last
+ * stream's verdict is the DONE frame's.
+ */
+static int
+child_streams(struct unpack *u, const struct extract_opts *o, int fd)
+{
+	char drain[65536], *meta;
+	unsigned int i, n = o->nstreams > 1 ? o->nstreams : 1;
+	struct wire_err w;
+	size_t len = 0;
+	int rc;
+
+	for (i = 0;; i++) {
+		rc = unpack_stream(u, CHILD_IN);
+		/* Read what is left so the parent's layers see all their
+		 * data. */
+		while (read(CHILD_IN, drain, sizeof(drain)) > 0)
+			;
+		close(CHILD_IN);
+		if (rc == 0 && o->chain)
+			rc = unpack_chain_step(u);
+		if ((meta = unpack_chain_meta_take(u, &len)) != NULL) {
+			if (send_frame(fd, F_META, meta, len) == -1)
+				_exit(1);
+			free(meta);
+		}
+		if (i + 1 >= n)
+			return rc;
+		wire_from(&w, rc, &u->err);
+		if (send_frame(fd, F_STEP, &w, sizeof(w)) == -1)
+			_exit(1);
+		if (rc == -1)
+			return rc;
+		/* The parent stops early (a layer above failed): it shut
+		 * its side, and still reads the result. */
+		if (child_next_input(fd) == -1)
+			return bk_err_set(&u->err, BK_EFAIL, "the restore "
+			    "ended before the chain's last archive");
+	}
+}
+
 static void __attribute__((noreturn))
 child_main(const struct account *acct, const struct extract_opts *o,
     pid_t parent, const int sv[2], const int pp[2])
@@ -189,7 +265,6 @@ child_main(const struct account *acct, const struct extract_opts *o,
 	struct bk_err err = { 0 };
 	struct wire_err w;
 	struct unpack u;
-	char drain[65536];
 	int rc, fd = CHILD_FD, sock, in, i;
 
 	/*
@@ -233,10 +308,7 @@ child_main(const struct account *acct, const struct extract_opts *o,
 	wire_from(&w, rc, &u.err);
 	if (send_frame(fd, F_READY, &w, sizeof(w)) == -1 || rc == -1)
 		_exit(1);
-	rc = unpack_stream(&u, CHILD_IN);
-	/* Read what is left so the parent's layers see all their data. */
-	while (read(CHILD_IN, drain, sizeof(drain)) > 0)
-		;
+	rc = child_streams(&u, o, fd);
 	child_send_result(&u, fd, rc);
 	_exit(0);
 }
@@ -346,6 +418,71 @@ frame_string(const char *p, size_t len)
 	return s;
 }
 
+/* Give the child a new pipe's read end for its next stream. */
+static int
+send_input(struct extract *x, struct bk_err *err)
+{
+	char ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct frame f = { F_NEXT, 0 };
+	struct iovec iov = { &f, sizeof(f) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int pp[2];
+
+	if (pipe2(pp, O_CLOEXEC) == -1)
+		return bk_err_sys(err, BK_EIO, "pipe");
+	(void)fcntl(pp[1], F_SETPIPE_SZ, PIPE_SIZE);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pp[0], sizeof(int));
+	if (sendmsg(x->fd, &m, MSG_NOSIGNAL) != (ssize_t)sizeof(f)) {
+		close(pp[0]);
+		close(pp[1]);
+		return child_gone(x, err);
+	}
+	close(pp[0]);
+	x->in = pp[1];
+	return 0;
+}
+
+int
+extract_next(struct extract *x, char **meta, struct bk_err *err)
+{
+	struct wire_err w;
+	struct frame f;
+	char *buf = NULL;
+
+	*meta = NULL;
+	extract_close_input(x);
+	while (read_all(x->fd, &f, sizeof(f)) == 1) {
+		if (f.type == F_META && f.len <= FRAME_MAX && *meta == NULL) {
+			buf = xmalloc(f.len + 1);
+			if (read_all(x->fd, buf, f.len) != 1)
+				break;
+			buf[f.len] = '\0';
+			*meta = buf;
+			buf = NULL;
+			continue;
+		}
+		if (f.type != F_STEP || f.len != sizeof(w) ||
+		    read_all(x->fd, &w, sizeof(w)) != 1)
+			break;
+		if (w.rc != 0) {
+			free(*meta);
+			*meta = NULL;
+			err_from(err, &w);
+			return -1;
+		}
+		return send_input(x, err);
+	}
+	free(buf);
+	free(*meta);
+	*meta = NULL;
+	return child_gone(x, err);
+}
+
 int
 extract_finish(struct extract *x, struct extract_result *res,
     struct bk_err *err)
@@ -359,6 +496,9 @@ extract_finish(struct extract *x, struct extract_result *res,
 
 	memset(res, 0, sizeof(*res));
 	extract_close_input(x);
+	/* Nothing more for it: a chain's child waiting for its next input
+	 * sends its result instead. */
+	(void)shutdown(x->fd, SHUT_WR);
 	while ((r = read_all(x->fd, &f, sizeof(f))) == 1) {
 		total += f.len;
 		if (f.len > FRAME_MAX + hits || total > RESULT_MAX || done ||
@@ -368,6 +508,8 @@ extract_finish(struct extract *x, struct extract_result *res,
 			res->notes = xreallocarray(res->notes, res->nnotes + 1,
 			    sizeof(*res->notes));
 			res->notes[res->nnotes++] = frame_string(buf, f.len);
+		} else if (f.type == F_META && res->meta == NULL) {
+			res->meta = xstrndup(buf, f.len);
 		} else if (f.type == F_KEPT && res->nkept < KEPT_MAX) {
 			res->kept = xreallocarray(res->kept, res->nkept + 1,
 			    sizeof(*res->kept));
@@ -378,7 +520,8 @@ extract_finish(struct extract *x, struct extract_result *res,
 			    sizeof(uint64_t));
 			memcpy(res->only_hits, buf + sizeof(d), hits);
 			done = true;
-		} else if (f.type != F_NOTE && f.type != F_KEPT)
+		} else if (f.type != F_NOTE && f.type != F_KEPT &&
+		    f.type != F_META && f.type != F_STEP)
 			break;
 	}
 	if (!done || r == -1) {
@@ -397,6 +540,8 @@ extract_finish(struct extract *x, struct extract_result *res,
 	res->skipped = d.n.skipped;
 	res->refused = d.n.refused;
 	res->changed = d.n.changed;
+	res->removed = d.n.removed;
+	res->left = d.n.left;
 	if (d.e.rc != 0) {
 		err_from(err, &d.e);
 		goto out;
@@ -437,6 +582,7 @@ extract_result_free(struct extract_result *res)
 		free(res->kept[i]);
 	free(res->notes);
 	free(res->kept);
+	free(res->meta);
 	free(res->only_hits);
 	memset(res, 0, sizeof(*res));
 }

@@ -31,6 +31,15 @@ struct extract_opts {
 	/* Names of regular files restored for which this is true are kept
 	 * in the result (database dumps).  Optional. */
 	bool		(*keep)(const char *path);
+	/*
+	 * An incremental chain, full first: nstreams tar streams (see
+	 * extract_next), each ending with .panel-backup/paths.  After each,
+	 * what the previous one listed and this one does not is removed
+	 * (with DIR), and over an earlier archive entries are replaced,
+	 * folders by files too.  0 or 1: one stream, no chain.
+	 */
+	bool		 chain;
+	unsigned int	 nstreams;
 };
 
 struct extract_result {
@@ -43,6 +52,9 @@ struct extract_result {
 	uint64_t	 skipped;	/* devices, FIFOs, sockets */
 	uint64_t	 refused;	/* absolute, "..", through a link */
 	uint64_t	 changed;	/* lost setuid/setgid/sticky bits */
+	uint64_t	 removed;	/* deleted by a later archive of a chain */
+	uint64_t	 left;		/* ... but kept: not ours, or not empty */
+	char		*meta;		/* the last stream's .panel-backup/chain */
 	char		**notes;	/* "PATH: why", the first few */
 	size_t		 nnotes;
 	char		**kept;		/* see extract_opts.keep */
@@ -66,6 +78,14 @@ int		 extract_fd(const struct extract *);
 
 /* End of the tar stream (the stream stage's finish or abort). */
 void		 extract_close_input(struct extract *);
+
+/*
+ * A chain (o->nstreams > 1): the stream written so far ends; 0 when the
+ * child read it through (its .panel-backup/chain in *meta, malloc'd, or
+ * NULL) and took a new input for the next one (extract_fd).  -1 with the
+ * child's error: call extract_finish for its result.
+ */
+int		 extract_next(struct extract *, char **meta, struct bk_err *);
 
 /*
  * Close the input if still open, read the child's result and reap it.

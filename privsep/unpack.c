@@ -30,6 +30,7 @@
 #include "err.h"
 #include "extract.h"
 #include "unpack.h"
+#include "unpack_chain.h"
 #include "xmalloc.h"
 
 #define READ_BLOCK	(256 * 1024)
@@ -60,9 +61,9 @@ unpack_printable(char *s)
 }
 
 /* Count the entry under *counter and name it (the first few). */
-static void __attribute__((format(printf, 4, 5)))
-note(struct unpack *c, uint64_t *counter, const char *path, const char *fmt,
-    ...)
+void
+unpack_note(struct unpack *c, uint64_t *counter, const char *path,
+    const char *fmt, ...)
 {
 	char why[256], *s;
 	va_list ap;
@@ -83,8 +84,8 @@ note(struct unpack *c, uint64_t *counter, const char *path, const char *fmt,
  * raw -> "a/b/c" in out.  1 ok; 0 the top folder itself ("", "./");
  * -1 refused with *why.
  */
-static int
-norm_path(const char *raw, char *out, size_t size, const char **why)
+int
+unpack_norm_path(const char *raw, char *out, size_t size, const char **why)
 {
 	const char *p = raw, *end;
 	size_t len = 0, n;
@@ -118,8 +119,9 @@ norm_path(const char *raw, char *out, size_t size, const char **why)
 	return len > 0 ? 1 : 0;
 }
 
-static bool
-wanted(struct unpack *c, const char *path)
+/* Is path one of --only's (or under one)?  count: it is restored. */
+bool
+unpack_wanted(struct unpack *c, const char *path, bool count)
 {
 	const struct extract_opts *o = c->o;
 	bool any = false;
@@ -133,7 +135,8 @@ wanted(struct unpack *c, const char *path)
 			n--;
 		if (strncmp(path, o->only[i], n) == 0 &&
 		    (path[n] == '\0' || path[n] == '/')) {
-			c->hits[i]++;
+			if (count)
+				c->hits[i]++;
 			any = true;
 		}
 	}
@@ -206,8 +209,8 @@ set_has(const struct unpack *c, const char *path)
  * create.  A new descriptor, or -1 with errno (ELOOP, ENOTDIR: a link or
  * a file in the way).
  */
-static int
-open_folder(int root, const char *path, bool create)
+int
+unpack_open_folder(int root, const char *path, bool create)
 {
 	char comp[NAME_MAX + 1];
 	const char *p = path, *end;
@@ -241,6 +244,17 @@ open_folder(int root, const char *path, bool create)
 	return fd;
 }
 
+/* After a folder was removed: the cached descriptor may be inside it. */
+void
+unpack_forget_folder(struct unpack *c)
+{
+	if (c->cfd != -1)
+		close(c->cfd);
+	free(c->cpath);
+	c->cpath = NULL;
+	c->cfd = -1;
+}
+
 /* The parent folder of path (cached: the caller must not close it). */
 static int
 parent_of(struct unpack *c, const char *path, const char **leaf)
@@ -258,7 +272,7 @@ parent_of(struct unpack *c, const char *path, const char **leaf)
 		close(c->cfd);
 	free(c->cpath);
 	c->cpath = NULL;
-	if ((c->cfd = open_folder(c->root, dir, true)) == -1) {
+	if ((c->cfd = unpack_open_folder(c->root, dir, true)) == -1) {
 		free(dir);
 		return -1;
 	}
@@ -276,16 +290,16 @@ failed(struct unpack *c, const char *path, int e)
 	switch (e) {
 	case ELOOP:
 	case ENOTDIR:
-		note(c, &c->n.refused, path, "refused: its path goes through "
+		unpack_note(c, &c->n.refused, path, "refused: its path goes through "
 		    "a symbolic link or a file");
 		return 0;
 	case EEXIST:
-		note(c, &c->n.refused, path, "refused: already exists%s",
+		unpack_note(c, &c->n.refused, path, "refused: already exists%s",
 		    c->o->overwrite ? " as a folder" : " (restore into an "
 		    "empty folder, or pass --overwrite)");
 		return 0;
 	case ENAMETOOLONG:
-		note(c, &c->n.refused, path, "refused: a name too long");
+		unpack_note(c, &c->n.refused, path, "refused: a name too long");
 		return 0;
 	default:
 		errno = e;
@@ -293,24 +307,30 @@ failed(struct unpack *c, const char *path, int e)
 	}
 }
 
-/* With --overwrite, make room for a new non-folder entry at pfd/leaf. */
+/*
+ * With --overwrite, or over an earlier archive of a chain, make room for
+ * a new entry at pfd/leaf.  Only a chain replaces a folder (it became a
+ * file or a link at that point in time): with the folder's contents.
+ */
 static bool
 make_room(struct unpack *c, int pfd, const char *leaf)
 {
 	struct stat st;
 
-	if (!c->o->overwrite ||
-	    fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    S_ISDIR(st.st_mode))
+	if ((!c->o->overwrite && c->step == 0) ||
+	    fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return false;
-	return unlinkat(pfd, leaf, 0) == 0;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(pfd, leaf, 0) == 0;
+	/* The cached folder is pfd itself, the removed one's parent. */
+	return c->step > 0 && unpack_remove_tree(pfd, leaf) == 0;
 }
 
 static void
 mode_note(struct unpack *c, const char *path, mode_t mode)
 {
 	if ((mode & 07000) != 0)
-		note(c, &c->n.changed, path, "mode %04o restored as %04o (no "
+		unpack_note(c, &c->n.changed, path, "mode %04o restored as %04o (no "
 		    "setuid, setgid or sticky bit)", (unsigned)(mode & 07777),
 		    (unsigned)(mode & 0777));
 }
@@ -435,7 +455,7 @@ ex_symlink(struct unpack *c, const char *path, struct archive_entry *e)
 	int pfd;
 
 	if (target == NULL || *target == '\0') {
-		note(c, &c->n.refused, path, "refused: a symbolic link to "
+		unpack_note(c, &c->n.refused, path, "refused: a symbolic link to "
 		    "nothing");
 		return 0;
 	}
@@ -461,9 +481,9 @@ ex_hardlink(struct unpack *c, const char *path, const char *raw)
 	struct stat st;
 	int tfd, pfd, e;
 
-	if (norm_path(raw, target, sizeof(target), &why) != 1 ||
+	if (unpack_norm_path(raw, target, sizeof(target), &why) != 1 ||
 	    !set_has(c, target)) {
-		note(c, &c->n.refused, path, "refused: a hard link to %.200s, "
+		unpack_note(c, &c->n.refused, path, "refused: a hard link to %.200s, "
 		    "%s", raw, why != NULL ? why : "not a file restored "
 		    "before it");
 		return 0;
@@ -472,7 +492,7 @@ ex_hardlink(struct unpack *c, const char *path, const char *raw)
 	slash = strrchr(target, '/');
 	tdir = xstrndup(target, slash == NULL ? 0 : (size_t)(slash - target));
 	tleaf = slash == NULL ? target : slash + 1;
-	tfd = open_folder(c->root, tdir, false);
+	tfd = unpack_open_folder(c->root, tdir, false);
 	free(tdir);
 	if (tfd == -1)
 		return failed(c, path, errno);
@@ -480,7 +500,7 @@ ex_hardlink(struct unpack *c, const char *path, const char *raw)
 	if (fstatat(tfd, tleaf, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 	    !S_ISREG(st.st_mode)) {
 		close(tfd);
-		note(c, &c->n.refused, path, "refused: a hard link to %.200s, "
+		unpack_note(c, &c->n.refused, path, "refused: a hard link to %.200s, "
 		    "not a regular file here", raw);
 		return 0;
 	}
@@ -505,17 +525,17 @@ ex_entry(struct unpack *c, struct archive *a, struct archive_entry *e)
 	int r;
 
 	if (raw == NULL) {
-		note(c, &c->n.refused, "(no name)", "refused: an entry with "
+		unpack_note(c, &c->n.refused, "(no name)", "refused: an entry with "
 		    "no name");
 		return 0;
 	}
-	if ((r = norm_path(raw, path, sizeof(path), &why)) == -1) {
+	if ((r = unpack_norm_path(raw, path, sizeof(path), &why)) == -1) {
 		/* Not what --only asked for: no --only PATH is such a name. */
 		if (c->o->nonly == 0)
-			note(c, &c->n.refused, raw, "refused: %s", why);
+			unpack_note(c, &c->n.refused, raw, "refused: %s", why);
 		return 0;
 	}
-	if (r == 0 || !wanted(c, path))
+	if (r == 0 || !unpack_wanted(c, path, true))
 		return 0;
 	if ((hl = archive_entry_hardlink(e)) != NULL)
 		return ex_hardlink(c, path, hl);
@@ -527,19 +547,19 @@ ex_entry(struct unpack *c, struct archive *a, struct archive_entry *e)
 	case AE_IFLNK:
 		return ex_symlink(c, path, e);
 	case AE_IFCHR:
-		note(c, &c->n.skipped, path, "skipped: a character device");
+		unpack_note(c, &c->n.skipped, path, "skipped: a character device");
 		return 0;
 	case AE_IFBLK:
-		note(c, &c->n.skipped, path, "skipped: a block device");
+		unpack_note(c, &c->n.skipped, path, "skipped: a block device");
 		return 0;
 	case AE_IFIFO:
-		note(c, &c->n.skipped, path, "skipped: a FIFO");
+		unpack_note(c, &c->n.skipped, path, "skipped: a FIFO");
 		return 0;
 	case AE_IFSOCK:
-		note(c, &c->n.skipped, path, "skipped: a socket");
+		unpack_note(c, &c->n.skipped, path, "skipped: a socket");
 		return 0;
 	default:
-		note(c, &c->n.skipped, path, "skipped: an entry of unknown "
+		unpack_note(c, &c->n.skipped, path, "skipped: an entry of unknown "
 		    "type");
 		return 0;
 	}
@@ -553,8 +573,8 @@ fix_cmp(const void *a, const void *b)
 }
 
 /* Folders' modes and mtimes, deepest first, once their contents exist. */
-static void
-fixups(struct unpack *c)
+void
+unpack_fixups(struct unpack *c)
 {
 	struct timespec ts[2];
 	size_t i;
@@ -563,7 +583,7 @@ fixups(struct unpack *c)
 	if (c->nfix > 1)
 		qsort(c->fix, c->nfix, sizeof(*c->fix), fix_cmp);
 	for (i = 0; i < c->nfix; i++) {
-		if ((fd = open_folder(c->root, c->fix[i].path, false)) != -1) {
+		if ((fd = unpack_open_folder(c->root, c->fix[i].path, false)) != -1) {
 			ts[0] = ts[1] = c->fix[i].mtime;
 			(void)fchmod(fd, c->fix[i].mode);
 			(void)futimens(fd, ts);
@@ -597,6 +617,11 @@ unpack_stream(struct unpack *c, int fd)
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK ||
 	    r == ARCHIVE_WARN) {
 		c->n.members++;
+		/* The backup's own bookkeeping is read, never extracted. */
+		if ((r = unpack_chain_member(c, a, e)) == -1)
+			goto out;
+		if (r == 1)
+			continue;
 		if (c->root != -1) {
 			if (ex_entry(c, a, e) == -1)
 				goto out;
@@ -623,8 +648,9 @@ unpack_stream(struct unpack *c, int fd)
 	rc = 0;
 out:
 	archive_read_free(a);
-	if (c->root != -1)
-		fixups(c);
+	/* A chain's step does its removals first (unpack_chain_step). */
+	if (c->root != -1 && !c->o->chain)
+		unpack_fixups(c);
 	return rc;
 }
 

@@ -21,7 +21,9 @@ struct unpack_fixup;
 struct unpack_counts {
 	uint64_t	members, files, dirs, links, bytes;
 	uint64_t	skipped, refused, changed;
+	uint64_t	removed, left;	/* a chain's deletions (unpack_chain.c) */
 };
+struct unpack_chain;
 
 struct unpack {
 	const struct extract_opts *o;
@@ -33,6 +35,8 @@ struct unpack {
 	size_t		 nkept;
 	uint64_t	*hits;		/* entries matched, per o->only[i] */
 	struct bk_err	 err;		/* after a -1 */
+	unsigned int	 step;		/* a chain's archive: 0 the full */
+	struct unpack_chain *chain;	/* unpack_chain.c's */
 	/* Private to unpack.c. */
 	char		*cpath;		/* the cached parent folder ... */
 	int		 cfd;		/* ... and its descriptor */
@@ -59,5 +63,15 @@ int	unpack_stream(struct unpack *, int fd);
 
 /* Replace control characters (names come from the archive). */
 void	unpack_printable(char *);
+
+/* For unpack_chain.c. */
+int	unpack_norm_path(const char *raw, char *out, size_t size,
+	    const char **why);
+bool	unpack_wanted(struct unpack *, const char *path, bool count);
+int	unpack_open_folder(int root, const char *path, bool create);
+void	unpack_forget_folder(struct unpack *);
+void	unpack_fixups(struct unpack *);
+void	unpack_note(struct unpack *, uint64_t *counter, const char *path,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

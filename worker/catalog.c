@@ -83,6 +83,7 @@ add_entry(const struct storage_obj *o, void *arg)
 		chain = o->name;
 	}
 	e->chain = xstrdup(chain);
+	e->missing = NULL;
 	return 0;
 }
 
@@ -94,6 +95,73 @@ newest_first(const void *a, const void *b)
 	if (x->time != y->time)
 		return x->time < y->time ? 1 : -1;
 	return strcmp(y->name, x->name);
+}
+
+static const struct catalog_entry *
+find_at(const struct catalog *cat, const char *dest, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < cat->n; i++)
+		if (strcmp(cat->v[i].name, name) == 0 &&
+		    strcmp(cat->v[i].destination, dest) == 0)
+			return &cat->v[i];
+	return NULL;
+}
+
+/*
+ * e's chain at its destination into v (room for e->seq + 1), full first;
+ * the first name missing, malloc'd, or NULL when whole.  Linear lookups:
+ * a destination holds a few thousand backups, a chain a few dozen.
+ */
+static char *
+chain_walk(const struct catalog *cat, const struct catalog_entry *e,
+    const struct catalog_entry **v)
+{
+	const struct catalog_entry *a;
+	unsigned int s;
+	char *name;
+
+	for (s = 0; s <= e->seq; s++) {
+		name = s == 0 ? xstrdup(e->chain) : s == e->seq ?
+		    xstrdup(e->name) : names_inc_render(e->chain, s);
+		if ((a = find_at(cat, e->destination, name)) == NULL)
+			return name;
+		free(name);
+		if (v != NULL)
+			v[s] = a;
+	}
+	return NULL;
+}
+
+int
+catalog_chain(const struct catalog *cat, const char *name,
+    const struct catalog_entry ***out, size_t *n, struct bk_err *err)
+{
+	const struct catalog_entry **v, *e = NULL;
+	char *missing;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < cat->n && e == NULL; i++)
+		if (strcmp(cat->v[i].name, name) == 0)
+			e = &cat->v[i];
+	if (e == NULL)
+		return bk_err_set(err, BK_ENOENT, "no backup named %s at any "
+		    "destination", name);
+	v = xcalloc(e->seq + 1, sizeof(*v));
+	if ((missing = chain_walk(cat, e, v)) != NULL) {
+		bk_err_set(err, BK_ECORRUPT, "%s is an incremental backup, "
+		    "and its chain is broken: %s, which it needs, is not at "
+		    "%s (%s)", name, missing, e->destination, e->location);
+		free(missing);
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = e->seq + 1;
+	return 0;
 }
 
 void
@@ -154,6 +222,9 @@ failed:
 		return -1;
 	if (cat->n > 1)
 		qsort(cat->v, cat->n, sizeof(*cat->v), newest_first);
+	for (i = 0; i < cat->n; i++)
+		if (cat->v[i].seq > 0)
+			cat->v[i].missing = chain_walk(cat, &cat->v[i], NULL);
 	return 0;
 }
 
@@ -165,6 +236,7 @@ catalog_free(struct catalog *cat)
 	for (i = 0; i < cat->n; i++) {
 		free(cat->v[i].name);
 		free(cat->v[i].chain);
+		free(cat->v[i].missing);
 		free(cat->v[i].destination);
 		free(cat->v[i].location);
 	}

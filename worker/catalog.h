@@ -27,6 +27,9 @@ struct catalog_entry {
 	const char	*kind;		/* "full" or "incremental" */
 	char		*chain;		/* the full's name (its own for one) */
 	unsigned int	 seq;		/* 0 for a full */
+	/* An incremental that cannot be restored: the first archive it
+	 * needs that its destination lacks (NULL: whole). */
+	char		*missing;
 };
 
 struct catalog {
@@ -48,6 +51,16 @@ void	catalog_free(struct catalog *);
 int	catalog_open(const struct settings *admin, const struct settings *user,
 	    const char *user_name, const struct catalog *cat, const char *name,
 	    struct storage **, const struct catalog_entry **, struct bk_err *);
+
+/*
+ * The archives a restore of name needs, full first and name last, all at
+ * the destination that holds name (a full alone: just it).  0 with
+ * (*v)[0..*n-1] borrowed from cat (free *v); -1 with BK_ENOENT when name
+ * is at no destination, BK_ECORRUPT for a broken chain, naming the first
+ * archive missing.
+ */
+int	catalog_chain(const struct catalog *, const char *name,
+	    const struct catalog_entry ***v, size_t *n, struct bk_err *);
 
 /* The storage_config for a user (shared with the job runner). */
 struct storage_config;

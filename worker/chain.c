@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +166,9 @@ state_from_json(json_t *j, struct chain_state *st, struct bk_err *err)
 	st->seq = (unsigned int)json_integer_value(json_object_get(j, "seq"));
 	st->full_time = (time_t)json_integer_value(json_object_get(j,
 	    "full_time"));
+	if ((p = json_string_value(json_object_get(j, "id"))) != NULL &&
+	    strlen(p) == 16)
+		memcpy(st->id, p, 17);
 	json_array_foreach(ents, i, v) {
 		/* [path, type, size, mtime_ns, ctime_ns, ino] */
 		p = json_string_value(json_array_get(v, 0));
@@ -236,8 +240,9 @@ state_to_json(const struct chain_state *st)
 	for (i = 0; i < st->ndumps; i++)
 		json_array_append_new(dumps, json_pack("{s:s,s:s}", "name",
 		    st->dumps[i].name, "sha256", st->dumps[i].sha256));
-	j = json_pack("{s:i,s:s,s:i,s:s,s:s,s:I,s:o,s:o}", "version", 1,
-	    "full", st->full, "seq", (int)st->seq, "last", st->last,
+	j = json_pack("{s:i,s:s,s:s,s:i,s:s,s:s,s:I,s:o,s:o}", "version", 1,
+	    "id", st->id, "full", st->full, "seq", (int)st->seq, "last",
+	    st->last,
 	    "ext", st->ext != NULL ? st->ext : "",
 	    "full_time", (json_int_t)st->full_time, "paths", ents,
 	    "dumps", dumps);
@@ -302,6 +307,15 @@ chain_state_remove(const char *state_dir, const char *user,
 static void
 plan_full(struct chain_plan *p, const char *full_name, const char *why)
 {
+	unsigned char r[8];
+	size_t i;
+
+	/* Tells this chain from an older one whose full had the same name
+	 * (a BACKUP_FILENAME without a date, two runs in one second). */
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		memset(r, 0, sizeof(r));
+	for (i = 0; i < sizeof(r); i++)
+		snprintf(p->id + 2 * i, 3, "%02x", r[i]);
 	p->full = true;
 	p->seq = 0;
 	p->name = xstrdup(full_name);
@@ -318,6 +332,7 @@ chain_decide(const struct chain_state *st, const char *state_why,
 	char why[160];
 
 	memset(p, 0, sizeof(*p));
+	p->full_time = now;
 	if (!pol->incremental)
 		return plan_full(p, full_name, "");
 	if (st == NULL)
@@ -329,6 +344,8 @@ chain_decide(const struct chain_state *st, const char *state_why,
 	if (!last_present)
 		return plan_full(p, full_name,
 		    "last archive missing at destination");
+	if (st->id[0] == '\0')
+		return plan_full(p, full_name, "chain state has no chain id");
 	if (pol->chain_length > 0 && st->seq >= pol->chain_length) {
 		snprintf(why, sizeof(why), "chain length %lld reached",
 		    pol->chain_length);
@@ -348,6 +365,8 @@ chain_decide(const struct chain_state *st, const char *state_why,
 	p->chain = xstrdup(st->full);
 	p->prev = xstrdup(st->last);
 	p->name = names_inc_render(st->full, p->seq);
+	p->full_time = st->full_time;
+	memcpy(p->id, st->id, sizeof(p->id));
 }
 
 void
@@ -362,7 +381,7 @@ chain_plan_free(struct chain_plan *p)
 int
 chain_meta_json(const struct chain_plan *p, time_t now, struct buf *out)
 {
-	char ts[32];
+	char ts[32], fts[32];
 	struct tm tm;
 	json_t *j;
 	char *s;
@@ -370,10 +389,14 @@ chain_meta_json(const struct chain_plan *p, time_t now, struct buf *out)
 
 	gmtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	j = json_pack("{s:s,s:s,s:i,s:o,s:s}", "kind",
-	    p->full ? "full" : "incremental", "chain", p->chain, "seq",
-	    (int)p->seq, "prev", p->prev != NULL ? json_string(p->prev) :
-	    json_null(), "time", ts);
+	gmtime_r(&p->full_time, &tm);
+	strftime(fts, sizeof(fts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* id tells two chains apart whose fulls share a name: restore
+	 * checks it. */
+	j = json_pack("{s:s,s:s,s:s,s:i,s:o,s:s,s:s}", "kind",
+	    p->full ? "full" : "incremental", "id", p->id, "chain", p->chain,
+	    "seq", (int)p->seq, "prev", p->prev != NULL ?
+	    json_string(p->prev) : json_null(), "time", ts, "full_time", fts);
 	s = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	rc = buf_puts(out, s);

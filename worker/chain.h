@@ -45,6 +45,7 @@ struct chain_state {
 	unsigned int		 seq;		/* last archive's seq, 0 = full */
 	char			*last;		/* last archive's name */
 	char			*ext;		/* extension + crypt suffix */
+	char			 id[17];	/* the chain's, random hex */
 	time_t			 full_time;
 	struct chain_entry	*ents;		/* sorted by path */
 	size_t			 n, cap;
@@ -96,6 +97,8 @@ struct chain_plan {
 	char		*name;		/* this archive's name */
 	char		*chain;		/* the chain's full name */
 	char		*prev;		/* previous archive, NULL for a full */
+	time_t		 full_time;	/* when the chain's full was made */
+	char		 id[17];	/* the chain's: new with each full */
 	char		 note[160];	/* why a full ("" for an incremental) */
 };
 

@@ -179,6 +179,7 @@ job_chain_commit(struct job_chain *c, time_t now, struct bk_err *err)
 	c->seen.ext = xstrdup(c->ext);
 	c->seen.seq = c->plan.seq;
 	c->seen.full_time = c->plan.full ? now : c->prev.full_time;
+	memcpy(c->seen.id, c->plan.id, sizeof(c->seen.id));
 	return chain_state_save(c->state_dir, c->user, &c->seen, err);
 }
 

@@ -237,6 +237,11 @@ job_restore_run(const struct settings *admin, const char *user,
 	    json_string(res.location) : json_null());
 	json_object_set_new(out, "manifest_checked",
 	    json_boolean(res.manifest_checked));
+	/* An incremental's chain: how many archives it took, what the later
+	 * ones deleted. */
+	json_object_set_new(out, "archives", json_integer(res.archives));
+	json_object_set_new(out, "removed", json_integer(
+	    (json_int_t)res.ex.removed));
 	*result_json = json_dumps(out, JSON_COMPACT);
 	json_decref(out);
 	rc = 0;

@@ -364,6 +364,7 @@ const char *
 names_inc_split(const char *name, unsigned int *seq)
 {
 	unsigned int v = 0;
+	char hex[9];
 	int i;
 
 	if (strncmp(name, "inc-", 4) != 0)
@@ -380,6 +381,11 @@ names_inc_split(const char *name, unsigned int *seq)
 		    isupper((unsigned char)name[i]))
 			return NULL;
 	if (name[17] != '-' || name[18] == '\0')
+		return NULL;
+	/* The hash ties it to its full: a name made to look like part of
+	 * another chain is no incremental at all. */
+	name_hex8(name + 18, hex);
+	if (memcmp(hex, name + 9, 8) != 0)
 		return NULL;
 	if (seq != NULL)
 		*seq = v;

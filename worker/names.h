@@ -41,7 +41,8 @@ const char *names_template(const struct settings *admin,
  * digits), hhhhhhhh = the first 8 hex digits of SHA-256(full). */
 char	*names_inc_render(const char *full, unsigned int seq);
 /* The full's name inside an incremental's name (borrowed from name), seq
- * set when not NULL; NULL when name is not of that form. */
+ * set when not NULL; NULL when name is not of that form or its hash is
+ * not that of its full's name. */
 const char *names_inc_split(const char *name, unsigned int *seq);
 
 /* "tar.gz" for "gz", "tar.zst" for "zst", "tar" for "none". */

@@ -15,6 +15,7 @@
  * stages; the extraction process is forked before the stages start.
  */
 #include <errno.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 
 struct producer {
 	struct pipeline		*p;
+	struct extract		*x;
 	EVP_MD_CTX		*md;
 	uint64_t		 bytes;
 	uint64_t		 total;
@@ -169,17 +171,19 @@ restore_manifest_write(const struct settings *admin, const char *user,
 		unlink(tmp);
 }
 
-/* Compare with the job's record, when there is one. */
+/* Compare one archive (stored bytes, sha256) with the job's record, when
+ * there is one: 1 matched, 0 no record, -1 with err. */
 static int
-manifest_check(const struct settings *admin, const struct restore_opts *o,
-    struct restore_result *res, struct bk_err *err)
+manifest_check(const struct settings *admin, const char *user,
+    const char *name, uint64_t stored, const char *sha256,
+    struct bk_err *err)
 {
 	char path[4096], line[1024], want[65] = "";
 	unsigned long long size = 0;
 	const char *p;
 	FILE *f;
 
-	manifest_path(admin, o->user, o->name, path, sizeof(path));
+	manifest_path(admin, user, name, path, sizeof(path));
 	if ((f = fopen(path, "re")) == NULL)
 		return 0;
 	if (fgets(line, sizeof(line), f) != NULL) {
@@ -189,13 +193,12 @@ manifest_check(const struct settings *admin, const struct restore_opts *o,
 			snprintf(want, sizeof(want), "%.64s", p + 10);
 	}
 	fclose(f);
-	if (size != res->stored || strcmp(want, res->sha256) != 0)
-		return bk_err_set(err, BK_ECORRUPT, "stored object: %llu "
+	if (size != stored || strcmp(want, sha256) != 0)
+		return bk_err_set(err, BK_ECORRUPT, "stored object %s: %llu "
 		    "bytes with SHA-256 %.12s..., but the backup job wrote "
-		    "%llu bytes with SHA-256 %.12s...",
-		    (unsigned long long)res->stored, res->sha256, size, want);
-	res->manifest_checked = true;
-	return 0;
+		    "%llu bytes with SHA-256 %.12s...", name,
+		    (unsigned long long)stored, sha256, size, want);
+	return 1;
 }
 
 /* DIR as an absolute path: the extraction process starts from "/". */
@@ -214,61 +217,147 @@ absolute_dir(const char *dir, struct bk_err *err)
 	return abs;
 }
 
+/*
+ * One archive through the layers into the extraction process's current
+ * input, which is closed at the end.  pr carries the progress over a
+ * chain; sha256 is this archive's.
+ */
 static int
-run_stream(struct storage *st, const struct catalog_entry *ce,
-    struct crypt_keys *keys, const struct restore_opts *o,
-    struct restore_result *res, struct extract *x, struct bk_err *err)
+run_stream(struct storage *st, const char *name, struct crypt_keys *keys,
+    struct producer *pr, char sha256[65], struct bk_err *err)
 {
-	struct producer pr = { 0 };
 	const struct stage_type *dec;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
-	struct bk_err xerr;
 	int rc = -1;
 
-	pr.p = pipeline_new();
-	pr.md = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(pr.md, EVP_sha256(), NULL);
-	pr.total = ce->size;
-	pr.tick = o->tick;
-	pr.tick_arg = o->tick_arg;
-	pr.last = time(NULL);
-	if (crypt_scheme_of_name(o->name) != CRYPT_NONE)
-		pipeline_add(pr.p, &stage_decrypt, keys);
-	if ((dec = decompressor(o->name)) != NULL)
-		pipeline_add(pr.p, dec, NULL);
-	pipeline_add(pr.p, &stage_pipe, x);
-	if (pipeline_start(pr.p, err) == -1)
+	pr->p = pipeline_new();
+	EVP_DigestInit_ex(pr->md, EVP_sha256(), NULL);
+	if (crypt_scheme_of_name(name) != CRYPT_NONE)
+		pipeline_add(pr->p, &stage_decrypt, keys);
+	if ((dec = decompressor(name)) != NULL)
+		pipeline_add(pr->p, dec, NULL);
+	pipeline_add(pr->p, &stage_pipe, pr->x);
+	if (pipeline_start(pr->p, err) == -1)
 		goto out;
-	if (storage_download(st, o->name, download_sink, &pr, err) == -1) {
-		if (!pipeline_failed(pr.p))
+	if (storage_download(st, name, download_sink, pr, err) == -1) {
+		if (!pipeline_failed(pr->p))
 			bk_err_prefix(err, "download");
-		pipeline_abort(pr.p, err);
-		(void)pipeline_finish(pr.p, err);
+		pipeline_abort(pr->p, err);
+		(void)pipeline_finish(pr->p, err);
 		goto out;
 	}
-	progress(&pr, true);
-	if (pipeline_finish(pr.p, err) == -1)
+	progress(pr, true);
+	if (pipeline_finish(pr->p, err) == -1)
 		goto out;
 	rc = 0;
 out:
-	/*
-	 * The extraction process drains the stream even after it failed, so
-	 * every layer above it sees all the data: a layer's own check (age's
-	 * tag, gzip's CRC, zstd's checksum) names the damage better than the
-	 * tar reader choking on garbage, and wins when it fired.
-	 */
-	extract_close_input(x);
-	if (extract_finish(x, &res->ex, &xerr) == -1 && rc == 0) {
-		*err = xerr;
-		rc = -1;
-	}
-	EVP_DigestFinal_ex(pr.md, md, &mdlen);
+	extract_close_input(pr->x);
+	EVP_DigestFinal_ex(pr->md, md, &mdlen);
 	for (i = 0; i < mdlen && i < 32; i++)
-		snprintf(res->sha256 + 2 * i, 3, "%02x", md[i]);
-	res->stored = pr.bytes;
+		snprintf(sha256 + 2 * i, 3, "%02x", md[i]);
+	pipeline_free(pr->p);
+	pr->p = NULL;
+	return rc;
+}
+
+/*
+ * Is archive i of the chain v what its own .panel-backup/chain says it
+ * is?  A chain whose full was overwritten by a newer one of the same name
+ * mixes two chains: applying it would restore a tree that never was.
+ */
+static int
+chain_meta_check(const char *meta, const struct catalog_entry *const *v,
+    size_t i, char **id, struct bk_err *err)
+{
+	json_t *j = meta != NULL ? json_loads(meta, 0, NULL) : NULL;
+	const char *chain = json_string_value(json_object_get(j, "chain"));
+	const char *prev = json_string_value(json_object_get(j, "prev"));
+	const char *cid = json_string_value(json_object_get(j, "id"));
+	json_t *seq = json_object_get(j, "seq");
+	bool ok;
+
+	ok = chain != NULL && strcmp(chain, v[0]->name) == 0 &&
+	    json_is_integer(seq) && json_integer_value(seq) == (json_int_t)i &&
+	    (i == 0 ? prev == NULL : prev != NULL &&
+	    strcmp(prev, v[i - 1]->name) == 0) && cid != NULL &&
+	    (i == 0 || (*id != NULL && strcmp(cid, *id) == 0));
+	if (ok && i == 0)
+		*id = xstrdup(cid);
+	json_decref(j);
+	if (ok)
+		return 0;
+	return bk_err_set(err, BK_ECORRUPT, "%s: %s; the chain is broken "
+	    "(restore an older point of it, or a full backup)", v[i]->name,
+	    meta == NULL ? "it has no .panel-backup/chain record" : "its "
+	    ".panel-backup/chain record says it is not the next archive of "
+	    "this chain (a newer backup of the same name replaced part of "
+	    "it)");
+}
+
+/*
+ * Every archive of the chain into one extraction process, full first.
+ * A layer's own error (age's tag, gzip's CRC, zstd's checksum) names the
+ * damage better than the tar reader choking on garbage, and wins when it
+ * fired: the extraction process drains its input even after it failed.
+ */
+static int
+run_chain(const struct settings *admin, const struct restore_opts *o,
+    struct storage *st, const struct catalog_entry *const *v, size_t n,
+    struct crypt_keys *keys, struct extract *x, struct restore_result *res,
+    struct bk_err *err)
+{
+	struct producer pr = { .x = x, .tick = o->tick,
+	    .tick_arg = o->tick_arg, .last = time(NULL) };
+	struct bk_err xerr;
+	char *meta = NULL, *chain_id = NULL;
+	size_t i, checked = 0;
+	bool last, finished = false;
+	int rc = -1, xrc, m;
+
+	for (i = 0; i < n; i++)
+		pr.total += v[i]->size;
+	pr.md = EVP_MD_CTX_new();
+	for (i = 0; i < n; i++) {
+		last = i + 1 == n;
+		rc = run_stream(st, v[i]->name, keys, &pr, res->sha256, err);
+		if (rc == -1 && !last)
+			bk_err_prefix(err, "%s", v[i]->name);
+		/* The child's verdict on it; the last one's (or, after a
+		 * failure, the child's result) comes with the result. */
+		xrc = last || rc == -1 ? extract_finish(x, &res->ex, &xerr) :
+		    extract_next(x, &meta, &xerr);
+		finished = last || rc == -1;
+		if (xrc == -1 && rc == 0) {
+			*err = xerr;
+			if (!last)
+				bk_err_prefix(err, "%s", v[i]->name);
+			rc = -1;
+		}
+		if (rc == 0 && n > 1)
+			rc = chain_meta_check(last ? res->ex.meta : meta, v, i,
+			    &chain_id, err);
+		free(meta);
+		meta = NULL;
+		if (rc == 0 && (m = manifest_check(admin, o->user, v[i]->name,
+		    pr.bytes - res->stored, res->sha256, err)) == -1) {
+			/* A plain tar has no layer of its own to notice. */
+			if (o->to_dir != NULL)
+				bk_err_prefix(err, "the files restored into %s "
+				    "may be damaged", o->to_dir);
+			rc = -1;
+		} else if (rc == 0)
+			checked += (size_t)m;
+		res->stored = pr.bytes;
+		if (rc == -1)
+			break;
+	}
+	if (!finished)
+		(void)extract_finish(x, &res->ex, &xerr);
+	free(chain_id);
+	res->archives = (unsigned int)(i < n ? i + 1 : n);
+	res->manifest_checked = rc == 0 && checked == n;
 	EVP_MD_CTX_free(pr.md);
-	pipeline_free(pr.p);
 	return rc;
 }
 
@@ -302,7 +391,7 @@ int
 restore_run(const struct settings *admin, const struct restore_opts *o,
     struct restore_result *res, struct bk_err *err)
 {
-	const struct catalog_entry *ce;
+	const struct catalog_entry *ce, **chain = NULL;
 	struct crypt_keys *keys = NULL;
 	struct storage *st = NULL;
 	struct catalog cat = { 0 };
@@ -311,8 +400,9 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	struct extract *x = NULL;
 	struct account acct;
 	struct settings us;
-	bool us_loaded = false;
+	bool us_loaded = false, crypted = false;
 	char *dir = NULL;
+	size_t i, n = 0;
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -322,38 +412,35 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	us_loaded = true;
 	if (account_lookup(admin, o->user, &acct, err) == -1)
 		goto out;
+	/* An incremental is restored as the state at its time: its chain,
+	 * full first, from the destination that holds it. */
 	if (catalog_load(admin, &us, o->user, &cat, err) == -1 ||
+	    catalog_chain(&cat, o->name, &chain, &n, err) == -1 ||
 	    catalog_open(admin, &us, o->user, &cat, o->name, &st, &ce, err) ==
 	    -1)
 		goto out;
 	res->location = xstrdup(ce->location);
-	if (crypt_scheme_of_name(o->name) != CRYPT_NONE &&
-	    (keys = crypt_keys_new(&us, o->identity_file, o->passphrase_file,
-	    err)) == NULL)
+	for (i = 0; i < n; i++)
+		crypted |= crypt_scheme_of_name(chain[i]->name) != CRYPT_NONE;
+	if (crypted && (keys = crypt_keys_new(&us, o->identity_file,
+	    o->passphrase_file, err)) == NULL)
 		goto out;
 	if (o->to_dir != NULL && (dir = absolute_dir(o->to_dir, err)) == NULL)
 		goto out;
 	xo.dir = dir;
+	xo.chain = n > 1;
+	xo.nstreams = (unsigned int)n;
 	/* Before the pipeline's threads: the child starts from few. */
 	if ((x = extract_start(&acct, &xo, err)) == NULL)
 		goto out;
-	rc = run_stream(st, ce, keys, o, res, x, err);
-	x = NULL;	/* run_stream finished it */
+	rc = run_chain(admin, o, st, chain, n, keys, x, res, err);
+	x = NULL;	/* run_chain finished it */
 	if (rc == -1)
 		goto out;
-	rc = -1;
-	/* A restore too: a plain tar has no layer of its own to notice. */
-	if (manifest_check(admin, o, res, err) == -1) {
-		if (o->to_dir != NULL)
-			bk_err_prefix(err, "the files restored into %s may be "
-			    "damaged", o->to_dir);
-		goto out;
-	}
-	if (only_check(o, res, err) == -1)
-		goto out;
-	rc = 0;
+	rc = only_check(o, res, err);
 out:
 	extract_free(x);
+	free(chain);
 	free(dir);
 	crypt_keys_free(keys);
 	storage_close(st);

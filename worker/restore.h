@@ -38,13 +38,19 @@ struct restore_opts {
 
 struct restore_result {
 	struct extract_result ex;	/* counts, notes, database dumps */
-	uint64_t	 stored;	/* bytes downloaded */
-	char		 sha256[65];	/* of the stored object */
+	uint64_t	 stored;	/* bytes downloaded (all archives) */
+	unsigned int	 archives;	/* read: 1, or an incremental's chain */
+	char		 sha256[65];	/* of the (last) stored object */
 	char		*location;	/* where it was read from */
-	bool		 manifest_checked;	/* size+sha256 matched */
+	bool		 manifest_checked;	/* size+sha256 matched, each */
 };
 
 /*
+ * An incremental (o->name) is restored, or verified, as the tree at its
+ * time: its full, then each incremental of the chain up to it, each
+ * archive checked against its record (.panel-backup/chain) and the job's
+ * manifest; a broken chain fails naming the archive missing.
+ *
  * 0 when every layer read through (and, with to_dir, the extraction
  * finished): entries skipped or refused are in res->ex, for the caller to
  * report (they make a restore's outcome a failure).  -1 with err,

@@ -62,8 +62,11 @@ tar -xOf "$T/out/$inc2" .panel-backup/paths | tr '\0' '\n' >"$T/p3"
     (cd "$SRC/.." && find files -mindepth 0 | sort; echo ---; cat "$T/p3") >"$T/p3.diff"
 grep -q '^files/new.txt$' "$T/p3" && ! grep -q "^files/b.txt\$" "$T/p3"
 ok $? "the paths member lists the new file and not the deleted one"
-tar -xOf "$T/out/$inc2" .panel-backup/chain | grep -q "\"kind\":\"incremental\",\"chain\":\"$full\",\"seq\":2,\"prev\":\"$inc1\""
-ok $? "its chain member names the chain, seq 2 and the previous archive"
+tar -xOf "$T/out/$inc2" .panel-backup/chain | grep -q "\"kind\":\"incremental\",\"id\":\"[0-9a-f]\{16\}\",\"chain\":\"$full\",\"seq\":2,\"prev\":\"$inc1\""
+ok $? "its chain member names the chain (and its id), seq 2 and the previous archive"
+id1=$(tar -xOf "$T/out/$full" .panel-backup/chain | sed 's/.*"id":"\([0-9a-f]*\)".*/\1/')
+tar -xOf "$T/out/$inc2" .panel-backup/chain | grep -q "\"id\":\"$id1\""
+ok $? "the incremental carries its full's chain id ($id1)"
 
 rm "$T/state/chain/alice.state"
 backupctl run alice >"$T/run4.out" 2>&1

@@ -61,6 +61,7 @@ fill(struct chain_state *st)
 	st->last = strdup(FULL);
 	st->ext = strdup("tar.zst");
 	st->full_time = 1000000;
+	memcpy(st->id, "0123456789abcdef", 17);
 	chain_state_add(st, &a);
 	chain_state_add(st, &d);
 	chain_state_add_dump(st, "mysql/shop.sql",
@@ -83,6 +84,7 @@ test_state(const char *dir)
 	ok(chain_state_save(dir, "alice", &st, &err) == 0, "state saved");
 	ok(chain_state_load(dir, "alice", &back, &err) == 0 && back.n == 2 &&
 	    strcmp(back.full, FULL) == 0 && back.full_time == 1000000 &&
+	    strcmp(back.id, "0123456789abcdef") == 0 &&
 	    strcmp(back.ents[0].path, "files/") == 0 &&
 	    chain_state_dump_sha(&back, "mysql/shop.sql") != NULL,
 	    "state read back: paths sorted, dump hash kept");
@@ -122,9 +124,29 @@ test_decide(void)
 	fill(&st);
 	chain_decide(&st, NULL, &pol, st.full_time + 86400, true, now_name, &p);
 	ok(!p.full && p.seq == 1 && strcmp(p.chain, FULL) == 0 &&
-	    strcmp(p.prev, FULL) == 0 && strncmp(p.name, "inc-0001-", 9) == 0,
-	    "a day later: incremental 1 of the chain (%s)", p.name);
+	    strcmp(p.prev, FULL) == 0 && strncmp(p.name, "inc-0001-", 9) == 0 &&
+	    strcmp(p.id, st.id) == 0,
+	    "a day later: incremental 1 of the chain (%s), its id kept",
+	    p.name);
 	chain_plan_free(&p);
+	chain_decide(NULL, "no chain state", &pol, 0, false, now_name, &p);
+	{
+		struct chain_plan q;
+
+		chain_decide(NULL, "no chain state", &pol, 0, false, now_name,
+		    &q);
+		ok(strlen(p.id) == 16 && strspn(p.id, "0123456789abcdef") ==
+		    16 && strcmp(p.id, q.id) != 0, "a full starts a chain with "
+		    "a new random id (%s, then %s)", p.id, q.id);
+		chain_plan_free(&q);
+	}
+	chain_plan_free(&p);
+	st.id[0] = '\0';
+	chain_decide(&st, NULL, &pol, st.full_time + 60, true, now_name, &p);
+	ok(p.full && strcmp(p.note, "chain state has no chain id") == 0,
+	    "a state without a chain id: full (%s)", p.note);
+	chain_plan_free(&p);
+	memcpy(st.id, "0123456789abcdef", 17);
 	chain_decide(NULL, "no chain state", &pol, 0, false, now_name, &p);
 	ok(p.full && strcmp(p.name, now_name) == 0 &&
 	    strcmp(p.note, "no chain state") == 0, "no state: full (%s)",
