@@ -266,3 +266,74 @@ PY
 	    sed -n 2p "$T/list.txt" | grep -q "^$second  *$RM_DEST "
 	ok $? "${RM_LABEL:-$RM_DEST}: plain list has a header row and puts the newest first: $(head -2 "$T/list.txt")"
 }
+
+# rm_chain COMP ENC: an incremental chain at this destination (issue 19):
+# a full and two incrementals (a changed, a new, a deleted and a renamed
+# file, a file turned folder), each point restored through its chain and
+# compared with the source as it was then; list shows kind and chain;
+# with rm_remove set (NAME: delete it with the stock client), a missing
+# middle archive breaks restore of the last point, naming it.
+rm_chain() {
+	c="${RM_LABEL:-$RM_DEST} chain $1/$2"
+	rm_admin "ALLOW_CUSTOM_FILENAME=true"
+	rm -rf "$T/state/chain" "$T/snap"
+	mkdir -p "$T/snap"
+	pts=""
+	for k in 0 1 2; do
+		case $k in
+		1)	echo changed >>"$SRC/a.txt"; echo new >"$SRC/new.txt"
+			rm "$SRC/zero"; mv "$SRC/www/site/index.php" "$SRC/www/site/home.php" ;;
+		2)	rm "$SRC/new.txt"; mkdir "$SRC/new.txt"
+			echo inside >"$SRC/new.txt/f" ;;
+		esac
+		rm_user "$1" "$2"
+		printf 'BACKUP_INCREMENTAL=true\nBACKUP_FILENAME=chain-%%Y%%m%%dT%%H%%M%%S%s\n' \
+		    "$(echo "$1" | sed 's/^gz$/.tar.gz/; s/^zst$/.tar.zst/; s/^none$/.tar/')" \
+		    >>"$T/users/alice.env"
+		backupctl run alice >"$T/run.out" 2>"$T/run.err"
+		n=$(sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run.out" | head -1)
+		[ -n "$n" ] || { ok 1 "$c: run $k ($(tail -1 "$T/run.err"))"; return; }
+		pts="$pts $n"
+		cp -a "$SRC" "$T/snap/$k"
+	done
+	set -- $pts "$2"
+	full=$1 inc1=$2 inc2=$3 enc=$4
+	case "$inc1 $inc2" in
+	"inc-0001-"*" inc-0002-"*) ok 0 "$c: a full and two incrementals ($full, $inc1, $inc2)" ;;
+	*) ok 1 "$c: a full and two incrementals, not: $pts" ;;
+	esac
+	backupctl list alice --json >"$T/list.json" 2>"$T/list.err" &&
+	/usr/bin/python3 - "$T/list.json" "$full" "$inc2" <<'PY'
+import json, sys
+b = {x["name"]: x for x in json.load(open(sys.argv[1]))["backups"]}
+f, i2 = b[sys.argv[2]], b[sys.argv[3]]
+assert f["kind"] == "full" and f["chain"] == sys.argv[2], f
+assert i2["kind"] == "incremental" and i2["chain"] == sys.argv[2] and i2["seq"] == 2, i2
+assert "broken" not in i2, i2
+PY
+	ok $? "$c: list --json: the full and incremental 2 with kind, chain and seq"
+	bad=""
+	k=0
+	for n in $full $inc1 $inc2; do
+		rm -rf "$T/r"
+		backupctl restore alice "$n" --to "$T/r" $(rm_ids "$enc") \
+		    >"$T/restore.out" 2>&1 &&
+		    diff -r --no-dereference "$T/snap/$k" "$T/r/files" >"$T/diff" 2>&1 ||
+		    bad="$bad $k ($(tail -1 "$T/restore.out") $(head -2 "$T/diff"))"
+		k=$((k + 1))
+	done
+	test -z "$bad"
+	ok $? "$c: every point restores the tree as it was (deleted, renamed, file turned folder)${bad:+; wrong at:$bad}"
+	backupctl verify alice "$inc2" $(rm_ids "$enc") >"$T/verify.out" 2>&1 &&
+	    grep -q "intact, with its whole chain: 3 archives" "$T/verify.out"
+	ok $? "$c: verify of incremental 2 reads its 3 archives ($(tail -1 "$T/verify.out"))"
+	command -v rm_remove >/dev/null 2>&1 || return 0
+	rm_remove "$inc1"
+	rm -rf "$T/r"
+	backupctl restore alice "$inc2" --to "$T/r" $(rm_ids "$enc") \
+	    >"$T/restore.out" 2>&1
+	test $? -ne 0 && grep -q "$inc1, which it needs, is not at" "$T/restore.out" &&
+	    backupctl list alice >"$T/list.txt" 2>&1 &&
+	    grep "^$inc2 " "$T/list.txt" | grep -q "BROKEN: missing $inc1"
+	ok $? "$c: with incremental 1 deleted at the server, list says BROKEN and restore fails naming it ($(tail -1 "$T/restore.out"))"
+}

@@ -36,6 +36,8 @@ rm_sizes_agree
 rm_flip gz none "gzip layer"
 rm_flip none age-key "age" -200
 rm_newest_first
+rm_remove() { s3aws s3 rm --only-show-errors "$(obj "$1")"; }
+rm_chain zst age-key
 ! grep -rq -e "$S3_SK" -e "$RM_AGE_PASS" -e "$RM_GPG_PASS" "$T/state" "$T"/*.out "$T"/*.err "$T/list.json"
 ok $? "s3: no secret key or passphrase in any output or state file"
 

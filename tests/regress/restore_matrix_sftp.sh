@@ -41,6 +41,8 @@ rm_sizes_agree
 rm_flip none gpg-pass gpg
 rm_flip zst none "zstd layer"
 rm_newest_first
+rm_remove() { sftp_batch "rm $DIR/$1" >/dev/null; }
+rm_chain gz gpg-pass
 ! grep -rq -e "$SFTP_PASSWORD" -e "$RM_GPG_PASS" "$T/state" "$T"/*.out "$T"/*.err "$T/list.json"
 ok $? "sftp: no password or passphrase in any output or state file"
 
