@@ -65,8 +65,11 @@ for l in open(sys.argv[1]):
 }
 [ -n "$RESTIC" ] && "$RESTIC" init -q >/dev/null
 
-printf '%-26s %10s %14s %10s %14s %8s\n' step ours_s ours_bytes restic_s \
-    restic_bytes ratio
+# time: ours / restic's seconds; bytes: ours (compressed, uploaded) /
+# restic's data_added (before its compression: its repository size after
+# the dailies is the like-for-like storage figure, printed at the end).
+printf '%-26s %10s %14s %10s %14s %6s %6s\n' step ours_s ours_bytes restic_s \
+    restic_bytes time bytes
 step() {	# step LABEL NAME
 	env_for "$W/out" true "$2"
 	t0=$(now)
@@ -74,14 +77,16 @@ step() {	# step LABEL NAME
 	t1=$(now)
 	s=$(echo "$t1 - $t0" | bc)
 	b=$(bytes_of "$W/out/$(newest)")
-	rs=- rb=- ratio=-
+	rs=- rb=- ratio=- tratio=-
 	if [ -n "$RESTIC" ]; then
 		rs=$(restic_run)
 		rb=$(cat "$W/rbytes")
 		ratio=$(echo "scale=2; $b / ($rb + 1)" | bc)
+		tratio=$(echo "scale=2; $s / $rs" | bc)
+		rs=$(printf '%.2f' "$rs")
 	fi
-	printf '%-26s %10.2f %14s %10s %14s %8s\n' "$1" "$s" "$b" "$rs" "$rb" \
-	    "$ratio"
+	printf '%-26s %10.2f %14s %10s %14s %6s %6s\n' "$1" "$s" "$b" "$rs" "$rb" \
+	    "$tratio" "$ratio"
 	echo "$b" >>"$W/sizes"
 }
 step "full" d1
