@@ -384,6 +384,18 @@ pwrite_all(int fd, const char *p, size_t len, off_t off)
 	return 0;
 }
 
+/* A chain's later archive may bring a dump again: name it once. */
+static bool
+is_kept(const struct unpack *c, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < c->nkept; i++)
+		if (strcmp(c->kept[i], path) == 0)
+			return true;
+	return false;
+}
+
 static int
 ex_file(struct unpack *c, const char *path, struct archive *a,
     struct archive_entry *e)
@@ -436,7 +448,7 @@ ex_file(struct unpack *c, const char *path, struct archive *a,
 	}
 	set_add(c, path);
 	c->n.files++;
-	if (c->o->keep != NULL && c->o->keep(path)) {
+	if (c->o->keep != NULL && c->o->keep(path) && !is_kept(c, path)) {
 		c->kept = xreallocarray(c->kept, c->nkept + 1,
 		    sizeof(*c->kept));
 		c->kept[c->nkept++] = xstrdup(path);

@@ -217,6 +217,20 @@ unpack_remove_tree(int pfd, const char *leaf)
 	return remove_tree_at(pfd, leaf, 0);
 }
 
+/* A database dump a later archive deleted is not one to load. */
+static void
+forget_kept(struct unpack *c, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < c->nkept; i++)
+		if (strcmp(c->kept[i], path) == 0) {
+			free(c->kept[i]);
+			c->kept[i] = c->kept[--c->nkept];
+			return;
+		}
+}
+
 /* Remove one path the chain no longer has. */
 static void
 remove_one(struct unpack *c, const char *path)
@@ -232,8 +246,10 @@ remove_one(struct unpack *c, const char *path)
 	if (pfd == -1)
 		return;		/* its folder is gone, or not ours to enter */
 	if (unlinkat(pfd, leaf, 0) == 0 || (errno == EISDIR &&
-	    unlinkat(pfd, leaf, AT_REMOVEDIR) == 0))
+	    unlinkat(pfd, leaf, AT_REMOVEDIR) == 0)) {
 		c->n.removed++;
+		forget_kept(c, path);
+	}
 	else if (errno == ENOTEMPTY || errno == EEXIST)
 		unpack_note(c, &c->n.left, path, "kept: the backup no longer "
 		    "has this folder, but it holds files that are not from "
