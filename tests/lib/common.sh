@@ -98,6 +98,19 @@ start_redis() {
 }
 
 # A tree of files with known content.
+# t_worker ARGS...: backup-worker, through the slow-disk shim
+# (tests/lib/faultfs.c: SLOW_* files) when PB_FAULTFS names it.  Run with
+# &: exec keeps $! the worker's own pid.
+t_worker() {
+	if [ -f "${PB_FAULTFS:-}" ]; then
+		LD_PRELOAD="$PB_FAULTFS" \
+		    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		    exec backup-worker "$@"
+	else
+		exec backup-worker "$@"
+	fi
+}
+
 make_tree() {
 	mkdir -p "$1/sub/deeper" "$1/empty"
 	printf 'hello\n' >"$1/a.txt"

@@ -92,16 +92,7 @@ redis-cli -p "$REDIS_PORT" ACL SETUSER panel $acl | grep -qx OK ||
 backupctl --config "$T/pb.conf" queue init >/dev/null ||
     { echo "not ok 1 - backupctl queue init"; exit 1; }
 
-worker() {
-	if [ -f "${PB_FAULTFS:-}" ]; then
-		LD_PRELOAD="$PB_FAULTFS" \
-		    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		    exec backup-worker "$@"
-	else
-		exec backup-worker "$@"
-	fi
-}
-worker --config "$T/pb.conf" --concurrency 2 2>"$T/worker.log" &
+t_worker --config "$T/pb.conf" --concurrency 2 2>"$T/worker.log" &
 t_bg $!
 backup-scheduler --config "$T/pb.conf" 2>"$T/sched.log" &
 t_bg $!

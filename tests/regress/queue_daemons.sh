@@ -64,18 +64,8 @@ state() { ctl status --json "$1" 2>/dev/null | /usr/bin/python3 -c 'import json,
 # Workers read through a slow-disk shim (tests/lib/faultfs.c: SLOW_*
 # files), so the big job is still running when the test stops its worker,
 # whatever the machine's speed.
-# Run with &: exec keeps $! the worker's own pid.
-worker() {
-	if [ -f "${PB_FAULTFS:-}" ]; then
-		LD_PRELOAD="$PB_FAULTFS" \
-		    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		    exec backup-worker "$@"
-	else
-		exec backup-worker "$@"
-	fi
-}
 
-worker --config "$T/pb.conf" --concurrency 2 2>"$T/w1.log" &
+t_worker --config "$T/pb.conf" --concurrency 2 2>"$T/w1.log" &
 W1=$!; t_bg $W1
 wait_for 10 sh -c "redis-cli -p $REDIS_PORT ZCARD bk:workers | grep -qx 1"
 
@@ -140,12 +130,12 @@ grep -q "handed back" "$T/w1.log"
 ok $? "the worker logs the hand-back"
 
 # SIGKILL of the worker holding the job: another worker finishes it.
-worker --config "$T/pb.conf" --concurrency 1 2>"$T/w2.log" &
+t_worker --config "$T/pb.conf" --concurrency 1 2>"$T/w2.log" &
 W2=$!; t_bg $W2
 wait_for 15 sh -c "[ \"\$(redis-cli -p $REDIS_PORT HGET '${P}job:$big1' state)\" = running ]"
 wait_for 15 sh -c "[ \"\$(redis-cli -p $REDIS_PORT HGET '${P}job:$big1' phase)\" = archive ]"
 kill -KILL $W2
-worker --config "$T/pb.conf" --concurrency 1 2>"$T/w3.log" &
+t_worker --config "$T/pb.conf" --concurrency 1 2>"$T/w3.log" &
 W3=$!; t_bg $W3
 wait_for 60 sh -c "[ \"\$(redis-cli -p $REDIS_PORT HGET '${P}job:$big1' state)\" = succeeded ]"
 ok $? "after SIGKILL of its worker the job is finished by another worker after the lease"

@@ -106,16 +106,7 @@ ok $? "no sentinel reachable: exit 3, the message names the master, not the pass
 ctl() { backupctl --config "$T/pb2.conf" "$@"; }
 r() { redis-cli -p "$(primary)" "$@"; }
 
-worker() {
-	if [ -f "${PB_FAULTFS:-}" ]; then
-		LD_PRELOAD="$PB_FAULTFS" \
-		    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
-		    exec backup-worker "$@"
-	else
-		exec backup-worker "$@"
-	fi
-}
-worker --config "$T/pb2.conf" --concurrency 2 2>"$T/w.log" &
+t_worker --config "$T/pb2.conf" --concurrency 2 2>"$T/w.log" &
 W=$!; t_bg $W
 backup-scheduler --config "$T/pb2.conf" 2>"$T/sched.log" &
 SCH=$!; t_bg $SCH
