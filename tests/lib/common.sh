@@ -97,7 +97,6 @@ start_redis() {
 	export REDIS_URL REDIS_PORT REDIS_PID
 }
 
-# A tree of files with known content.
 # t_worker ARGS...: backup-worker, through the slow-disk shim
 # (tests/lib/faultfs.c: SLOW_* files) when PB_FAULTFS names it.  Run with
 # &: exec keeps $! the worker's own pid.
@@ -111,6 +110,7 @@ t_worker() {
 	fi
 }
 
+# A tree of files with known content.
 make_tree() {
 	mkdir -p "$1/sub/deeper" "$1/empty"
 	printf 'hello\n' >"$1/a.txt"

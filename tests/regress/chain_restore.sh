@@ -7,7 +7,8 @@
 # the source was then, and what a full backup made then restores.  A
 # missing archive is named by list, restore and verify; a chain mixed
 # with another of the same full name is refused; --only at a point in
-# time; a tampered path list removes nothing outside the restore folder.
+# time; a tampered path list removes nothing outside the restore folder;
+# a restore job of an incremental through a real worker.
 . "$PB_ROOT/tests/lib/common.sh"
 t_setup
 
@@ -136,6 +137,25 @@ same_tree "$T/rf/files" "$T/r/files"
 ok $? "the last point of the chain restores exactly what a full backup of the same tree restores"
 rm "$T/out/$NAME"
 settings none none
+
+# The panel's way: a restore job of incremental 3 run by a worker, as
+# the user, into a new folder beside Files; its result says how.
+start_redis || { echo "not ok - redis did not start"; exit 1; }
+{ cat "$T/pb.conf"; printf 'REDIS_URL=%s\nNODE=cr\nOUTBOUND_ALLOW=127.0.0.0/8\n' "$REDIS_URL"; } >"$T/q.conf"
+t_worker --config "$T/q.conf" --concurrency 1 2>"$T/w.log" &
+t_bg $!
+wait_for 10 sh -c "redis-cli -p $REDIS_PORT ZCARD bk:workers | grep -qx 1"
+backupctl --config "$T/q.conf" enqueue alice --restore "$INC3" --wait --json \
+    >"$T/job.json" 2>"$T/job.err"
+/usr/bin/python3 - "$T/job.json" "$SRC" <<'PY' >"$T/job.check" 2>&1
+import json, subprocess, sys
+j = json.load(open(sys.argv[1]))
+r = j["result"]
+assert j["state"] == "succeeded", j
+assert r["archives"] == 4 and r["removed"] > 0, r
+subprocess.run(["diff", "-r", "--no-dereference", sys.argv[2], r["to"] + "/files"], check=True)
+PY
+ok $? "a restore job of incremental 3 (worker, --wait --json) applies 4 archives and gives the tree as it was ($(tail -1 "$T/job.check") $(tail -1 "$T/job.err"))"
 
 # --only at a point in time.
 rm -rf "$T/r"
