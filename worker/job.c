@@ -365,6 +365,7 @@ job_prune(struct job *j, time_t now)
 		j->res->dests[i].pruned = pr.pruned;
 		j->res->dests[i].prune_failed = pr.failed;
 		j->res->dests[i].prune_total = pr.candidates;
+		j->res->dests[i].prune_kept = pr.kept_needed;
 	}
 }
 
