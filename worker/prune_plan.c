@@ -10,8 +10,10 @@
  *	chain is not ours, is never deleted and never counted.
  *   2. Time.  A full's time is the time in its name (when the template
  *	has date verbs), else its storage mtime; an incremental's is its
- *	storage mtime: its name carries its full's time, not its own, and
- *	retention means "every point of the last N days can be restored".
+ *	storage mtime (its name carries its full's time, not its own, and
+ *	retention means "every point of the last N days can be restored"),
+ *	but never before its full's time: a backend without mtimes (0) or
+ *	a clock behind makes it as old as its full, no older.
  *   3. Intact.  A full is intact; inc-k of F is intact when F and inc-1 ..
  *	inc-(k-1) of F are all listed.  An incremental that is not is a
  *	broken chain: it can be pruned once expired, and it is never a
@@ -81,6 +83,8 @@ classify(const struct prune_params *pp, const struct prune_obj *o,
 			return false;
 		it->chain = full;
 		it->seq = seq;
+		if (has_time && when > it->when)
+			it->when = when;
 		return true;
 	}
 	if (!in_scope(pp, o->name, &when, &has_time))

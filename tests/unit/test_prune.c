@@ -295,6 +295,11 @@ test_times(void)
 	ok(pl.v[1].when == now - DAY && fate(&pl, 1) == PRUNE_FRESH,
 	    "an incremental's time is its storage mtime");
 	prune_plan_free(&pl);
+	l.o[1].mtime = 0;
+	prune_plan_make(l.o, l.n, &pp, &pl);
+	ok(pl.v[1].when == now - 24 * DAY, "but never before its full's "
+	    "(a backend without mtimes: the full's time)");
+	prune_plan_free(&pl);
 	/* With BACKUP_PRUNING_PREFIX the full's prefix decides, and
 	 * incrementals of those fulls are candidates too. */
 	pp.prefix = "backup-2026-11-0";
