@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -156,6 +157,23 @@ plan_rename(struct chain_plan *p, const char *name)
 	p->chain = xstrdup(name);
 }
 
+/* A name a second or two ahead of the clock: wait for it, so the time
+ * in a full's name is never later than the archive's own mtime (nor its
+ * incrementals'): listings order fulls by name, incrementals by mtime. */
+#define NAME_WAIT_MAX	2
+
+static void
+wait_for_second(time_t t)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	time_t now = time(NULL);
+
+	if (t - now > NAME_WAIT_MAX)
+		return;
+	while (time(NULL) < t)
+		nanosleep(&ts, NULL);
+}
+
 /* A full's name no destination holds (see name_taken), moving its time
  * on a second at a time, at most NAME_BUMP_MAX; a template without
  * seconds keeps its name (and replaces the stored one, as before). */
@@ -184,8 +202,10 @@ choose_full_name(struct job_chain *c, const struct listing *ls, size_t n,
 		free(name);
 		name = next;
 	}
-	if (i == n && strcmp(name, c->plan.name) != 0)
+	if (i == n && strcmp(name, c->plan.name) != 0) {
 		plan_rename(&c->plan, name);
+		wait_for_second(t);
+	}
 	free(name);
 }
 
