@@ -124,4 +124,44 @@ assert len(inc) == 1 and inc[0]["chain"] == sys.argv[2], inc
 assert names == written[::-1], (names, written)
 PY
 ok $? "list --json: each incremental's chain is a listed full, each full its own chain, newest first as written"
+
+# BACKUP_CHAIN_LENGTH=2: the run after inc-2 starts a new chain.
+runs() {	# runs N: N runs; $KINDS: what each wrote, inc-N or full
+	KINDS=""
+	for _r in $(seq 1 "$1"); do
+		echo "run $_r" >>"$SRC/a.txt"
+		backupctl run alice >"$T/run.out" 2>&1 || return 1
+		case $(sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run.out") in
+		inc-*) KINDS="$KINDS inc-$(sed -n 's/^incremental \([0-9]*\) of chain .*/\1/p' "$T/run.out")" ;;
+		*) KINDS="$KINDS full" ;;
+		esac
+	done
+}
+printf 'BACKUP_CHAIN_LENGTH=2\n' >>"$T/users/alice.env"
+rm -f "$T/state/chain/alice.state"
+runs 5
+test "$KINDS" = " full inc-1 inc-2 full inc-1"
+ok $? "BACKUP_CHAIN_LENGTH=2: full, inc-1, inc-2, then a new chain ($KINDS)"
+runs 2
+grep -qx 'full backup: chain length 2 reached' "$T/run.out"
+ok $? "and the full says why ($(grep '^full' "$T/run.out"))"
+
+# BACKUP_FULL_INTERVAL=1d: a chain whose full (as the state records it)
+# is two days old starts anew; one an hour old goes on.
+sed -i 's/^BACKUP_CHAIN_LENGTH=.*/BACKUP_FULL_INTERVAL=1d/' "$T/users/alice.env"
+back() {	# back SECONDS: the state's full_time moved that far back
+	python3 - "$T/state/chain/alice.state" "$1" <<'PY'
+import json, sys
+p, d = sys.argv[1], int(sys.argv[2])
+s = json.load(open(p))
+s["full_time"] -= d
+json.dump(s, open(p, "w"))
+PY
+}
+runs 1 && back 3600 && runs 1
+test "$KINDS" = " inc-2"
+ok $? "BACKUP_FULL_INTERVAL=1d: a full an hour old: an incremental ($KINDS)"
+back 172800 && runs 1
+test "$KINDS" = " full" && grep -qx 'full backup: full interval 1d reached' "$T/run.out"
+ok $? "a full two days old: a new chain, and says why ($(grep '^full' "$T/run.out"))"
 t_done
