@@ -214,7 +214,7 @@ job_chain_check_dests(struct job_chain *c, struct storage **st, size_t n,
     job_chain_namer *namer, void *arg, time_t now)
 {
 	struct listing *ls = xcalloc(n + 1, sizeof(*ls));
-	char *miss = NULL, *full;
+	char *miss = NULL, *there = NULL, *full;
 	const char *where = NULL;
 	bool unlisted = false;
 	struct bk_err err;
@@ -230,11 +230,21 @@ job_chain_check_dests(struct job_chain *c, struct storage **st, size_t n,
 			unlisted = true;
 			continue;
 		}
-		if (c->on && !c->plan.full && miss == NULL && !unlisted &&
-		    (miss = chain_missing(&c->prev, &ls[i])) != NULL)
+		if (!c->on || c->plan.full || miss != NULL || unlisted ||
+		    there != NULL)
+			continue;
+		if ((miss = chain_missing(&c->prev, &ls[i])) != NULL ||
+		    listed(&ls[i], c->plan.name)) {
 			where = storage_location(st[i]);
+			/* The next incremental is there already: the state
+			 * is older than the destination (restored from a
+			 * copy?); writing it would replace a restore point
+			 * later ones may build on. */
+			there = miss == NULL ? xstrdup(c->plan.name) : NULL;
+		}
 	}
-	if (c->on && !c->plan.full && (miss != NULL || unlisted)) {
+	if (c->on && !c->plan.full && (miss != NULL || unlisted ||
+	    there != NULL)) {
 		chain_plan_free(&c->plan);
 		full = namer(arg, now);
 		chain_decide(&c->prev, NULL, &c->pol, now, false,
@@ -244,6 +254,10 @@ job_chain_check_dests(struct job_chain *c, struct storage **st, size_t n,
 		if (miss != NULL)
 			snprintf(c->note, sizeof(c->note), "%s missing at %s",
 			    miss, where);
+		else if (there != NULL)
+			snprintf(c->note, sizeof(c->note), "%s already at %s "
+			    "(the chain state is older than the destination)",
+			    there, where);
 		else
 			snprintf(c->note, sizeof(c->note), "could not list "
 			    "%s to check the chain", where);
@@ -254,6 +268,7 @@ job_chain_check_dests(struct job_chain *c, struct storage **st, size_t n,
 		listing_free(&ls[i]);
 	free(ls);
 	free(miss);
+	free(there);
 }
 
 const char *

@@ -164,4 +164,15 @@ ok $? "BACKUP_FULL_INTERVAL=1d: a full an hour old: an incremental ($KINDS)"
 back 172800 && runs 1
 test "$KINDS" = " full" && grep -qx 'full backup: full interval 1d reached' "$T/run.out"
 ok $? "a full two days old: a new chain, and says why ($(grep '^full' "$T/run.out"))"
+
+# A state older than the destination (put back from a copy): the next
+# incremental's name is taken; a full, rather than replace it.
+cp "$T/state/chain/alice.state" "$T/old.state"
+runs 1
+taken=$(sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run.out")
+cp "$T/old.state" "$T/state/chain/alice.state"
+runs 1
+test "$KINDS" = " full" &&
+    grep -qx "full backup: $taken already at local:$T/out (the chain state is older than the destination)" "$T/run.out"
+ok $? "the next incremental already at the destination: a full, and says why ($(grep '^full' "$T/run.out"))"
 t_done
