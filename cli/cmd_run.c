@@ -41,6 +41,13 @@ print_result(const struct job_result *res)
 			    res->dests[i].pruned,
 			    res->dests[i].pruned == 1 ? "" : "s",
 			    res->dests[i].location);
+		if (res->dests[i].prune_kept > 0)
+			printf("kept %u expired backup%s at %s: a kept "
+			    "restore point needs %s\n",
+			    res->dests[i].prune_kept,
+			    res->dests[i].prune_kept == 1 ? "" : "s",
+			    res->dests[i].location,
+			    res->dests[i].prune_kept == 1 ? "it" : "them");
 	}
 	if (res->kind != NULL && res->seq > 0)
 		printf("incremental %u of chain %s\n", res->seq, res->chain);

@@ -323,15 +323,17 @@ const struct setting_def settings_table[] = {
 	    "leading / is the root; .. is refused)" },
 	{ .name = "BACKUP_RETENTION_DAYS", .type = SET_INT, .flags = U,
 	  .def = "-1", .min = -1, .max = 36500, .group = "Pruning",
-	  .help = "delete backups older than this many days (-1: never)" },
+	  .help = "delete restore points (each full and each incremental) "
+	    "older than this many days; an archive a kept one needs (its "
+	    "full, the incrementals before it) stays (-1: never)" },
 	{ .name = "BACKUP_PRUNING_LEEWAY", .type = SET_DURATION, .flags = U,
 	  .def = "1m", .group = "Pruning",
 	  .help = "added to the cutoff, so a backup barely younger than the "
 	    "retention also goes" },
 	{ .name = "BACKUP_PRUNING_PREFIX", .type = SET_STRING, .flags = U,
 	  .group = "Pruning",
-	  .help = "only names with this prefix are pruned (default: names "
-	    "matching BACKUP_FILENAME)" },
+	  .help = "only names with this prefix, and the incrementals of "
+	    "those, are pruned (default: names matching BACKUP_FILENAME)" },
 
 	/* Per user: encryption (at most one). */
 	{ .name = "GPG_PASSPHRASE", .type = SET_STRING, .flags = U | S,

@@ -57,6 +57,8 @@ struct job {
 	bool			 us_loaded;
 	char			*files_root;
 	char			*tmpl;
+	const char		*name_ext;	/* tar.gz, tar.zst, tar */
+	char			*name_suffix;	/* .gpg, .age or "" */
 	struct exclude		*ex;
 	struct privsep		*ps;		/* reads path sources */
 	struct storage		*st[MAX_DESTS];
@@ -165,6 +167,8 @@ job_prepare(struct job *j, struct bk_err *err)
 	if (crypt_stage_for(&j->us, &j->crypt_type, &j->crypt_arg, &suffix,
 	    err) == -1)
 		goto out;
+	j->name_ext = names_extension(comp);
+	j->name_suffix = xstrdup(suffix);
 	xasprintf(&full, "%s%s", base, suffix);
 	xasprintf(&ext, "%s%s", names_extension(comp), suffix);
 	job_chain_prepare(&j->ch, admin, &j->us, j->spec->user, full, ext,
@@ -199,6 +203,23 @@ out:
 	return rc;
 }
 
+/* The BACKUP_FILENAME name at t, encryption suffix included: the name
+ * of a full backup written at t (job_chain_check_dests asks again with a
+ * later t while a destination holds that name). */
+static char *
+job_full_name(void *arg, time_t t)
+{
+	struct job *j = arg;
+	struct bk_err e;
+	char *base, *full;
+
+	if ((base = names_render(j->tmpl, j->name_ext, t, NULL, &e)) == NULL)
+		return NULL;
+	xasprintf(&full, "%s%s", base, j->name_suffix);
+	free(base);
+	return full;
+}
+
 /* Open every destination and begin its upload.  One that cannot be
  * opened is recorded and skipped; it is an error only if none is left. */
 static int
@@ -213,6 +234,7 @@ job_open_dests(struct job *j, struct bk_err *err)
 		.state_dir = settings_get(j->spec->admin, "STATE_DIR"),
 	};
 	size_t i, live = 0;
+	bool was_full;
 
 	j->n = storage_enabled(&j->us, names, MAX_DESTS);
 	j->res->dests = xcalloc(j->n, sizeof(*j->res->dests));
@@ -227,18 +249,20 @@ job_open_dests(struct job *j, struct bk_err *err)
 			j->errs[i].code = j->errs[i].code != BK_OK ?
 			    j->errs[i].code : BK_EFAIL;
 	}
-	job_chain_check_dests(&j->ch, j->st, j->n, j->res->name,
+	was_full = j->ch.plan.full;
+	job_chain_check_dests(&j->ch, j->st, j->n, job_full_name, j,
 	    j->spec->start);
+	if (!was_full && j->ch.plan.full)
+		/* An archive of the chain is gone: a full, read in full. */
+		privsep_chain_full(j->ps);
 	if (strcmp(job_chain_name(&j->ch), j->res->name) != 0) {
-		/* The chain's last archive is gone: a full, read in full. */
 		free(j->res->name);
 		j->res->name = xstrdup(job_chain_name(&j->ch));
-		privsep_chain_full(j->ps);
 	}
 	j->res->kind = j->ch.plan.full ? "full" : "incremental";
 	j->res->chain = xstrdup(j->ch.plan.chain);
 	j->res->seq = j->ch.plan.seq;
-	j->res->note = xstrdup(j->ch.plan.note);
+	j->res->note = xstrdup(job_chain_note(&j->ch));
 	for (i = 0; i < j->n; i++) {
 		if (j->st[i] == NULL || j->errs[i].code != BK_OK ||
 		    storage_begin(j->st[i], j->res->name, &j->up[i],
@@ -365,6 +389,7 @@ job_prune(struct job *j, time_t now)
 		j->res->dests[i].pruned = pr.pruned;
 		j->res->dests[i].prune_failed = pr.failed;
 		j->res->dests[i].prune_total = pr.candidates;
+		j->res->dests[i].prune_kept = pr.kept_needed;
 	}
 }
 
@@ -399,6 +424,7 @@ job_free(struct job *j)
 	free(j->tee.errs);
 	exclude_free(j->ex);
 	free(j->tmpl);
+	free(j->name_suffix);
 	free(j->files_root);
 	if (j->us_loaded)
 		settings_free(&j->us);

@@ -47,7 +47,9 @@ struct job_dest_result {
 	char		*name;		/* backup written, or NULL */
 	unsigned int	 pruned;
 	unsigned int	 prune_failed;
-	unsigned int	 prune_total;	/* candidates seen */
+	unsigned int	 prune_total;	/* restore points seen */
+	unsigned int	 prune_kept;	/* expired, kept: a kept point needs
+					   them (its chain) */
 	char		*error;		/* this destination's failure */
 };
 

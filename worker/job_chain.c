@@ -15,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "chain.h"
 #include "err.h"
 #include "job_chain.h"
+#include "names.h"
 #include "settings.h"
 #include "storage.h"
 #include "tarw.h"
@@ -59,51 +61,226 @@ job_chain_prepare(struct job_chain *c, const struct settings *admin,
 	    true, full_name, &c->plan);
 }
 
-struct seek {
-	const char	*name;
-	bool		 found;
+/* One destination's listing: names and mtimes. */
+struct listing {
+	char	**names;
+	time_t	 *mtimes;
+	size_t	  n;
 };
 
 static int
-seek_cb(const struct storage_obj *o, void *arg)
+listing_cb(const struct storage_obj *o, void *arg)
 {
-	struct seek *s = arg;
+	struct listing *l = arg;
 
-	if (strcmp(o->name, s->name) == 0) {
-		s->found = true;
-		return 1;
-	}
+	l->names = xreallocarray(l->names, l->n + 1, sizeof(*l->names));
+	l->mtimes = xreallocarray(l->mtimes, l->n + 1, sizeof(*l->mtimes));
+	l->names[l->n] = xstrdup(o->name);
+	l->mtimes[l->n] = o->mtime;
+	l->n++;
 	return 0;
+}
+
+static void
+listing_free(struct listing *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	free(l->mtimes);
+	memset(l, 0, sizeof(*l));
+}
+
+static bool
+listed(const struct listing *l, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Is name taken at this destination for a new full written at t: the
+ * name itself, an incremental of it (a new chain under an old chain's
+ * name would adopt the old incrementals), or an incremental written in
+ * second t (the new full's name time would tie with it and list as
+ * older).
+ */
+static bool
+name_taken(const struct listing *l, const char *name, time_t t)
+{
+	const char *full;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (strcmp(l->names[i], name) == 0)
+			return true;
+		if ((full = names_inc_split(l->names[i], NULL)) == NULL)
+			continue;
+		if (strcmp(full, name) == 0 || l->mtimes[i] == t)
+			return true;
+	}
+	return false;
+}
+
+/* The first archive of the previous chain (full, inc-1 .. inc-seq)
+ * missing from l, allocated, or NULL when all are there. */
+static char *
+chain_missing(const struct chain_state *prev, const struct listing *l)
+{
+	unsigned int k;
+	char *name;
+
+	if (!listed(l, prev->full))
+		return xstrdup(prev->full);
+	for (k = 1; k <= prev->seq; k++) {
+		name = names_inc_render(prev->full, k);
+		if (!listed(l, name))
+			return name;
+		free(name);
+	}
+	return NULL;
+}
+
+/* A full this run: plan it under name, keeping the note. */
+static void
+plan_rename(struct chain_plan *p, const char *name)
+{
+	free(p->name);
+	free(p->chain);
+	p->name = xstrdup(name);
+	p->chain = xstrdup(name);
+}
+
+/* A name a second or two ahead of the clock: wait for it, so the time
+ * in a full's name is never later than the archive's own mtime (nor its
+ * incrementals'): listings order fulls by name, incrementals by mtime. */
+#define NAME_WAIT_MAX	2
+
+static void
+wait_for_second(time_t t)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	time_t now = time(NULL);
+
+	if (t - now > NAME_WAIT_MAX)
+		return;
+	while (time(NULL) < t)
+		nanosleep(&ts, NULL);
+}
+
+/* A full's name no destination holds (see name_taken), moving its time
+ * on a second at a time, at most NAME_BUMP_MAX; a template without
+ * seconds keeps its name (and replaces the stored one, as before). */
+#define NAME_BUMP_MAX	120
+
+static void
+choose_full_name(struct job_chain *c, const struct listing *ls, size_t n,
+    job_chain_namer *namer, void *arg, time_t now)
+{
+	char *name = xstrdup(c->plan.name), *next;
+	time_t t = now;
+	size_t i;
+
+	for (;;) {
+		/* The state's chain keeps its name even where its full is
+		 * gone: its incrementals may be elsewhere still. */
+		i = c->have_prev && strcmp(name, c->prev.full) == 0 ? 0 : n;
+		if (i == n)
+			for (i = 0; i < n && !name_taken(&ls[i], name, t);
+			    i++)
+				;
+		if (i == n || t - now >= NAME_BUMP_MAX)
+			break;
+		if ((next = namer(arg, ++t)) == NULL)
+			break;
+		free(name);
+		name = next;
+	}
+	if (i == n && strcmp(name, c->plan.name) != 0) {
+		plan_rename(&c->plan, name);
+		wait_for_second(t);
+	}
+	free(name);
 }
 
 void
 job_chain_check_dests(struct job_chain *c, struct storage **st, size_t n,
-    const char *full_name, time_t now)
+    job_chain_namer *namer, void *arg, time_t now)
 {
-	struct seek s = { .name = c->prev.last };
+	struct listing *ls = xcalloc(n + 1, sizeof(*ls));
+	char *miss = NULL, *there = NULL, *full;
+	const char *where = NULL;
+	bool unlisted = false;
 	struct bk_err err;
 	size_t i;
 
-	if (!c->on || c->plan.full)
-		return;
 	for (i = 0; i < n; i++) {
 		if (st[i] == NULL)
 			continue;
-		s.found = false;
-		if (storage_list(st[i], seek_cb, &s, &err) == -1 || !s.found)
-			break;
+		if (storage_list(st[i], listing_cb, &ls[i], &err) == -1) {
+			listing_free(&ls[i]);
+			if (!unlisted && miss == NULL)
+				where = storage_location(st[i]);
+			unlisted = true;
+			continue;
+		}
+		if (!c->on || c->plan.full || miss != NULL || unlisted ||
+		    there != NULL)
+			continue;
+		if ((miss = chain_missing(&c->prev, &ls[i])) != NULL ||
+		    listed(&ls[i], c->plan.name)) {
+			where = storage_location(st[i]);
+			/* The next incremental is there already: the state
+			 * is older than the destination (restored from a
+			 * copy?); writing it would replace a restore point
+			 * later ones may build on. */
+			there = miss == NULL ? xstrdup(c->plan.name) : NULL;
+		}
 	}
-	if (i == n)
-		return;
-	chain_plan_free(&c->plan);
-	chain_decide(&c->prev, NULL, &c->pol, now, false, full_name,
-	    &c->plan);
+	if (c->on && !c->plan.full && (miss != NULL || unlisted ||
+	    there != NULL)) {
+		chain_plan_free(&c->plan);
+		full = namer(arg, now);
+		chain_decide(&c->prev, NULL, &c->pol, now, false,
+		    full != NULL ? full : c->prev.full, &c->plan);
+		free(full);
+		/* Names and a location: no secrets (storage_location). */
+		if (miss != NULL)
+			snprintf(c->note, sizeof(c->note), "%s missing at %s",
+			    miss, where);
+		else if (there != NULL)
+			snprintf(c->note, sizeof(c->note), "%s already at %s "
+			    "(the chain state is older than the destination)",
+			    there, where);
+		else
+			snprintf(c->note, sizeof(c->note), "could not list "
+			    "%s to check the chain", where);
+	}
+	if (c->plan.full)
+		choose_full_name(c, ls, n, namer, arg, now);
+	for (i = 0; i < n; i++)
+		listing_free(&ls[i]);
+	free(ls);
+	free(miss);
+	free(there);
 }
 
 const char *
 job_chain_name(const struct job_chain *c)
 {
 	return c->plan.name;
+}
+
+const char *
+job_chain_note(const struct job_chain *c)
+{
+	return c->note[0] != '\0' ? c->note : c->plan.note;
 }
 
 static int

@@ -26,6 +26,8 @@ struct job_chain {
 	struct chain_plan	 plan;
 	struct chain_policy	 pol;
 	char			 why[512];	/* why prev is missing */
+	char			 note[640];	/* why a full, when plan.note
+						   is too short for it */
 	char			*ext;
 	const char		*state_dir;
 	const char		*user;
@@ -36,12 +38,23 @@ struct job_chain {
 void	job_chain_prepare(struct job_chain *, const struct settings *admin,
 	    const struct settings *user, const char *user_name,
 	    const char *full_name, const char *ext, time_t now);
-/* An incremental needs the chain's last archive at every destination;
- * when one lacks it the run becomes a full. */
+/* This run's BACKUP_FILENAME name at time t (allocated, or NULL). */
+typedef char	*job_chain_namer(void *arg, time_t t);
+/*
+ * One listing per destination.  An incremental needs the chain's full
+ * and every incremental 1..last at every destination; when one lacks
+ * any (or cannot be listed) the run becomes a full, its note naming the
+ * first archive missing and where.  A full's name must be free at every
+ * destination (job_chain.c: name_taken); while it is not, its time moves
+ * on a second (namer renders it), so two backups in one second neither
+ * collide nor list out of order.  Runs with BACKUP_INCREMENTAL=false too.
+ */
 void	job_chain_check_dests(struct job_chain *, struct storage **, size_t,
-	    const char *full_name, time_t now);
+	    job_chain_namer *namer, void *arg, time_t now);
 /* The archive's name (the full's or an incremental's). */
 const char *job_chain_name(const struct job_chain *);
+/* Why this run is a full ("" for an incremental or none given). */
+const char *job_chain_note(const struct job_chain *);
 /* .panel-backup/chain and .panel-backup/paths, last in the archive. */
 int	job_chain_members(struct job_chain *, struct tarw *, time_t now,
 	    struct bk_err *);

@@ -1,63 +1,71 @@
 /*
  * prune.c - retention over any storage backend (see prune.h).
  *
- * Two passes: list everything into memory (names only; a destination holds
- * a few thousand backups at most), decide, then delete.  Deleting while
- * listing would depend on each backend's listing semantics under change.
+ * Two passes: list everything into memory (names and mtimes; a
+ * destination holds a few thousand backups at most), decide
+ * (prune_plan.c), then delete in the plan's order: chain by chain, newest
+ * first.  Deleting while listing would depend on each backend's listing
+ * semantics under change.  When a deletion fails, the older archives of
+ * the same chain are not tried: a newer incremental that stays needs them.
+ *
+ * Threads: the job's thread only.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "log.h"
-#include "names.h"
 #include "prune.h"
+#include "prune_plan.h"
 #include "settings.h"
 #include "storage.h"
 #include "xmalloc.h"
 
-struct cand {
-	char	*name;
-	time_t	 when;
-};
-
 struct collect {
-	const char	*tmpl;
-	const char	*prefix;
-	struct cand	*v;
-	size_t		 n;
+	struct prune_obj	*v;
+	size_t			 n;
 };
 
 static int
 collect_one(const struct storage_obj *obj, void *arg)
 {
 	struct collect *c = arg;
-	time_t when = obj->mtime;
-	bool has_time = false;
 
-	if (c->prefix != NULL) {
-		if (strncmp(obj->name, c->prefix, strlen(c->prefix)) != 0)
-			return 0;
-	} else if (!names_match(c->tmpl, obj->name, &when, &has_time))
-		return 0;
-	if (!has_time)
-		when = obj->mtime;
 	c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
 	c->v[c->n].name = xstrdup(obj->name);
-	c->v[c->n].when = when;
+	c->v[c->n].mtime = obj->mtime;
 	c->n++;
 	return 0;
 }
 
-/* A pinned backup is never pruned (backupctl pin).  "*" means the pins
- * could not be read: keep everything rather than guess. */
-static bool
-is_pinned(const char *const *pinned, const char *name)
+static void
+delete_planned(struct storage *st, const struct prune_plan *pl,
+    struct prune_result *res)
 {
-	for (; pinned != NULL && *pinned != NULL; pinned++)
-		if (strcmp(*pinned, name) == 0 || strcmp(*pinned, "*") == 0)
-			return true;
-	return false;
+	const struct prune_item *it;
+	const char *stuck = NULL;	/* a chain whose deletion failed */
+	struct bk_err derr;
+	size_t i;
+
+	for (i = 0; i < pl->ndel; i++) {
+		it = &pl->v[pl->del[i]];
+		if (stuck != NULL && strcmp(stuck, it->chain) == 0) {
+			res->held++;
+			continue;
+		}
+		if (storage_delete(st, it->name, &derr) == 0 ||
+		    derr.code == BK_ENOENT) {
+			res->pruned++;
+			log_kv(LOG_INFO, "pruned", "name", it->name,
+			    "destination", storage_location(st), (char *)NULL);
+		} else {
+			res->failed++;
+			stuck = it->chain;
+			log_kv(LOG_WARN, "prune failed", "name", it->name,
+			    "error", derr.msg, (char *)NULL);
+		}
+	}
 }
 
 int
@@ -66,12 +74,14 @@ prune_run(struct storage *st, const struct settings *user, const char *tmpl,
     struct prune_result *res, struct bk_err *err)
 {
 	struct collect c = { 0 };
+	struct prune_plan pl = { 0 };
+	struct prune_params pp = { .tmpl = tmpl, .keep = keep,
+	    .pinned = pinned };
 	long long days = settings_int(user, "BACKUP_RETENTION_DAYS");
 	int64_t leeway_ms = settings_duration_ms(user,
 	    "BACKUP_PRUNING_LEEWAY");
 	const char *prefix = settings_get(user, "BACKUP_PRUNING_PREFIX");
-	struct bk_err derr;
-	time_t cutoff;
+	char nb[16];
 	size_t i;
 	int rc = -1;
 
@@ -80,46 +90,33 @@ prune_run(struct storage *st, const struct settings *user, const char *tmpl,
 		res->skipped = true;
 		return 0;
 	}
-	c.tmpl = tmpl;
-	c.prefix = prefix != NULL && *prefix != '\0' ? prefix : NULL;
+	pp.prefix = prefix != NULL && *prefix != '\0' ? prefix : NULL;
+	pp.cutoff = now - (time_t)days * 86400 + (time_t)(leeway_ms / 1000);
 	if (storage_list(st, collect_one, &c, err) == -1)
 		goto out;
-	cutoff = now - (time_t)days * 86400 + (time_t)(leeway_ms / 1000);
-	res->candidates = (unsigned int)c.n;
-	for (i = 0; i < c.n; i++)
-		if (c.v[i].when < cutoff &&
-		    (keep == NULL || strcmp(c.v[i].name, keep) != 0) &&
-		    !is_pinned(pinned, c.v[i].name))
-			res->expired++;
-		else
-			c.v[i].name[0] = '\0';	/* kept */
-	if (res->expired > 0 && res->expired == res->candidates) {
-		res->refused_all = true;
-		log_kv(LOG_WARN, "every existing backup would be pruned; "
+	prune_plan_make(c.v, c.n, &pp, &pl);
+	res->candidates = pl.candidates;
+	res->expired = pl.expired;
+	res->kept_needed = pl.kept_needed;
+	res->refused_all = pl.refused_all;
+	if (pl.kept_needed > 0) {
+		snprintf(nb, sizeof(nb), "%u", pl.kept_needed);
+		log_kv(LOG_INFO, "expired archives kept: a kept restore point "
+		    "needs them", "count", nb, "destination",
+		    storage_location(st), (char *)NULL);
+	}
+	if (pl.refused_all)
+		log_kv(LOG_WARN, "every restorable backup would be pruned; "
 		    "refusing to delete any (check BACKUP_RETENTION_DAYS and "
 		    "BACKUP_PRUNING_PREFIX)", "destination",
 		    storage_location(st), (char *)NULL);
-		rc = 0;
-		goto out;
-	}
-	for (i = 0; i < c.n; i++) {
-		if (c.v[i].name[0] == '\0')
-			continue;
-		if (storage_delete(st, c.v[i].name, &derr) == 0 ||
-		    derr.code == BK_ENOENT) {
-			res->pruned++;
-			log_kv(LOG_INFO, "pruned", "name", c.v[i].name,
-			    "destination", storage_location(st), (char *)NULL);
-		} else {
-			res->failed++;
-			log_kv(LOG_WARN, "prune failed", "name", c.v[i].name,
-			    "error", derr.msg, (char *)NULL);
-		}
-	}
+	else
+		delete_planned(st, &pl, res);
 	rc = 0;
 out:
+	prune_plan_free(&pl);
 	for (i = 0; i < c.n; i++)
-		free(c.v[i].name);
+		free((char *)c.v[i].name);
 	free(c.v);
 	return rc;
 }

@@ -4,10 +4,12 @@
  *
  * Safer than the tool the panel docs describe: without
  * BACKUP_PRUNING_PREFIX the candidates are only names the BACKUP_FILENAME
- * template could have made; a backup's age is the time in its name when
- * the template has date verbs, else the storage's modification time; the
- * backup just written is never deleted; and when every candidate would go,
- * nothing is deleted and a warning says why.
+ * template could have made, and the incrementals of those (their hash
+ * checked); retention counts restore points, and an expired archive a
+ * kept point needs stays (the full and the earlier incrementals of a kept
+ * incremental); the backup just written is never deleted, nor what it
+ * needs; and when the deletions would leave no restorable backup, nothing
+ * is deleted and a warning says why.  The decision is prune_plan.c's.
  */
 #ifndef BK_PRUNE_H
 #define BK_PRUNE_H
@@ -24,6 +26,9 @@ struct prune_result {
 	unsigned int	 expired;	/* of which older than the cutoff */
 	unsigned int	 pruned;	/* actually deleted */
 	unsigned int	 failed;	/* deletions that failed */
+	unsigned int	 kept_needed;	/* expired, kept: a kept point needs it */
+	unsigned int	 held;		/* not tried: a newer one of its chain
+					   failed to go */
 	bool		 refused_all;	/* every candidate expired: kept all */
 	bool		 skipped;	/* retention off */
 };

@@ -199,6 +199,7 @@ child_main(const struct settings *admin, const char *user,
 	struct bk_err err;
 	struct sigaction sa;
 	json_t *backups, *o;
+	unsigned long long pruned = 0, kept = 0;
 	size_t i;
 	int rc;
 
@@ -244,11 +245,19 @@ child_main(const struct settings *admin, const char *user,
 	json_object_set_new(o, "canceled", json_boolean(rc != 0 &&
 	    (child_cancel || err.code == BK_ECANCELED)));
 	/* The job record's result: what kind of backup this run made. */
-	if (res.kind != NULL)
-		json_object_set_new(o, "task", json_pack("{s:s, s:s, s:i, s:s}",
-		    "kind", res.kind, "chain", res.chain != NULL ? res.chain :
-		    "", "seq", (int)res.seq, "note", res.note != NULL ?
-		    res.note : ""));
+	if (res.kind != NULL) {
+		/* pruned, and kept because a kept restore point needs them
+		 * (pruning counts restore points: prune_plan.c). */
+		for (i = 0; i < res.ndests; i++) {
+			pruned += res.dests[i].pruned;
+			kept += res.dests[i].prune_kept;
+		}
+		json_object_set_new(o, "task", json_pack("{s:s, s:s, s:i, s:s, "
+		    "s:I, s:I}", "kind", res.kind, "chain", res.chain != NULL ?
+		    res.chain : "", "seq", (int)res.seq, "note", res.note !=
+		    NULL ? res.note : "", "pruned", (json_int_t)pruned,
+		    "kept_for_chain", (json_int_t)kept));
+	}
 	if (rc == 0)
 		add_catalog(admin, user, o);
 	add_notes(&res, o);

@@ -77,16 +77,23 @@ ls "$T/out" | grep -q '^inc-0003-'
 test $? -ne 0
 ok $? "without state the run is a full (no inc-0003)"
 
+full4=$(sed -n 's/^wrote \(backup-[^ ]*\) to .*/\1/p' "$T/run4.out")
+test -n "$full4" && test "$full4" != "$full" && test -e "$T/out/$full"
+ok $? "a second full (in the same second or not) does not overwrite the first ($full, $full4)"
+
 backupctl run alice >"$T/run5.out" 2>&1
 rm -f "$T/out"/inc-0001-*
-last=$(ls -t "$T/out" | head -1)
-rm -f "$T/out/$last"
+rm -f "$T/out/$full4"
 backupctl run alice >"$T/run6.out" 2>&1
-ok $? "a run whose last archive is gone succeeds"
-tar -xOf "$T/out/$(ls -t "$T/out" | head -1)" .panel-backup/chain | grep -q '"kind":"full"'
-ok $? "the last archive missing at the destination: a full"
-grep -q '^full backup: last archive missing at destination$' "$T/run6.out"
-ok $? "and says so"
+ok $? "a run whose chain lost its archives succeeds"
+full6=$(sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run6.out")
+case $full6 in backup-*) true ;; *) false ;; esac &&
+    tar -xOf "$T/out/$full6" .panel-backup/chain | grep -q "\"kind\":\"full\",\"chain\":\"$full6\""
+ok $? "an archive of the chain missing at the destination: a full, named by BACKUP_FILENAME ($full6)"
+test "$full6" != "$full4" && test "$full6" != "$full"
+ok $? "a new chain never takes an old chain's name"
+grep -qx "full backup: $full4 missing at local:$T/out" "$T/run6.out"
+ok $? "and says which archive is missing where ($(grep '^full backup' "$T/run6.out"))"
 
 backupctl run alice >"$T/run7.out" 2>&1
 backupctl list alice >"$T/list.out" 2>&1
@@ -96,14 +103,79 @@ i=$(ls "$T/out" | grep '^inc-' | head -1)
 grep -Eq "^$i +local .* incremental +${i#inc-????-????????-}\$" "$T/list.out"
 ok $? "an incremental is listed as incremental of its full ($i)"
 backupctl list alice --json >"$T/list.json"
-python3 - "$T/list.json" "$i" <<'PY'
+# The names written, oldest first, as the runs said (deleted ones dropped).
+for r in 1 2 3 4 5 6 7; do
+	sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run$r.out"
+done | while read -r n; do [ -e "$T/out/$n" ] && echo "$n"; done >"$T/written"
+python3 - "$T/list.json" "$full6" "$T/written" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))["backups"]
-inc = [x for x in b if x["name"] == sys.argv[2]][0]
-assert inc["kind"] == "incremental" and inc["chain"] == sys.argv[2][18:]
+written = open(sys.argv[3]).read().split()
+names = [x["name"] for x in b]
+assert len(names) == len(set(names)), names
+fulls = {x["name"] for x in b if x["kind"] == "full"}
 for x in b:
-    want = x["name"][18:] if x["name"].startswith("inc-") else x["name"]
-    assert x["chain"] == want and x["kind"] in ("full", "incremental")
+    if x["name"].startswith("inc-"):
+        assert x["kind"] == "incremental" and x["seq"] == int(x["name"][4:8]), x
+        assert x["chain"] == x["name"][18:] and x["chain"] in fulls, x
+        assert not x["chain"].startswith("inc-"), x
+    else:
+        assert x["kind"] == "full" and x["chain"] == x["name"], x
+        assert x["seq"] == 0 and x["name"].startswith("backup-"), x
+inc = [x for x in b if x["name"].startswith("inc-0001-")]
+assert len(inc) == 1 and inc[0]["chain"] == sys.argv[2], inc
+assert names == written[::-1], (names, written)
 PY
-ok $? "list --json gives each backup kind and chain"
+ok $? "list --json: each incremental's chain is a listed full, each full its own chain, newest first as written"
+
+# BACKUP_CHAIN_LENGTH=2: the run after inc-2 starts a new chain.
+runs() {	# runs N: N runs; $KINDS: what each wrote, inc-N or full
+	KINDS=""
+	for _r in $(seq 1 "$1"); do
+		echo "run $_r" >>"$SRC/a.txt"
+		backupctl run alice >"$T/run.out" 2>&1 || return 1
+		case $(sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run.out") in
+		inc-*) KINDS="$KINDS inc-$(sed -n 's/^incremental \([0-9]*\) of chain .*/\1/p' "$T/run.out")" ;;
+		*) KINDS="$KINDS full" ;;
+		esac
+	done
+}
+printf 'BACKUP_CHAIN_LENGTH=2\n' >>"$T/users/alice.env"
+rm -f "$T/state/chain/alice.state"
+runs 5
+test "$KINDS" = " full inc-1 inc-2 full inc-1"
+ok $? "BACKUP_CHAIN_LENGTH=2: full, inc-1, inc-2, then a new chain ($KINDS)"
+runs 2
+grep -qx 'full backup: chain length 2 reached' "$T/run.out"
+ok $? "and the full says why ($(grep '^full' "$T/run.out"))"
+
+# BACKUP_FULL_INTERVAL=1d: a chain whose full (as the state records it)
+# is two days old starts anew; one an hour old goes on.
+sed -i 's/^BACKUP_CHAIN_LENGTH=.*/BACKUP_FULL_INTERVAL=1d/' "$T/users/alice.env"
+back() {	# back SECONDS: the state's full_time moved that far back
+	python3 - "$T/state/chain/alice.state" "$1" <<'PY'
+import json, sys
+p, d = sys.argv[1], int(sys.argv[2])
+s = json.load(open(p))
+s["full_time"] -= d
+json.dump(s, open(p, "w"))
+PY
+}
+runs 1 && back 3600 && runs 1
+test "$KINDS" = " inc-2"
+ok $? "BACKUP_FULL_INTERVAL=1d: a full an hour old: an incremental ($KINDS)"
+back 172800 && runs 1
+test "$KINDS" = " full" && grep -qx 'full backup: full interval 1d reached' "$T/run.out"
+ok $? "a full two days old: a new chain, and says why ($(grep '^full' "$T/run.out"))"
+
+# A state older than the destination (put back from a copy): the next
+# incremental's name is taken; a full, rather than replace it.
+cp "$T/state/chain/alice.state" "$T/old.state"
+runs 1
+taken=$(sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run.out")
+cp "$T/old.state" "$T/state/chain/alice.state"
+runs 1
+test "$KINDS" = " full" &&
+    grep -qx "full backup: $taken already at local:$T/out (the chain state is older than the destination)" "$T/run.out"
+ok $? "the next incremental already at the destination: a full, and says why ($(grep '^full' "$T/run.out"))"
 t_done
