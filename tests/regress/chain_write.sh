@@ -88,7 +88,7 @@ backupctl run alice >"$T/run6.out" 2>&1
 ok $? "a run whose chain lost its archives succeeds"
 full6=$(sed -n 's/^wrote \([^ ]*\) to .*/\1/p' "$T/run6.out")
 case $full6 in backup-*) true ;; *) false ;; esac &&
-    tar -xOf "$T/out/$full6" .panel-backup/chain | grep -q "\"kind\":\"full\",\"chain\":\"$full6\""
+    tar -xOf "$T/out/$full6" .panel-backup/chain | grep -q "\"kind\":\"full\",\"id\":\"[0-9a-f]\{16\}\",\"chain\":\"$full6\""
 ok $? "an archive of the chain missing at the destination: a full, named by BACKUP_FILENAME ($full6)"
 test "$full6" != "$full4" && test "$full6" != "$full"
 ok $? "a new chain never takes an old chain's name"
