@@ -19,8 +19,10 @@
 #include "job.h"
 #include "log.h"
 #include "notify.h"
+#include "queue.h"
 #include "settings.h"
 #include "userfile.h"
+#include "xmalloc.h"
 #include "yield.h"
 
 static void
@@ -103,6 +105,48 @@ login_name(void)
 	return pw != NULL ? pw->pw_name : "root";
 }
 
+/*
+ * The user's pins (backupctl pin), which live in the queue: a pinned
+ * backup is never pruned, by a worker's job or by this one.  Where no
+ * REDIS_URL is set there is no queue and so no pin; where one is set but
+ * cannot be read, the pins are unknown and this run prunes nothing ("*").
+ * A NULL-ended list for job_spec.pinned.
+ */
+static char **
+run_pins(const struct settings *admin, const char *user)
+{
+	struct queue *q;
+	struct bk_err err;
+	char **pins = NULL;
+	size_t n = 0;
+
+	if ((q = queue_open(admin, "backupctl-run", &err)) != NULL &&
+	    queue_pinned_list(q, user, &pins, &n, &err) == 0) {
+		queue_close(q);
+		pins = xreallocarray(pins, n + 1, sizeof(*pins));
+		pins[n] = NULL;
+		return pins;
+	}
+	queue_close(q);
+	if (!settings_is_set(admin, "REDIS_URL"))
+		return NULL;
+	fprintf(stderr, "backupctl: warning: cannot read %s's pins from the "
+	    "queue (%s); this run prunes nothing\n", user, err.msg);
+	pins = xcalloc(2, sizeof(*pins));
+	pins[0] = xstrdup("*");
+	return pins;
+}
+
+static void
+pins_free(char **pins)
+{
+	size_t i;
+
+	for (i = 0; pins != NULL && pins[i] != NULL; i++)
+		free(pins[i]);
+	free(pins);
+}
+
 static int
 cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -110,6 +154,7 @@ cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	struct job_spec spec = { 0 };
 	struct job_result res;
 	struct bk_err err;
+	char **pins;
 	int rc;
 
 	if ((rc = cli_user_args(&cmd_run, argc, argv, &user, &env_file)) != 0)
@@ -122,6 +167,8 @@ cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	spec.env_file = env_file;
 	spec.admin = &ctx->admin;
 	spec.start = time(NULL);
+	pins = run_pins(&ctx->admin, user);
+	spec.pinned = (const char *const *)pins;
 	log_set_context(user, NULL);
 	yield_job_init(&ctx->admin);	/* as a worker's job process */
 	rc = job_run(&spec, &res, &err);
@@ -139,6 +186,7 @@ cmd_run_exec(struct cli_ctx *ctx, int argc, char **argv)
 	    spec.start);
 	rc = rc == 0 ? 0 : bk_err_exit_status(&err);
 	job_result_free(&res);
+	pins_free(pins);
 	return rc;
 }
 
