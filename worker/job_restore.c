@@ -237,6 +237,9 @@ job_restore_run(const struct settings *admin, const char *user,
 	    json_string(res.location) : json_null());
 	json_object_set_new(out, "manifest_checked",
 	    json_boolean(res.manifest_checked));
+	json_object_set_new(out, "ranged", json_boolean(res.seeked));
+	if (res.note != NULL)
+		json_object_set_new(out, "note", json_string(res.note));
 	*result_json = json_dumps(out, JSON_COMPACT);
 	json_decref(out);
 	rc = 0;

@@ -32,6 +32,7 @@
 #include "path.h"
 #include "pipeline.h"
 #include "restore.h"
+#include "restore_seek.h"
 #include "settings.h"
 #include "storage.h"
 #include "tarw.h"
@@ -337,6 +338,14 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	/* Before the pipeline's threads: the child starts from few. */
 	if ((x = extract_start(&acct, &xo, err)) == NULL)
 		goto out;
+	/* --only by ranges when the archive has an index (restore_seek.c);
+	 * 1: it did nothing, read the whole backup. */
+	if ((rc = restore_seek(st, ce, keys, o, res, x, err)) != 1) {
+		x = NULL;	/* restore_seek finished it */
+		if (rc == 0)
+			rc = only_check(o, res, err);
+		goto out;
+	}
 	rc = run_stream(st, ce, keys, o, res, x, err);
 	x = NULL;	/* run_stream finished it */
 	if (rc == -1)
@@ -368,5 +377,6 @@ restore_result_free(struct restore_result *res)
 {
 	extract_result_free(&res->ex);
 	free(res->location);
+	free(res->note);
 	memset(res, 0, sizeof(*res));
 }

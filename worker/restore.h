@@ -42,6 +42,8 @@ struct restore_result {
 	char		 sha256[65];	/* of the stored object */
 	char		*location;	/* where it was read from */
 	bool		 manifest_checked;	/* size+sha256 matched */
+	bool		 seeked;	/* --only read by ranges (no sha256) */
+	char		*note;		/* how --only was read, or NULL */
 };
 
 /*
