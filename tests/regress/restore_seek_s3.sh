@@ -11,7 +11,8 @@ t_setup
 rm_setup
 s3aws_config
 start_s3rver https || { echo "not ok 1 - s3rver did not start: $(tail -3 "$T/s3rver.log")"; exit 1; }
-rm_admin "HTTP_CA_FILE=$T/ca/ca.pem"
+S3_CA=$T/ca/ca.pem
+rm_admin "HTTP_CA_FILE=$S3_CA"
 RM_DEST=s3
 RM_DEST_LINES="AWS_S3_BUCKET_NAME=$S3_BUCKET
 AWS_S3_PATH=backups/alice
