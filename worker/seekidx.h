@@ -4,15 +4,11 @@
  * decodable compressed block starts, so restore --only fetches only the
  * blocks that hold a path.
  *
- * Writer: the compression stage feeds it the tar stream as it passes; it
- * parses the headers (member table), holds back the end-of-archive
- * blocks, records each block the stage emits, and at the end builds the
- * last tar member ".panel-backup/index" followed by the held-back end of
- * archive: the stage writes that segment stored (gzip stored blocks, zstd
- * raw blocks), so its footer can be found in the object's last bytes.
- * Reader: finds and checks the footer in a tail, then checks and decodes
- * the index from the decompressed segment.  Everything the reader takes
- * is tenant data: every count, offset and length is bounded and checked.
+ * This header: the format's constants and the reader, which finds and
+ * checks the footer in a tail, then checks and decodes the index from the
+ * decompressed segment.  Everything the reader takes is tenant data: every
+ * count, offset and length is bounded and checked.  The writer, fed by
+ * the compression stages, is seekidx_w.h.
  */
 #ifndef BK_SEEKIDX_H
 #define BK_SEEKIDX_H
@@ -22,9 +18,11 @@
 #include <stdint.h>
 
 struct bk_err;
-struct seekidx_w;
 
 #define SEEKIDX_MEMBER	".panel-backup/index"
+#define SEEKIDX_MAGIC	"PBSEEK1\n"
+#define SEEKIDX_MEMBER_REC 29		/* fixed part of a member record */
+#define SEEKIDX_BLOCK_REC 20
 #define SEEKIDX_FOOTER	64		/* bytes */
 #define SEEKIDX_TAIL	(64 * 1024)	/* a reader's first ranged GET */
 #define SEEKIDX_SEG_MAX	(64u << 20)	/* segment bytes a reader takes */
@@ -33,30 +31,10 @@ struct seekidx_w;
 
 enum seekidx_codec { SEEKIDX_GZ = 1, SEEKIDX_ZST = 2 };
 
-typedef int	seekidx_out_fn(void *, const void *, size_t, struct bk_err *);
-
-struct seekidx_w *seekidx_w_new(void);
-/* Tar bytes: out() gets what is to be compressed now; the end of the
- * archive is held back (or released, when the stream is no tar we can
- * index: then there will be no index). */
-int	seekidx_w_feed(struct seekidx_w *, const void *, size_t,
-	    seekidx_out_fn *, void *, struct bk_err *);
-/* An emitted block: its tar and compressed offsets and CRC-32. */
-void	seekidx_w_block(struct seekidx_w *, uint64_t tar_off,
-	    uint64_t comp_off, uint32_t crc);
-/* True when an index can be written: the stream parsed as tar and its
- * end of archive is held. */
-bool	seekidx_w_ready(const struct seekidx_w *);
-/* Not ready: what is still held, to compress as ordinary data. */
-int	seekidx_w_release(struct seekidx_w *, seekidx_out_fn *, void *,
-	    struct bk_err *);
-/* The segment (plain tar bytes: index member, end of archive); the
- * blocks end where it starts: seg_tar_off, seg_comp_off.  *seg is
- * xmalloc'd. */
-int	seekidx_w_segment(struct seekidx_w *, enum seekidx_codec,
-	    uint64_t seg_comp_off, char **seg, size_t *len, struct bk_err *);
-uint64_t seekidx_w_tar_off(const struct seekidx_w *);
-void	seekidx_w_free(struct seekidx_w *);
+/* A tar numeric field (octal or base-256): 0, or -1 if it is neither. */
+int	seekidx_tar_num(const unsigned char *, size_t, uint64_t *);
+/* Does a 512-byte tar header's checksum hold? */
+bool	seekidx_tar_sum_ok(const unsigned char *);
 
 struct seekidx_footer {
 	enum seekidx_codec codec;

@@ -48,7 +48,7 @@
 #include "err.h"
 #include "pipeline.h"
 #include "ring.h"
-#include "seekidx.h"
+#include "seekidx_w.h"
 #include "xmalloc.h"
 
 /* What one thread compresses with. */

@@ -26,7 +26,7 @@
 #include "err.h"
 #include "pipeline.h"
 #include "ring.h"
-#include "seekidx.h"
+#include "seekidx_w.h"
 #include "xmalloc.h"
 
 #define OUTBUF		(256 * 1024)
