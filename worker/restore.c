@@ -11,6 +11,10 @@
  * names itself in its errors ("age: ...", "gzip layer: ...", "tar layer:
  * ..."), so a corrupt backup says where it broke.
  *
+ * --only of an archive with a tail index goes by ranged reads instead
+ * (restore_seek.c, one call in restore_run, before the whole download);
+ * it falls back here when it cannot.
+ *
  * Threads: the caller's (download, the producer) and the pipeline's
  * stages; the extraction process is forked before the stages start.
  */

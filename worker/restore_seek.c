@@ -123,6 +123,11 @@ src_read(struct src *s, uint64_t off, uint64_t len, char **out,
 		return -1;
 	}
 	buf_free(&b);
+	if (off - first * AGE_CHUNK > n || len > n - (off - first * AGE_CHUNK)) {
+		free(plain);
+		return bk_err_set(err, BK_ECORRUPT, "age: fewer plaintext "
+		    "bytes than the file's size promised");
+	}
 	memmove(plain, plain + (off - first * AGE_CHUNK), (size_t)len);
 	*out = plain;
 	return 0;
