@@ -195,6 +195,9 @@ restore_exec(struct cli_ctx *ctx, int argc, char **argv, int verify)
 	rc = restore_run(&ctx->admin, &o, &res, &err);
 	if (bar.tty && bar.drawn)
 		fputc('\n', stderr);
+	/* How --only was read: by ranges, or why the whole backup. */
+	if (res.note != NULL)
+		fprintf(stderr, "backupctl: %s\n", res.note);
 	if (rc == -1) {
 		rc = cli_fail(bk_err_exit_status(&err), "%s %s of %s: %s",
 		    verify ? "verify" : "restore", o.name, o.user, err.msg);

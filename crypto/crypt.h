@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 
+struct age_identities;
 struct bk_err;
 struct settings;
 struct stage_type;
@@ -46,6 +47,8 @@ struct crypt_keys *crypt_keys_new(const struct settings *user,
 	    const char *identity_file, const char *passphrase_file,
 	    struct bk_err *err);
 void	crypt_keys_free(struct crypt_keys *);
+/* The age identities among the keys (restore --only's chunk reader). */
+const struct age_identities *crypt_keys_age(const struct crypt_keys *);
 
 typedef int	crypt_out_fn(void *ctx, const void *, size_t, struct bk_err *);
 

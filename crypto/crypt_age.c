@@ -508,6 +508,56 @@ parse_header(const char *h, size_t len, struct age_stanza **stp, size_t *np,
 	return bk_err_set(err, BK_ECORRUPT, "age: malformed header");
 }
 
+int
+age_header_open(const struct age_identities *ids, const char *hdr,
+    size_t hlen, unsigned char *file_key, struct bk_err *err)
+{
+	struct age_stanza *st = NULL;
+	unsigned char mac[32], want[32];
+	size_t n = 0, maclen = 0;
+	int rc;
+
+	if (parse_header(hdr, hlen, &st, &n, mac, &maclen, err) != 0)
+		return -1;
+	rc = age_identities_unwrap(ids, st, n, file_key, err);
+	stanzas_free(st, n);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return bk_err_set(err, BK_EAUTH, "age: no identity matched "
+		    "any of the file's recipients");
+	header_mac(file_key, hdr, maclen, want);
+	if (sodium_memcmp(mac, want, sizeof(mac)) != 0)
+		return bk_err_set(err, BK_ECORRUPT, "age: header MAC mismatch "
+		    "(the file was modified)");
+	return 0;
+}
+
+void
+age_payload_key(const unsigned char *file_key, const unsigned char nonce[16],
+    unsigned char *payload_key)
+{
+	age_hkdf(file_key, AGE_FILE_KEY, nonce, NONCE, "payload", payload_key);
+}
+
+int
+age_chunk_open(const unsigned char *payload_key, uint64_t counter,
+    bool last, const unsigned char *in, size_t inlen, unsigned char *out,
+    size_t *outlen)
+{
+	struct stream s = { .payload_key = (unsigned char *)(uintptr_t)
+	    payload_key, .counter = counter };
+	unsigned long long n = 0;
+	unsigned char nonce[12];
+	int rc;
+
+	stream_nonce(&s, last, nonce);
+	rc = payload_open(&s, out, &n, in, inlen, nonce);
+	EVP_CIPHER_CTX_free(s.aead);
+	*outlen = (size_t)n;
+	return rc;
+}
+
 struct age_dec *
 age_dec_new(const struct age_identities *ids, age_out_fn *out, void *ctx)
 {

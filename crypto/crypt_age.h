@@ -22,6 +22,7 @@
 #define BK_CRYPT_AGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct bk_err;
 struct age_recipients;
@@ -72,6 +73,33 @@ int	age_dec_write(struct age_dec *, const void *, size_t,
 	    struct bk_err *);
 int	age_dec_finish(struct age_dec *, struct bk_err *);
 void	age_dec_free(struct age_dec *);
+
+/*
+ * Random access to a binary age file (crypt_age_seek.c): open it from its
+ * first bytes (the header and the payload nonce must be complete in
+ * them) and its size, then decrypt any run of 64 KiB chunks, each
+ * authenticated as itself (counter, and the last-chunk flag for the
+ * file's last).  age_seek_open: 1 opened, 0 when the head is no binary
+ * age header it can read whole (armored, or a header longer than head:
+ * read the file through instead), -1 with err (no identity matched, a
+ * bad MAC, a size no age file can have).
+ */
+struct age_seek;
+#define AGE_CHUNK	(64 * 1024)
+#define AGE_CHUNK_CT	(AGE_CHUNK + 16)
+int	age_seek_open(const struct age_identities *, const void *head,
+	    size_t len, uint64_t file_size, struct age_seek **,
+	    struct bk_err *);
+uint64_t age_seek_plain_size(const struct age_seek *);
+/* Chunks holding plain [off, off + len): the first one's number, and the
+ * ciphertext range [*coff, *coff + *clen) to fetch. */
+void	age_seek_range(const struct age_seek *, uint64_t off, uint64_t len,
+	    uint64_t *first, uint64_t *coff, uint64_t *clen);
+/* ct: whole chunks from chunk first on; out (room for ctlen bytes) gets
+ * their plaintext.  BK_ECORRUPT when one does not authenticate. */
+int	age_seek_decrypt(struct age_seek *, uint64_t first, const void *ct,
+	    size_t ctlen, void *out, size_t *outlen, struct bk_err *);
+void	age_seek_free(struct age_seek *);
 
 /* Does the start of a file look like age (binary or armored)? */
 int	age_is_age(const void *, size_t);

@@ -101,4 +101,16 @@ int	age_identities_unwrap(const struct age_identities *,
 	    struct age_stanza *, size_t n, unsigned char *file_key,
 	    struct bk_err *);
 
+/* For crypt_age_seek.c: open a complete header (parse, unwrap the file
+ * key, check the MAC); 0, or -1 with err (BK_EAUTH, BK_ECORRUPT). */
+int	age_header_open(const struct age_identities *, const char *hdr,
+	    size_t hlen, unsigned char *file_key, struct bk_err *);
+void	age_payload_key(const unsigned char *file_key,
+	    const unsigned char nonce[16], unsigned char *payload_key);
+/* One STREAM chunk (ciphertext and tag); 0, or -1 when it does not
+ * authenticate as chunk counter with that last flag. */
+int	age_chunk_open(const unsigned char *payload_key, uint64_t counter,
+	    bool last, const unsigned char *in, size_t inlen,
+	    unsigned char *out, size_t *outlen);
+
 #endif

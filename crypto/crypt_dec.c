@@ -191,6 +191,12 @@ crypt_keys_free(struct crypt_keys *k)
 	free(k);
 }
 
+const struct age_identities *
+crypt_keys_age(const struct crypt_keys *k)
+{
+	return k->ids;
+}
+
 struct crypt_dec *
 crypt_dec_new(const struct crypt_keys *keys, crypt_out_fn *out, void *ctx)
 {

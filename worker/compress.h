@@ -6,7 +6,9 @@
  * (every reader, Python's tarfile stream mode and `gzip -l` included, reads
  * it whole; stage_gzip.c says how).  Block boundaries depend only on the
  * input, so the output is byte-identical for any thread count.
- * zst: one zstd frame with its checksum, libzstd's own worker threads.
+ * zst: independent frames of 2 MiB of input, each with its checksum,
+ * compressed on `threads` threads by the same ordered ring.  Both end with
+ * the tail index (seekidx.h) when the input is a tar stream.
  */
 #ifndef BK_COMPRESS_H
 #define BK_COMPRESS_H

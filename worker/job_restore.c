@@ -242,6 +242,9 @@ job_restore_run(const struct settings *admin, const char *user,
 	json_object_set_new(out, "archives", json_integer(res.archives));
 	json_object_set_new(out, "removed", json_integer(
 	    (json_int_t)res.ex.removed));
+	json_object_set_new(out, "ranged", json_boolean(res.seeked));
+	if (res.note != NULL)
+		json_object_set_new(out, "note", json_string(res.note));
 	*result_json = json_dumps(out, JSON_COMPACT);
 	json_decref(out);
 	rc = 0;

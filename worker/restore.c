@@ -11,6 +11,10 @@
  * names itself in its errors ("age: ...", "gzip layer: ...", "tar layer:
  * ..."), so a corrupt backup says where it broke.
  *
+ * --only of an archive with a tail index goes by ranged reads instead
+ * (restore_seek.c, one call in restore_run, before the whole download);
+ * it falls back here when it cannot.
+ *
  * Threads: the caller's (download, the producer) and the pipeline's
  * stages; the extraction process is forked before the stages start.
  */
@@ -33,6 +37,7 @@
 #include "path.h"
 #include "pipeline.h"
 #include "restore.h"
+#include "restore_seek.h"
 #include "settings.h"
 #include "storage.h"
 #include "tarw.h"
@@ -433,6 +438,20 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	/* Before the pipeline's threads: the child starts from few. */
 	if ((x = extract_start(&acct, &xo, err)) == NULL)
 		goto out;
+	/* --only by ranges when a single archive has an index
+	 * (restore_seek.c); 1: it did nothing, read the whole backup.  An
+	 * incremental's --only reads its chain whole: the removals need
+	 * every archive's path list. */
+	if (n == 1 && (rc = restore_seek(st, ce, keys, o, res, x, err)) != 1) {
+		x = NULL;	/* restore_seek finished it */
+		res->archives = 1;
+		if (rc == 0)
+			rc = only_check(o, res, err);
+		goto out;
+	}
+	if (n > 1 && o->nonly > 0 && res->note == NULL)
+		xasprintf(&res->note, "--only of an incremental reads its "
+		    "whole chain (%zu archives)", n);
 	rc = run_chain(admin, o, st, chain, n, keys, x, res, err);
 	x = NULL;	/* run_chain finished it */
 	if (rc == -1)
@@ -455,5 +474,6 @@ restore_result_free(struct restore_result *res)
 {
 	extract_result_free(&res->ex);
 	free(res->location);
+	free(res->note);
 	memset(res, 0, sizeof(*res));
 }

@@ -43,6 +43,8 @@ struct restore_result {
 	char		 sha256[65];	/* of the (last) stored object */
 	char		*location;	/* where it was read from */
 	bool		 manifest_checked;	/* size+sha256 matched, each */
+	bool		 seeked;	/* --only read by ranges (no sha256) */
+	char		*note;		/* how --only was read, or NULL */
 };
 
 /*

@@ -1,11 +1,10 @@
 /*
  * stage_gzip.c - parallel gzip with libdeflate, pigz-style, one member.
  *
- * Input is cut into COMPRESS_GZ_BLOCK blocks.  With one thread each block
- * is compressed inline.  With N threads the stage thread hands blocks to a
- * pool through a ring of 2N slots and emits finished slots strictly in
- * order, so the output never depends on timing.  Memory: 2N x (block +
- * bound), about 4 MiB per thread.
+ * Input is cut into COMPRESS_GZ_BLOCK blocks, compressed by the ordered
+ * ring (ring.c: inline with one thread, a pool with N, emitted strictly
+ * in order, so the output never depends on timing).  Memory: (N + 2) x
+ * (block + bound), about 2 MiB per thread.
  *
  * The file is one gzip member: a header, the blocks' raw deflate streams
  * one after the other, the CRC-32 and length of the whole input.  Readers
@@ -26,13 +25,19 @@
  * text.  The decision depends only on the block, so it keeps the output
  * independent of the thread count.
  *
- * Threads: the stage thread (fills slots, emits) and N workers (compress
- * slots), each with its own compressors and inflater (struct gz_ctx).
- * g->mtx guards every slot's state and the ring indices.
+ * The tail index (seekidx.h): the tar stream goes through the index
+ * writer on its way into the ring; the end of archive is held back.  At
+ * the end the last block is cut short (non-final), and the index member
+ * with the end of archive is written as stored blocks, the last one
+ * final, so the footer lies in the file's last 64 KiB as it is; each
+ * block's offsets and CRC-32 went into the index as it was emitted.
+ * Still one member with one CRC and length (issue 17).
+ *
+ * Threads: the stage thread (feeds the ring, emits) and the ring's
+ * workers, each with its own compressors and inflater (struct gz_ctx).
  */
 #include <libdeflate.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,19 +47,9 @@
 #include "compress.h"
 #include "err.h"
 #include "pipeline.h"
+#include "ring.h"
+#include "seekidx_w.h"
 #include "xmalloc.h"
-
-enum slot_state { SLOT_FREE, SLOT_READY, SLOT_BUSY, SLOT_DONE };
-
-struct slot {
-	enum slot_state	 state;		/* protected by g->mtx */
-	char		*in;
-	size_t		 in_len;
-	char		*out;
-	size_t		 out_len;	/* 0: compression failed */
-	bool		 last;		/* the stream's final block */
-	uint32_t	 crc;		/* CRC-32 of in */
-};
 
 /* What one thread compresses with. */
 struct gz_ctx {
@@ -63,32 +58,20 @@ struct gz_ctx {
 	z_stream	 zs;		/* raw inflate, for gz_unfinal */
 	bool		 zs_open;
 	unsigned char	*scratch;	/* inflate output, thrown away */
+	int		 level;
 };
 
 struct gz {
+	struct stage		*st;
 	int			 level;
-	int			 threads;
 	size_t			 bound;
-	struct gz_ctx		 inl;		/* threads == 1 */
+	struct ring		*r;
+	struct seekidx_w	*ix;
 	bool			 head_done;	/* gzip header emitted */
-	bool			 last_sent;	/* a final block was submitted */
 	uint32_t		 crc;		/* of the input emitted so far */
 	uint32_t		 isize;		/* its length mod 2^32 */
-	/* The ring: slots[head] is the next to emit, slots[fill] the next
-	 * to fill; both only move forward modulo nslots. */
-	struct slot		*slots;
-	size_t			 nslots;
-	size_t			 head;
-	size_t			 fill;		/* protected by mtx */
-	size_t			 next_job;	/* protected by mtx */
-	size_t			 pending;	/* slots READY/BUSY/DONE */
-	uint64_t		 blocks;	/* blocks submitted */
-	pthread_mutex_t		 mtx;
-	pthread_cond_t		 work;		/* a slot became READY */
-	pthread_cond_t		 done;		/* a slot became DONE */
-	bool			 stop;		/* protected by mtx */
-	pthread_t		*workers;
-	int			 nworkers;
+	uint64_t		 tar;		/* input bytes emitted */
+	uint64_t		 comp;		/* output bytes emitted */
 };
 
 #define STORE_ENTROPY	7.6	/* bits per byte */
@@ -199,25 +182,85 @@ gz_unfinal(struct gz_ctx *x, unsigned char *out, size_t *len)
 	return 0;
 }
 
-/* One block as raw deflate, non-final unless last; its CRC.  out_len 0
- * on failure. */
-static void
-gz_block(struct gz_ctx *x, struct slot *s, size_t bound)
+/* One block as raw deflate, non-final unless last; its CRC.  0 on
+ * failure. */
+static size_t
+gz_block(void *ctx, const char *in, size_t in_len, bool last, char *out,
+    size_t bound, uint32_t *crc)
 {
+	struct gz_ctx *x = ctx;
 	struct libdeflate_compressor *c = x->c;
 	size_t n;
 
-	if (s->in_len >= 65536 && entropy((const unsigned char *)s->in,
-	    s->in_len) > STORE_ENTROPY)
+	if (in_len >= 65536 && entropy((const unsigned char *)in, in_len) >
+	    STORE_ENTROPY)
 		c = x->store;
-	s->crc = (uint32_t)libdeflate_crc32(0, s->in, s->in_len);
-	n = libdeflate_deflate_compress(c, s->in, s->in_len, s->out,
-	    bound - SYNC_MARK);
-	if (n != 0 && !s->last &&
-	    gz_unfinal(x, (unsigned char *)s->out, &n) == -1)
+	*crc = (uint32_t)libdeflate_crc32(0, in, in_len);
+	n = libdeflate_deflate_compress(c, in, in_len, out, bound - SYNC_MARK);
+	if (n != 0 && !last && gz_unfinal(x, (unsigned char *)out, &n) == -1)
 		n = 0;
-	s->out_len = n;
+	return n;
 }
+
+static void *
+gz_ctx_new(void *arg)
+{
+	struct gz *g = arg;
+	struct gz_ctx *x = xmalloc(sizeof(*x));
+
+	if (gz_ctx_init(x, g->level) == -1) {
+		gz_ctx_cleanup(x);
+		free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static void
+gz_ctx_free(void *ctx)
+{
+	gz_ctx_cleanup(ctx);
+	free(ctx);
+}
+
+static int
+gz_head(struct gz *g, struct bk_err *err)
+{
+	static const unsigned char head[10] = {
+		0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3
+	};
+
+	if (g->head_done)
+		return 0;
+	g->head_done = true;
+	g->comp += sizeof(head);
+	return stage_emit(g->st, head, sizeof(head), err);
+}
+
+/* The gzip header (no name, no time: the output depends only on the
+ * input) before the first block; the running CRC and length for the
+ * trailer; the block's place for the index. */
+static int
+gz_emit(void *arg, const struct ring_block *b, struct bk_err *err)
+{
+	struct gz *g = arg;
+
+	if (gz_head(g, err) == -1)
+		return -1;
+	seekidx_w_block(g->ix, g->tar, g->comp, b->crc);
+	g->crc = (uint32_t)crc32_combine(g->crc, b->crc, (z_off_t)b->in_len);
+	g->isize += (uint32_t)b->in_len;
+	g->tar += b->in_len;
+	g->comp += b->out_len;
+	return stage_emit(g->st, b->out, b->out_len, err);
+}
+
+static const struct ring_codec gz_codec = {
+	.ctx_new = gz_ctx_new,
+	.ctx_free = gz_ctx_free,
+	.block = gz_block,
+	.emit = gz_emit,
+};
 
 /*
  * More threads than cores only cost memory (two blocks each), so a
@@ -236,169 +279,76 @@ compress_threads(long long setting)
 	return (int)n;
 }
 
-static void *
-gz_worker(void *arg)
-{
-	struct gz *g = arg;
-	struct gz_ctx x;
-	struct slot *s;
-	bool ok;
-
-	/* A context that cannot be had fails every block it takes. */
-	ok = gz_ctx_init(&x, g->level) == 0;
-	pthread_mutex_lock(&g->mtx);
-	for (;;) {
-		while (!g->stop && (g->next_job == g->fill ||
-		    g->slots[g->next_job % g->nslots].state != SLOT_READY))
-			pthread_cond_wait(&g->work, &g->mtx);
-		if (g->stop)
-			break;
-		s = &g->slots[g->next_job % g->nslots];
-		g->next_job++;
-		s->state = SLOT_BUSY;
-		pthread_mutex_unlock(&g->mtx);
-		if (ok)
-			gz_block(&x, s, g->bound);
-		else
-			s->out_len = 0;
-		pthread_mutex_lock(&g->mtx);
-		s->state = SLOT_DONE;
-		pthread_cond_broadcast(&g->done);
-	}
-	pthread_mutex_unlock(&g->mtx);
-	gz_ctx_cleanup(&x);
-	return NULL;
-}
-
 static int
 gz_open(struct stage *st, struct bk_err *err)
 {
 	struct gz *g = stage_priv(st);
 	const struct compress_cfg *cfg = stage_arg(st);
-	size_t i;
+	struct gz_ctx x;
 
+	g->st = st;
 	g->level = cfg->level;
-	g->threads = cfg->threads < 1 ? 1 : cfg->threads;
-	if (gz_ctx_init(&g->inl, g->level) == -1)
+	if (gz_ctx_init(&x, g->level) == -1) {
+		gz_ctx_cleanup(&x);
 		return bk_err_set(err, BK_ECONFIG, "gzip: level %d is not "
 		    "supported", g->level);
-	g->bound = libdeflate_deflate_compress_bound(g->inl.c,
-	    COMPRESS_GZ_BLOCK) + SYNC_MARK;
-	/* N workers busy plus one slot being filled and one being emitted. */
-	g->nslots = g->threads > 1 ? (size_t)g->threads + 2 : 1;
-	g->slots = xcalloc(g->nslots, sizeof(*g->slots));
-	for (i = 0; i < g->nslots; i++) {
-		g->slots[i].in = xmalloc(COMPRESS_GZ_BLOCK);
-		g->slots[i].out = xmalloc(g->bound);
 	}
-	pthread_mutex_init(&g->mtx, NULL);
-	pthread_cond_init(&g->work, NULL);
-	pthread_cond_init(&g->done, NULL);
-	if (g->threads > 1) {
-		g->workers = xcalloc((size_t)g->threads, sizeof(*g->workers));
-		for (i = 0; i < (size_t)g->threads; i++) {
-			if (pthread_create(&g->workers[i], NULL, gz_worker,
-			    g) != 0)
-				return bk_err_set(err, BK_EIO, "gzip: cannot "
-				    "start a thread");
-			g->nworkers++;
-		}
-	}
-	return 0;
-}
-
-/* The gzip header (no name, no time: the output depends only on the
- * input), then the block; the running CRC and length for the trailer. */
-static int
-gz_emit_block(struct stage *st, struct gz *g, struct slot *s,
-    struct bk_err *err)
-{
-	static const unsigned char head[10] = {
-		0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3
-	};
-
-	if (s->out_len == 0)
-		return bk_err_set(err, BK_EFAIL, "gzip: compression failed");
-	if (!g->head_done) {
-		if (stage_emit(st, head, sizeof(head), err) == -1)
-			return -1;
-		g->head_done = true;
-	}
-	g->crc = (uint32_t)crc32_combine(g->crc, s->crc, (z_off_t)s->in_len);
-	g->isize += (uint32_t)s->in_len;
-	return stage_emit(st, s->out, s->out_len, err);
-}
-
-/* Emit the oldest slot once it is compressed. */
-static int
-gz_emit_head(struct stage *st, struct gz *g, struct bk_err *err)
-{
-	struct slot *s = &g->slots[g->head % g->nslots];
-
-	pthread_mutex_lock(&g->mtx);
-	while (s->state != SLOT_DONE)
-		pthread_cond_wait(&g->done, &g->mtx);
-	pthread_mutex_unlock(&g->mtx);
-	if (gz_emit_block(st, g, s, err) == -1)
+	g->bound = libdeflate_deflate_compress_bound(x.c, COMPRESS_GZ_BLOCK) +
+	    SYNC_MARK;
+	gz_ctx_cleanup(&x);
+	g->ix = seekidx_w_new();
+	if ((g->r = ring_new(&gz_codec, g, cfg->threads, COMPRESS_GZ_BLOCK,
+	    g->bound, err)) == NULL) {
+		bk_err_prefix(err, "gzip");
 		return -1;
-	pthread_mutex_lock(&g->mtx);
-	s->state = SLOT_FREE;
-	s->in_len = 0;
-	pthread_mutex_unlock(&g->mtx);
-	g->head++;
-	g->pending--;
+	}
 	return 0;
 }
 
-/* The slot being filled is complete: compress it (or queue it). */
 static int
-gz_submit(struct stage *st, struct gz *g, bool last, struct bk_err *err)
+gz_ring_in(void *arg, const void *p, size_t n, struct bk_err *err)
 {
-	struct slot *s = &g->slots[g->fill % g->nslots];
+	struct gz *g = arg;
 
-	g->blocks++;
-	s->last = last;
-	g->last_sent = last;
-	if (g->threads == 1) {
-		gz_block(&g->inl, s, g->bound);
-		if (gz_emit_block(st, g, s, err) == -1)
-			return -1;
-		s->in_len = 0;
-		return 0;
-	}
-	pthread_mutex_lock(&g->mtx);
-	s->state = SLOT_READY;
-	g->fill++;
-	pthread_cond_broadcast(&g->work);
-	pthread_mutex_unlock(&g->mtx);
-	g->pending++;
-	/* Keep one slot free to fill: emit the oldest when the ring is full. */
-	if (g->pending == g->nslots)
-		return gz_emit_head(st, g, err);
-	return 0;
+	return ring_write(g->r, p, n, err);
 }
 
 static int
 gz_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 {
 	struct gz *g = stage_priv(st);
-	const char *c = data;
-	struct slot *s;
-	size_t take;
 
-	while (len > 0) {
-		s = &g->slots[g->fill % g->nslots];
-		take = COMPRESS_GZ_BLOCK - s->in_len;
-		if (take > len)
-			take = len;
-		memcpy(s->in + s->in_len, c, take);
-		s->in_len += take;
-		c += take;
-		len -= take;
-		if (s->in_len == COMPRESS_GZ_BLOCK &&
-		    gz_submit(st, g, false, err) == -1)
+	return seekidx_w_feed(g->ix, data, len, gz_ring_in, g, err);
+}
+
+/*
+ * The index segment as stored blocks of at most 65535 bytes, cut so the
+ * last one is full: the footer, near the segment's end, is never split
+ * by a block header.  Each block starts on a byte boundary (the data
+ * blocks end with a sync marker), so a stored block is one header byte
+ * (BFINAL, BTYPE 00), LEN and NLEN, then the bytes as they are.
+ */
+static int
+gz_stored(struct gz *g, const char *seg, size_t len, struct bk_err *err)
+{
+	unsigned char h[5];
+	size_t off = 0, n;
+
+	n = len % 65535 == 0 ? 65535 : len % 65535;
+	while (off < len) {
+		h[0] = off + n == len ? 1 : 0;
+		h[1] = (unsigned char)n;
+		h[2] = (unsigned char)(n >> 8);
+		h[3] = (unsigned char)~h[1];
+		h[4] = (unsigned char)~h[2];
+		if (stage_emit(g->st, h, sizeof(h), err) == -1 ||
+		    stage_emit(g->st, seg + off, n, err) == -1)
 			return -1;
+		off += n;
+		n = 65535;
 	}
+	g->crc = (uint32_t)crc32(g->crc, (const Bytef *)seg, (uInt)len);
+	g->isize += (uint32_t)len;
 	return 0;
 }
 
@@ -406,25 +356,34 @@ static int
 gz_finish(struct stage *st, struct bk_err *err)
 {
 	struct gz *g = stage_priv(st);
-	struct slot *s = &g->slots[g->fill % g->nslots];
-
 	unsigned char tail[10];
-	size_t n = 0;
-	int i;
+	char *seg = NULL;
+	size_t n = 0, len;
+	int i, rc;
 
-	/* The last partial block is the final one; an empty input still
-	 * makes one, so the result is a valid gzip file. */
-	if (s->in_len > 0 || g->blocks == 0)
-		if (gz_submit(st, g, true, err) == -1)
+	if (seekidx_w_ready(g->ix)) {
+		if (ring_flush(g->r, false, false, err) == -1 ||
+		    gz_head(g, err) == -1 ||
+		    seekidx_w_segment(g->ix, SEEKIDX_GZ, g->comp, &seg, &len,
+		    err) == -1)
 			return -1;
-	while (g->pending > 0)
-		if (gz_emit_head(st, g, err) == -1)
+		rc = gz_stored(g, seg, len, err);
+		free(seg);
+		if (rc == -1)
 			return -1;
-	/* Input of whole blocks: every block went out non-final, so an
-	 * empty final fixed-Huffman block ends the stream. */
-	if (!g->last_sent) {
-		tail[n++] = 0x03;
-		tail[n++] = 0x00;
+	} else {
+		/* No index: the last partial block is the final one; an
+		 * empty input still makes one, so the result is a valid
+		 * gzip file. */
+		if (seekidx_w_release(g->ix, gz_ring_in, g, err) == -1 ||
+		    ring_flush(g->r, true, true, err) == -1)
+			return -1;
+		/* Input of whole blocks: every block went out non-final,
+		 * so an empty final fixed-Huffman block ends the stream. */
+		if (!ring_last_sent(g->r)) {
+			tail[n++] = 0x03;
+			tail[n++] = 0x00;
+		}
 	}
 	for (i = 0; i < 4; i++)
 		tail[n++] = (unsigned char)(g->crc >> (8 * i));
@@ -437,29 +396,9 @@ static void
 gz_close(struct stage *st)
 {
 	struct gz *g = stage_priv(st);
-	size_t i;
-	int j;
 
-	if (g->slots == NULL) {
-		gz_ctx_cleanup(&g->inl);
-		return;
-	}
-	pthread_mutex_lock(&g->mtx);
-	g->stop = true;
-	pthread_cond_broadcast(&g->work);
-	pthread_mutex_unlock(&g->mtx);
-	for (j = 0; j < g->nworkers; j++)
-		pthread_join(g->workers[j], NULL);
-	free(g->workers);
-	for (i = 0; i < g->nslots; i++) {
-		free(g->slots[i].in);
-		free(g->slots[i].out);
-	}
-	free(g->slots);
-	pthread_mutex_destroy(&g->mtx);
-	pthread_cond_destroy(&g->work);
-	pthread_cond_destroy(&g->done);
-	gz_ctx_cleanup(&g->inl);
+	ring_free(g->r);
+	seekidx_w_free(g->ix);
 }
 
 const struct stage_type stage_gzip = {

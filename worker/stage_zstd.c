@@ -1,11 +1,20 @@
 /*
- * stage_zstd.c - zstd compression (libzstd's own workers) and the readers
+ * stage_zstd.c - zstd compression as independent frames on our own
+ * threads (the ordered ring, ring.c, which gzip shares), and the readers
  * of both formats for restore and verify: zstd and multi-member gzip.
  *
- * Compression writes one frame with its content checksum, so `zstd -t`
- * proves a backup intact.  The readers check every checksum on the way:
- * gzip's CRC-32 and length per member, zstd's frame checksum.
- * Threads: the stage thread; libzstd runs its own pool when threads > 1.
+ * Compression cuts the input into ZSTD_BLOCK blocks and writes each as
+ * its own frame with its content size and checksum, so `zstd -t` proves a
+ * backup intact and a reader can start decoding at any frame: the tail
+ * index (seekidx.h) records where each frame starts.  At the end the
+ * index member and the end of archive go into one more frame made of raw
+ * blocks (written here, with its XXH64 checksum), so the index footer
+ * lies in the file's last bytes as it is.  The readers check every
+ * checksum on the way: gzip's CRC-32 and length per member, zstd's frame
+ * checksum.
+ *
+ * Threads: the stage thread (feeds the ring, emits) and the ring's
+ * workers, one ZSTD_CCtx each.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,17 +25,83 @@
 #include "compress.h"
 #include "err.h"
 #include "pipeline.h"
+#include "ring.h"
+#include "seekidx_w.h"
 #include "xmalloc.h"
 
-#define OUTBUF	(256 * 1024)
-#define ZSTD_JOB	(2 * 1024 * 1024)
+#define OUTBUF		(256 * 1024)
+#define ZSTD_BLOCK	(2 * 1024 * 1024)
+#define RAW_BLOCK	(128 * 1024)	/* zstd's largest block */
 
 struct zs {
-	ZSTD_CCtx	*c;
+	/* compression */
+	struct stage	*st;
+	int		 level;
+	struct ring	*r;
+	struct seekidx_w *ix;
+	uint64_t	 tar;
+	uint64_t	 comp;
+	/* decompression */
 	ZSTD_DCtx	*d;
 	char		*out;
 	bool		 frame_done;	/* reader: the last frame ended */
 	bool		 any_input;
+};
+
+static void *
+zs_ctx_new(void *arg)
+{
+	struct zs *z = arg;
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	size_t rc;
+
+	if (c == NULL)
+		return NULL;
+	rc = ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, z->level);
+	if (!ZSTD_isError(rc))
+		rc = ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	if (!ZSTD_isError(rc))
+		rc = ZSTD_CCtx_setParameter(c, ZSTD_c_contentSizeFlag, 1);
+	if (ZSTD_isError(rc)) {
+		ZSTD_freeCCtx(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+zs_ctx_free(void *ctx)
+{
+	ZSTD_freeCCtx(ctx);
+}
+
+static size_t
+zs_block(void *ctx, const char *in, size_t in_len, bool last, char *out,
+    size_t bound, uint32_t *crc)
+{
+	size_t n = ZSTD_compress2(ctx, out, bound, in, in_len);
+
+	(void)last;
+	*crc = 0;	/* the frame has its own checksum */
+	return ZSTD_isError(n) ? 0 : n;
+}
+
+static int
+zs_emit(void *arg, const struct ring_block *b, struct bk_err *err)
+{
+	struct zs *z = arg;
+
+	seekidx_w_block(z->ix, z->tar, z->comp, 0);
+	z->tar += b->in_len;
+	z->comp += b->out_len;
+	return stage_emit(z->st, b->out, b->out_len, err);
+}
+
+static const struct ring_codec zs_codec = {
+	.ctx_new = zs_ctx_new,
+	.ctx_free = zs_ctx_free,
+	.block = zs_block,
+	.emit = zs_emit,
 };
 
 static int
@@ -34,61 +109,171 @@ zs_open(struct stage *st, struct bk_err *err)
 {
 	struct zs *z = stage_priv(st);
 	const struct compress_cfg *cfg = stage_arg(st);
-	size_t rc;
+	void *probe;
 
-	z->c = ZSTD_createCCtx();
-	z->out = xmalloc(OUTBUF);
-	rc = ZSTD_CCtx_setParameter(z->c, ZSTD_c_compressionLevel,
-	    cfg->level);
-	if (!ZSTD_isError(rc))
-		rc = ZSTD_CCtx_setParameter(z->c, ZSTD_c_checksumFlag, 1);
-	if (!ZSTD_isError(rc) && cfg->threads > 1)
-		rc = ZSTD_CCtx_setParameter(z->c, ZSTD_c_nbWorkers,
-		    cfg->threads);
-	/* Jobs of ZSTD_JOB bytes instead of libzstd's 4 x window: the
-	 * workers' buffers are most of the memory of a backup, and the
-	 * ratio barely moves (measured in make bench). */
-	if (!ZSTD_isError(rc) && cfg->threads > 1)
-		rc = ZSTD_CCtx_setParameter(z->c, ZSTD_c_jobSize, ZSTD_JOB);
-	if (ZSTD_isError(rc))
-		return bk_err_set(err, BK_ECONFIG, "zstd: %s",
-		    ZSTD_getErrorName(rc));
+	z->st = st;
+	z->level = cfg->level;
+	if ((probe = zs_ctx_new(z)) == NULL)
+		return bk_err_set(err, BK_ECONFIG, "zstd: level %d is not "
+		    "supported", cfg->level);
+	zs_ctx_free(probe);
+	z->ix = seekidx_w_new();
+	if ((z->r = ring_new(&zs_codec, z, cfg->threads, ZSTD_BLOCK,
+	    ZSTD_compressBound(ZSTD_BLOCK), err)) == NULL) {
+		bk_err_prefix(err, "zstd");
+		return -1;
+	}
 	return 0;
 }
 
 static int
-zs_run(struct stage *st, const void *data, size_t len,
-    ZSTD_EndDirective mode, struct bk_err *err)
+zs_ring_in(void *arg, const void *p, size_t n, struct bk_err *err)
 {
-	struct zs *z = stage_priv(st);
-	ZSTD_inBuffer in = { data, len, 0 };
-	ZSTD_outBuffer out;
-	size_t left;
+	struct zs *z = arg;
 
-	do {
-		out.dst = z->out;
-		out.size = OUTBUF;
-		out.pos = 0;
-		left = ZSTD_compressStream2(z->c, &out, &in, mode);
-		if (ZSTD_isError(left))
-			return bk_err_set(err, BK_EFAIL, "zstd: %s",
-			    ZSTD_getErrorName(left));
-		if (out.pos > 0 && stage_emit(st, z->out, out.pos, err) == -1)
-			return -1;
-	} while (mode == ZSTD_e_end ? left != 0 : in.pos < in.size);
-	return 0;
+	return ring_write(z->r, p, n, err);
 }
 
 static int
 zs_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 {
-	return zs_run(st, data, len, ZSTD_e_continue, err);
+	struct zs *z = stage_priv(st);
+
+	return seekidx_w_feed(z->ix, data, len, zs_ring_in, z, err);
+}
+
+/* XXH64 (seed 0), for the raw frame's checksum: its low 32 bits. */
+#define P1	0x9E3779B185EBCA87ULL
+#define P2	0xC2B2AE3D27D4EB4FULL
+#define P3	0x165667B19E3779F9ULL
+#define P4	0x85EBCA77C2B2AE63ULL
+#define P5	0x27D4EB2F165667C5ULL
+
+static uint64_t
+rotl(uint64_t x, int r)
+{
+	return x << r | x >> (64 - r);
+}
+
+static uint64_t
+rd64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint64_t
+xround(uint64_t acc, uint64_t in)
+{
+	return rotl(acc + in * P2, 31) * P1;
+}
+
+static uint64_t
+xmerge(uint64_t h, uint64_t v)
+{
+	return (h ^ xround(0, v)) * P1 + P4;
+}
+
+static uint64_t
+xxh64(const unsigned char *p, size_t len)
+{
+	const unsigned char *end = p + len;
+	uint64_t h, v1 = P1 + P2, v2 = P2, v3 = 0, v4 = 0 - P1;
+
+	if (len >= 32) {
+		for (; end - p >= 32; p += 32) {
+			v1 = xround(v1, rd64(p));
+			v2 = xround(v2, rd64(p + 8));
+			v3 = xround(v3, rd64(p + 16));
+			v4 = xround(v4, rd64(p + 24));
+		}
+		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
+		h = xmerge(xmerge(xmerge(xmerge(h, v1), v2), v3), v4);
+	} else
+		h = P5;
+	h += (uint64_t)len;
+	for (; end - p >= 8; p += 8)
+		h = rotl(h ^ xround(0, rd64(p)), 27) * P1 + P4;
+	if (end - p >= 4) {
+		h ^= (uint64_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 |
+		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24) * P1;
+		h = rotl(h, 23) * P2 + P3;
+		p += 4;
+	}
+	for (; p < end; p++)
+		h = rotl(h ^ *p * P5, 11) * P1;
+	h ^= h >> 33;
+	h *= P2;
+	h ^= h >> 29;
+	h *= P3;
+	h ^= h >> 32;
+	return h;
+}
+
+/*
+ * One frame of raw blocks: magic, a header with a 1 MiB window (so a
+ * reader needs little memory for it) and the 8-byte content size, blocks
+ * of at most 128 KiB cut so the last is full (the footer near the end is
+ * never split by a block header), the checksum.
+ */
+static int
+zs_raw_frame(struct zs *z, const char *seg, size_t len, struct bk_err *err)
+{
+	unsigned char h[14], bh[3], ck[4];
+	uint64_t sum = xxh64((const unsigned char *)seg, len);
+	size_t off = 0, n, i;
+	uint32_t v;
+
+	h[0] = 0x28;
+	h[1] = 0xb5;
+	h[2] = 0x2f;
+	h[3] = 0xfd;
+	h[4] = 0xc4;	/* 8-byte content size, checksum, no dictionary */
+	h[5] = 10 << 3;	/* window 2^(10 + 10) */
+	for (i = 0; i < 8; i++)
+		h[6 + i] = (unsigned char)((uint64_t)len >> (8 * i));
+	if (stage_emit(z->st, h, sizeof(h), err) == -1)
+		return -1;
+	n = len % RAW_BLOCK == 0 ? RAW_BLOCK : len % RAW_BLOCK;
+	while (off < len) {
+		v = (uint32_t)n << 3 | (off + n == len ? 1 : 0);
+		bh[0] = (unsigned char)v;
+		bh[1] = (unsigned char)(v >> 8);
+		bh[2] = (unsigned char)(v >> 16);
+		if (stage_emit(z->st, bh, sizeof(bh), err) == -1 ||
+		    stage_emit(z->st, seg + off, n, err) == -1)
+			return -1;
+		off += n;
+		n = RAW_BLOCK;
+	}
+	for (i = 0; i < 4; i++)
+		ck[i] = (unsigned char)(sum >> (8 * i));
+	return stage_emit(z->st, ck, sizeof(ck), err);
 }
 
 static int
 zs_finish(struct stage *st, struct bk_err *err)
 {
-	return zs_run(st, "", 0, ZSTD_e_end, err);
+	struct zs *z = stage_priv(st);
+	char *seg = NULL;
+	size_t len;
+	int rc;
+
+	if (!seekidx_w_ready(z->ix))
+		/* No index: an empty input still makes one frame. */
+		return seekidx_w_release(z->ix, zs_ring_in, z, err) == -1 ?
+		    -1 : ring_flush(z->r, true, true, err);
+	if (ring_flush(z->r, false, false, err) == -1 ||
+	    seekidx_w_segment(z->ix, SEEKIDX_ZST, z->comp, &seg, &len,
+	    err) == -1)
+		return -1;
+	rc = zs_raw_frame(z, seg, len, err);
+	free(seg);
+	return rc;
 }
 
 static void
@@ -96,7 +281,8 @@ zs_close(struct stage *st)
 {
 	struct zs *z = stage_priv(st);
 
-	ZSTD_freeCCtx(z->c);
+	ring_free(z->r);
+	seekidx_w_free(z->ix);
 	ZSTD_freeDCtx(z->d);
 	free(z->out);
 }

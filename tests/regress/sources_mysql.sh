@@ -72,7 +72,8 @@ user_env 'BACKUP_SOURCES=MySQL Databases' BACKUP_COMPRESSION=gz
 backupctl run alice >"$T/run.out" 2>"$T/run.err"
 ok $? "backupctl run alice with BACKUP_SOURCES=MySQL Databases succeeds"
 f=$(ls "$T/out"/*.tar.gz 2>/dev/null | head -n 1)
-tar -tzf "$f" | sort >"$T/list"
+# (besides the tail index every gz/zst archive ends with)
+tar -tzf "$f" | grep -vx "\.panel-backup/index" | sort >"$T/list"
 printf 'mysql/alice_blog.sql\nmysql/alice_shop.sql\n' | diff - "$T/list" \
     >"$T/diff" 2>&1
 ok $? "the archive holds exactly mysql/alice_blog.sql and mysql/alice_shop.sql"

@@ -57,7 +57,8 @@ printf 'BACKUP_ARCHIVE=%s\nBACKUP_SOURCES=postgres databases\nBACKUP_COMPRESSION
 backupctl run alice >"$T/run.out" 2>"$T/run.err"
 ok $? "backupctl run alice with BACKUP_SOURCES=Postgres Databases succeeds"
 f=$(ls "$T/out"/*.tar.zst 2>/dev/null | head -n 1)
-zstd -dc "$f" | tar -tf - | sort >"$T/list"
+# (besides the tail index every gz/zst archive ends with)
+zstd -dc "$f" | tar -tf - | grep -vx "\.panel-backup/index" | sort >"$T/list"
 printf 'postgres/alice_blog.dump\npostgres/alice_shop.dump\n' |
     diff - "$T/list" >"$T/diff"
 ok $? "the archive holds exactly postgres/alice_blog.dump and postgres/alice_shop.dump"
