@@ -36,6 +36,7 @@
 
 #define META_MAX	(64 * 1024)
 #define PATHS_MAX	(512 * 1024 * 1024)
+#define PATHS_COUNT	(PATHS_MAX / 16)	/* names in it, at most */
 #define TREE_DEPTH	1024
 
 struct unpack_chain {
@@ -44,7 +45,8 @@ struct unpack_chain {
 	char		*raw;		/* its paths, as read */
 	size_t		 rawlen;
 	bool		 have_paths;
-	char		**prev;		/* the previous archive's, sorted */
+	char		**prev;		/* the previous archive's, sorted, */
+	char		*prevraw;	/* ... pointing into this */
 	size_t		 nprev;
 };
 
@@ -76,7 +78,8 @@ slurp(struct unpack *c, struct archive *a, const char *name, size_t max,
 			    "%s is larger than %zu bytes", name, max);
 		}
 		if (*len + n + 1 > cap) {
-			cap = (*len + n + 1) * 2;
+			cap = *len + n + 1 > max / 2 ? max + 1 :
+			    (*len + n + 1) * 2;
 			b = xrealloc(b, cap);
 		}
 		memcpy(b + *len, p, n);
@@ -93,6 +96,17 @@ slurp(struct unpack *c, struct archive *a, const char *name, size_t max,
 	b[*len] = '\0';
 	*buf = b;
 	return 0;
+}
+
+/* Names in a NUL-separated list (the last may lack its NUL). */
+static size_t
+count_names(const char *raw, size_t len)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < len; i++)
+		n += raw[i] == '\0';
+	return n;
 }
 
 int
@@ -123,6 +137,12 @@ unpack_chain_member(struct unpack *c, struct archive *a,
 		ch->raw = NULL;
 		if (slurp(c, a, path, PATHS_MAX, &ch->raw, &ch->rawlen) == -1)
 			return -1;
+		/* A pointer a name: a list of one-letter names costs 5
+		 * times its size; no tree has that many. */
+		if (count_names(ch->raw, ch->rawlen) > PATHS_COUNT)
+			return bk_err_set(&c->err, BK_ECORRUPT, "tar layer: "
+			    "%s lists more than %u paths", path,
+			    (unsigned)PATHS_COUNT);
 		ch->have_paths = true;
 	}
 	return 1;
@@ -134,47 +154,38 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The paths read, normalized, sorted, without duplicates. */
+/*
+ * The paths read, normalized in place in raw (a name never grows), sorted,
+ * without duplicates: pointers into raw, which the caller keeps.  One
+ * allocation per name would cost 20 times the list (40 bytes for "a").
+ */
 static char **
-parse_paths(const char *raw, size_t len, size_t *count)
+parse_paths(char *raw, size_t len, size_t *count)
 {
-	char norm[4096], **v = NULL;
+	char norm[4096], **v, *w = raw;
 	const char *p = raw, *end = raw + len, *why;
-	size_t n = 0, cap = 0, i, out;
+	size_t n = 0, cap = count_names(raw, len), i, out, l, k;
 
+	/* Room for each once: no array grown and copied. */
+	v = xreallocarray(NULL, cap, sizeof(*v));
 	while (p < end) {
-		size_t l = strnlen(p, (size_t)(end - p));
-
-		if (unpack_norm_path(p, norm, sizeof(norm), &why) == 1) {
-			if (n == cap) {
-				cap = cap == 0 ? 1024 : 2 * cap;
-				v = xreallocarray(v, cap, sizeof(*v));
-			}
-			v[n++] = xstrdup(norm);
+		l = strnlen(p, (size_t)(end - p));
+		if (unpack_norm_path(p, norm, sizeof(norm), &why) == 1 &&
+		    (k = strlen(norm)) <= l && n < cap) {
+			/* w <= p: what is left of raw is still unread. */
+			memmove(w, norm, k + 1);
+			v[n++] = w;
+			w += k + 1;
 		}
 		p += l + 1;
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), by_name);
-	for (i = out = 0; i < n; i++) {
-		if (out > 0 && strcmp(v[out - 1], v[i]) == 0) {
-			free(v[i]);
-			continue;
-		}
-		v[out++] = v[i];
-	}
+	for (i = out = 0; i < n; i++)
+		if (out == 0 || strcmp(v[out - 1], v[i]) != 0)
+			v[out++] = v[i];
 	*count = out;
 	return v;
-}
-
-static void
-free_paths(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 static int
@@ -305,8 +316,6 @@ unpack_chain_step(struct unpack *c)
 		    "member, so not an archive of an incremental chain",
 		    UNPACK_META_DIR);
 	cur = parse_paths(ch->raw, ch->rawlen, &n);
-	free(ch->raw);
-	ch->raw = NULL;
 	ch->have_paths = false;
 	if (c->root != -1) {
 		if (c->step > 0)
@@ -315,8 +324,11 @@ unpack_chain_step(struct unpack *c)
 	}
 	if (c->step + 1 >= c->o->nstreams && c->o->nonly > 0)
 		count_hits(c, cur, n);
-	free_paths(ch->prev, ch->nprev);
+	free(ch->prev);
+	free(ch->prevraw);
 	ch->prev = cur;
+	ch->prevraw = ch->raw;
+	ch->raw = NULL;
 	ch->nprev = n;
 	c->step++;
 	return 0;

@@ -73,4 +73,26 @@ test $rc -eq 0 && test "$(grep -c BROKEN "$T/l.out")" -eq 4999 &&
 ok $? "list of a full and 9,998 incrementals (one missing) ends in time (exit $rc) and marks exactly those past the gap broken"
 rm -f "$T/out"/*
 
+# 2. A path list of 8 million two-byte names (16 MiB, a few KiB
+# compressed): the extraction process keeps it in one buffer, not one
+# allocation per name (that was 40 bytes a name, 20 GiB at the 512 MiB
+# cap; 395 MB here).  Peak RSS of backupctl and its child stays under
+# 250 MB.
+LAST=$(mkchain "$T/out" '[{"files": {"files": None, "files/x": b"x\n"},
+    "paths": b"files\0files/x\0"},
+    {"files": {"files/y": b"y\n"},
+    "paths": b"files\0files/x\0files/y\0" + b"f\0" * 8000000}]')
+rm -rf "$T/r"
+python3 - "$T/r" "$LAST" >"$T/rss" 2>"$T/m.out" <<'EOF'
+import resource, subprocess, sys
+r = subprocess.run(["backupctl", "restore", "alice", sys.argv[2], "--to",
+                    sys.argv[1]], stdout=sys.stderr, stderr=sys.stderr)
+print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+EOF
+read rc kb <"$T/rss"
+test "$rc" -eq 0 && test "$kb" -lt 250000 && test -f "$T/r/files/x" &&
+    test -f "$T/r/files/y"
+ok $? "a chain whose path list has 8 million names restores in $kb KiB peak (exit $rc)"
+rm -f "$T/out"/*
+
 t_done
