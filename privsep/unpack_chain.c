@@ -19,7 +19,6 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -37,7 +36,6 @@
 #define META_MAX	(64 * 1024)
 #define PATHS_MAX	(512 * 1024 * 1024)
 #define PATHS_COUNT	(PATHS_MAX / 16)	/* names in it, at most */
-#define TREE_DEPTH	1024
 
 struct unpack_chain {
 	char		*meta;		/* the current archive's chain JSON */
@@ -188,46 +186,6 @@ parse_paths(char *raw, size_t len, size_t *count)
 	return v;
 }
 
-static int
-remove_tree_at(int pfd, const char *leaf, int depth)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int fd, rc = 0;
-
-	if (depth > TREE_DEPTH) {
-		errno = ELOOP;
-		return -1;
-	}
-	fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-			rc = -1;
-		else if (S_ISDIR(st.st_mode))
-			rc = remove_tree_at(fd, de->d_name, depth + 1);
-		else
-			rc = unlinkat(fd, de->d_name, 0);
-	}
-	closedir(d);
-	return rc == 0 ? unlinkat(pfd, leaf, AT_REMOVEDIR) : -1;
-}
-
-int
-unpack_remove_tree(int pfd, const char *leaf)
-{
-	return remove_tree_at(pfd, leaf, 0);
-}
-
 /* Remove one path the chain no longer has. */
 static void
 remove_one(struct unpack *c, const char *path)
@@ -332,6 +290,38 @@ unpack_chain_step(struct unpack *c)
 	ch->nprev = n;
 	c->step++;
 	return 0;
+}
+
+int
+unpack_chain_clear(struct unpack *c, int pfd, const char *leaf,
+    const char *path)
+{
+	struct unpack_chain *ch = c->chain;
+	size_t lo = 0, hi, mid, n = strlen(path);
+
+	/* The first name after "path/": names under it sort together. */
+	hi = ch != NULL ? ch->nprev : 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(ch->prev[mid], path, n) < 0 ||
+		    (strncmp(ch->prev[mid], path, n) == 0 &&
+		    (unsigned char)ch->prev[mid][n] < '/'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; ch != NULL && hi < ch->nprev &&
+	    strncmp(ch->prev[hi], path, n) == 0 && ch->prev[hi][n] == '/';
+	    hi++)
+		;
+	/* Deepest first, each as in the removal pass. */
+	while (hi > lo)
+		remove_one(c, ch->prev[--hi]);
+	if (unlinkat(pfd, leaf, AT_REMOVEDIR) == 0)
+		return 0;
+	if (errno == ENOTEMPTY || errno == EEXIST)
+		errno = EEXIST;
+	return -1;
 }
 
 char *

@@ -95,4 +95,24 @@ test "$rc" -eq 0 && test "$kb" -lt 250000 && test -f "$T/r/files/x" &&
 ok $? "a chain whose path list has 8 million names restores in $kb KiB peak (exit $rc)"
 rm -f "$T/out"/*
 
+# 3. --overwrite into a used folder: an incremental where a folder of the
+# user's own stands turns it into a file.  Only what the previous archive
+# listed in it goes; the user's own file stays, and the entry is named.
+LAST=$(mkchain "$T/out" '[{"files": {"files": None, "files/docs": None,
+    "files/docs/a": b"a\n"}, "paths": b"files\0files/docs\0files/docs/a\0"},
+    {"files": {"files/docs": b"now a file\n"},
+    "paths": b"files\0files/docs\0"}]')
+rm -rf "$T/r" && mkdir -p "$T/r/files/docs/own" &&
+    echo mine >"$T/r/files/docs/own/mine"
+backupctl restore alice "$LAST" --to "$T/r" --overwrite >"$T/o.out" 2>&1
+rc=$?
+test $rc -ne 0 && test "$(cat "$T/r/files/docs/own/mine")" = mine &&
+    test ! -e "$T/r/files/docs/a" && grep -q "files/docs" "$T/o.out"
+ok $? "a chain's folder-to-file over the user's own folder keeps the user's file, removes the backup's, names it (exit $rc)"
+rm -rf "$T/r"
+backupctl restore alice "$LAST" --to "$T/r" >"$T/o.out" 2>&1 &&
+    test "$(cat "$T/r/files/docs")" = "now a file"
+ok $? "the same chain into an empty folder turns the folder into the file"
+rm -f "$T/out"/*
+
 t_done
