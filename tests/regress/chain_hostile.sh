@@ -115,4 +115,50 @@ backupctl restore alice "$LAST" --to "$T/r" >"$T/o.out" 2>&1 &&
 ok $? "the same chain into an empty folder turns the folder into the file"
 rm -f "$T/out"/*
 
+# 4. The state a race leaves (a folder swapped for a link to elsewhere
+# while the removal pass runs), made by the archive itself: incremental 1
+# turns files/docs into a link to a folder outside, and no longer lists
+# files/docs/a; incremental 2 lists nothing under files/ln either.  The
+# removals reach nothing through either link; the link it dropped goes.
+mkdir -p "$T/victim" && echo precious >"$T/victim/a" && echo precious >"$T/victim/b"
+LAST=$(mkchain "$T/out" "[{'files': {'files': None, 'files/docs': None,
+    'files/docs/a': b'a\n'},
+    'paths': b'files\0files/docs\0files/docs/a\0'},
+    {'files': {}, 'paths': b'files\0files/docs\0files/ln\0files/ln/b\0'},
+    {'files': {}, 'paths': b'files\0files/docs\0'}]")
+python3 - "$T/out" "$T/victim" <<'EOF'
+import glob, io, sys, tarfile
+# The links go in with tarfile's own types (mkchain makes files/folders).
+for n, links in ((1, ["files/docs", "files/ln"]),):
+    p = glob.glob("%s/inc-0001-*" % sys.argv[1])[0]
+    with tarfile.open(p) as t:
+        ms = [(m, t.extractfile(m).read() if m.isfile() else None)
+              for m in t.getmembers()]
+    with tarfile.open(p, "w", format=tarfile.PAX_FORMAT) as t:
+        for l in links:
+            m = tarfile.TarInfo(l)
+            m.type, m.linkname, m.mtime = tarfile.SYMTYPE, sys.argv[2], 1700000000
+            t.addfile(m)
+        for m, d in ms:
+            t.addfile(m, io.BytesIO(d) if d is not None else None)
+EOF
+rm -rf "$T/r"
+backupctl restore alice "$LAST" --to "$T/r" >"$T/o.out" 2>&1
+rc=$?
+test -f "$T/victim/a" && test -f "$T/victim/b" && test -L "$T/r/files/docs" &&
+    test ! -e "$T/r/files/ln" && test ! -L "$T/r/files/ln"
+ok $? "removals through a link that replaced a folder reach nothing outside the restore folder (exit $rc)"
+rm -f "$T/out"/*
+
+# 5. Past the cap on names (32 Mi; here 33.6 million empty ones in 32 MiB):
+# refused naming the list, nothing parsed.
+LAST=$(mkchain "$T/out" '[{"files": {"files": None}, "paths": b"files\0"},
+    {"files": {}, "paths": b"\0" * 33600000}]')
+rm -rf "$T/r"
+backupctl restore alice "$LAST" --to "$T/r" >"$T/o.out" 2>&1
+rc=$?
+test $rc -ne 0 && grep -q "paths lists more than 33554432 paths" "$T/o.out"
+ok $? "a path list of more than 32 Mi names is refused naming it (exit $rc)"
+rm -f "$T/out"/*
+
 t_done
