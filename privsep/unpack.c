@@ -168,7 +168,8 @@ set_put(struct unpack *c, char *s)
 
 static bool set_has(const struct unpack *, const char *);
 
-/* The set of regular files this restore made: hard link targets. */
+/* The set of entries this restore made: hard link targets (checked to
+ * be regular files), and what a chain may remove again. */
 static void
 set_add(struct unpack *c, const char *path)
 {
@@ -187,6 +188,12 @@ set_add(struct unpack *c, const char *path)
 		free(old);
 	}
 	set_put(c, xstrdup(path));
+}
+
+bool
+unpack_made(const struct unpack *c, const char *path)
+{
+	return set_has(c, path);
 }
 
 static bool
@@ -368,6 +375,7 @@ ex_dir(struct unpack *c, const char *path, struct archive_entry *e)
 	c->fix[c->nfix].mtime.tv_nsec = archive_entry_mtime_nsec(e);
 	c->nfix++;
 	c->n.dirs++;
+	set_add(c, path);
 	return 0;
 }
 
@@ -475,6 +483,7 @@ ex_symlink(struct unpack *c, const char *path, struct archive_entry *e)
 	ts[0] = ts[1];
 	(void)utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW);
 	c->n.links++;
+	set_add(c, path);
 	return 0;
 }
 
@@ -519,6 +528,7 @@ ex_hardlink(struct unpack *c, const char *path, const char *raw)
 	}
 	close(tfd);
 	c->n.links++;
+	set_add(c, path);
 	return 0;
 }
 

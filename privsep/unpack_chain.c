@@ -11,7 +11,8 @@
  * and never extracted.  Removal walks DIR the way extraction does
  * (unpack_open_folder: component by component, O_NOFOLLOW), so a path
  * list aimed at a link reaches nothing outside DIR; what is removed is
- * only what an earlier archive of this restore listed.  A folder that
+ * only what an earlier archive of this restore listed and an archive of
+ * it created (a list may name anything).  A folder that
  * still holds something no archive listed (--overwrite into a used
  * folder) is left, and named.
  *
@@ -194,6 +195,10 @@ remove_one(struct unpack *c, const char *path)
 	char *dir;
 	int pfd;
 
+	/* A list may name anything; what this restore did not make (the
+	 * user's own, with --overwrite) is not the chain's to remove. */
+	if (!unpack_made(c, path))
+		return;
 	dir = xstrndup(path, slash == NULL ? 0 : (size_t)(slash - path));
 	leaf = slash == NULL ? path : slash + 1;
 	pfd = unpack_open_folder(c->root, dir, false);

@@ -161,4 +161,18 @@ test $rc -ne 0 && grep -q "paths lists more than 33554432 paths" "$T/o.out"
 ok $? "a path list of more than 32 Mi names is refused naming it (exit $rc)"
 rm -f "$T/out"/*
 
+# 6. --overwrite into a used folder: a path list naming the user's own
+# file (one no archive of the chain holds), which the next list drops.
+# Removal is for what this restore made; the user's file stays.
+LAST=$(mkchain "$T/out" '[{"files": {"files": None, "files/x": b"x\n"},
+    "paths": b"files\0files/x\0files/keep.txt\0files/own\0"},
+    {"files": {}, "paths": b"files\0"}]')
+rm -rf "$T/r" && mkdir -p "$T/r/files/own" && echo mine >"$T/r/files/keep.txt"
+backupctl restore alice "$LAST" --to "$T/r" --overwrite >"$T/o.out" 2>&1
+rc=$?
+test $rc -eq 0 && test "$(cat "$T/r/files/keep.txt")" = mine &&
+    test -d "$T/r/files/own" && test ! -e "$T/r/files/x"
+ok $? "a path list naming files the chain never held removes none of them, only what it restored (exit $rc)"
+rm -f "$T/out"/*
+
 t_done
