@@ -4,8 +4,9 @@
  * parses the tenant's archive): every frame it can send that breaks the
  * protocol (lengths past the limits, wrong types, a second META, a DONE
  * of the wrong size, a message without its NUL), sent and then the child
- * left running (or gone half-way through a frame).  The parent answers each with an error within seconds:
- * it neither crashes nor waits for the child forever.
+ * left running (or gone half-way through a frame).  The parent answers
+ * each with an error within seconds: it neither crashes nor waits for the
+ * child forever.
  *
  * The child's work (unpack.c, unpack_chain.c) is replaced here by a
  * double that writes the scenario's bytes on the result socket; the
