@@ -327,14 +327,24 @@ err_from(struct bk_err *err, const struct wire_err *w)
 	err->retryable = w->retryable != 0;
 }
 
-/* After the child failed to answer: what became of it. */
+/*
+ * After the child failed to answer: what became of it.  One that broke
+ * the protocol may still run (it is the user's, and may be made to send
+ * anything, then sleep): it is killed first, not waited for.  One that
+ * already ended keeps its status (a signal does not change an exit in
+ * progress).
+ */
 static int
 child_gone(struct extract *x, struct bk_err *err)
 {
 	int status = 0;
 
-	if (x->pid > 0 && waitpid(x->pid, &status, 0) == x->pid)
+	if (x->pid > 0) {
+		(void)kill(x->pid, SIGKILL);
+		while (waitpid(x->pid, &status, 0) == -1 && errno == EINTR)
+			;
 		x->pid = 0;
+	}
 	if (WIFSIGNALED(status))
 		return bk_err_set(err, BK_EFAIL, "tar layer: the extraction "
 		    "process stopped (signal %d)", WTERMSIG(status));

@@ -168,7 +168,8 @@ set_put(struct unpack *c, char *s)
 
 static bool set_has(const struct unpack *, const char *);
 
-/* The set of regular files this restore made: hard link targets. */
+/* The set of entries this restore made: hard link targets (checked to
+ * be regular files), and what a chain may remove again. */
 static void
 set_add(struct unpack *c, const char *path)
 {
@@ -187,6 +188,12 @@ set_add(struct unpack *c, const char *path)
 		free(old);
 	}
 	set_put(c, xstrdup(path));
+}
+
+bool
+unpack_made(const struct unpack *c, const char *path)
+{
+	return set_has(c, path);
 }
 
 static bool
@@ -309,11 +316,12 @@ failed(struct unpack *c, const char *path, int e)
 
 /*
  * With --overwrite, or over an earlier archive of a chain, make room for
- * a new entry at pfd/leaf.  Only a chain replaces a folder (it became a
- * file or a link at that point in time): with the folder's contents.
+ * a new entry at pfd/leaf (path).  Only a chain replaces a folder (it
+ * became a file or a link at that point in time): with what the chain
+ * put in it, never more (unpack_chain_clear).
  */
 static bool
-make_room(struct unpack *c, int pfd, const char *leaf)
+make_room(struct unpack *c, int pfd, const char *leaf, const char *path)
 {
 	struct stat st;
 
@@ -323,7 +331,11 @@ make_room(struct unpack *c, int pfd, const char *leaf)
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(pfd, leaf, 0) == 0;
 	/* The cached folder is pfd itself, the removed one's parent. */
-	return c->step > 0 && unpack_remove_tree(pfd, leaf) == 0;
+	if (c->step == 0) {
+		errno = EEXIST;
+		return false;
+	}
+	return unpack_chain_clear(c, pfd, leaf, path) == 0;
 }
 
 static void
@@ -350,7 +362,7 @@ ex_dir(struct unpack *c, const char *path, struct archive_entry *e)
 		/* An existing folder is reused; anything else is in the way. */
 		if (fstatat(pfd, leaf, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
 		    !S_ISDIR(st.st_mode)) {
-			if (!make_room(c, pfd, leaf) ||
+			if (!make_room(c, pfd, leaf, path) ||
 			    mkdirat(pfd, leaf, 0700) == -1)
 				return failed(c, path, ENOTDIR);
 		}
@@ -363,6 +375,7 @@ ex_dir(struct unpack *c, const char *path, struct archive_entry *e)
 	c->fix[c->nfix].mtime.tv_nsec = archive_entry_mtime_nsec(e);
 	c->nfix++;
 	c->n.dirs++;
+	set_add(c, path);
 	return 0;
 }
 
@@ -412,7 +425,7 @@ ex_file(struct unpack *c, const char *path, struct archive *a,
 		return failed(c, path, errno);
 	fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
-	if (fd == -1 && errno == EEXIST && make_room(c, pfd, leaf))
+	if (fd == -1 && errno == EEXIST && make_room(c, pfd, leaf, path))
 		fd = openat(pfd, leaf, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd == -1)
@@ -474,7 +487,7 @@ ex_symlink(struct unpack *c, const char *path, struct archive_entry *e)
 	if ((pfd = parent_of(c, path, &leaf)) == -1)
 		return failed(c, path, errno);
 	if (symlinkat(target, pfd, leaf) == -1 &&
-	    (errno != EEXIST || !make_room(c, pfd, leaf) ||
+	    (errno != EEXIST || !make_room(c, pfd, leaf, path) ||
 	    symlinkat(target, pfd, leaf) == -1))
 		return failed(c, path, errno);
 	ts[1].tv_sec = archive_entry_mtime(e);
@@ -482,6 +495,7 @@ ex_symlink(struct unpack *c, const char *path, struct archive_entry *e)
 	ts[0] = ts[1];
 	(void)utimensat(pfd, leaf, ts, AT_SYMLINK_NOFOLLOW);
 	c->n.links++;
+	set_add(c, path);
 	return 0;
 }
 
@@ -518,7 +532,7 @@ ex_hardlink(struct unpack *c, const char *path, const char *raw)
 	}
 	if ((pfd = parent_of(c, path, &leaf)) == -1 ||
 	    (linkat(tfd, tleaf, pfd, leaf, 0) == -1 &&
-	    (errno != EEXIST || !make_room(c, pfd, leaf) ||
+	    (errno != EEXIST || !make_room(c, pfd, leaf, path) ||
 	    linkat(tfd, tleaf, pfd, leaf, 0) == -1))) {
 		e = errno;
 		close(tfd);
@@ -526,6 +540,7 @@ ex_hardlink(struct unpack *c, const char *path, const char *raw)
 	}
 	close(tfd);
 	c->n.links++;
+	set_add(c, path);
 	return 0;
 }
 

@@ -42,7 +42,7 @@ struct unpack {
 	int		 cfd;		/* ... and its descriptor */
 	struct unpack_fixup *fix;	/* folders' modes and mtimes */
 	size_t		 nfix;
-	char		**set;		/* regular files made: link targets */
+	char		**set;		/* entries made (unpack_made) */
 	size_t		 setcap, setlen;
 };
 
@@ -68,6 +68,8 @@ void	unpack_printable(char *);
 int	unpack_norm_path(const char *raw, char *out, size_t size,
 	    const char **why);
 bool	unpack_wanted(struct unpack *, const char *path, bool count);
+/* Did this restore (any archive of its chain) create path? */
+bool	unpack_made(const struct unpack *, const char *path);
 int	unpack_open_folder(int root, const char *path, bool create);
 void	unpack_forget_folder(struct unpack *);
 void	unpack_fixups(struct unpack *);

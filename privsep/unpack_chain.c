@@ -11,7 +11,8 @@
  * and never extracted.  Removal walks DIR the way extraction does
  * (unpack_open_folder: component by component, O_NOFOLLOW), so a path
  * list aimed at a link reaches nothing outside DIR; what is removed is
- * only what an earlier archive of this restore listed.  A folder that
+ * only what an earlier archive of this restore listed and an archive of
+ * it created (a list may name anything).  A folder that
  * still holds something no archive listed (--overwrite into a used
  * folder) is left, and named.
  *
@@ -19,7 +20,6 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -36,7 +36,7 @@
 
 #define META_MAX	(64 * 1024)
 #define PATHS_MAX	(512 * 1024 * 1024)
-#define TREE_DEPTH	1024
+#define PATHS_COUNT	(PATHS_MAX / 16)	/* names in it, at most */
 
 struct unpack_chain {
 	char		*meta;		/* the current archive's chain JSON */
@@ -44,7 +44,8 @@ struct unpack_chain {
 	char		*raw;		/* its paths, as read */
 	size_t		 rawlen;
 	bool		 have_paths;
-	char		**prev;		/* the previous archive's, sorted */
+	char		**prev;		/* the previous archive's, sorted, */
+	char		*prevraw;	/* ... pointing into this */
 	size_t		 nprev;
 };
 
@@ -76,7 +77,8 @@ slurp(struct unpack *c, struct archive *a, const char *name, size_t max,
 			    "%s is larger than %zu bytes", name, max);
 		}
 		if (*len + n + 1 > cap) {
-			cap = (*len + n + 1) * 2;
+			cap = *len + n + 1 > max / 2 ? max + 1 :
+			    (*len + n + 1) * 2;
 			b = xrealloc(b, cap);
 		}
 		memcpy(b + *len, p, n);
@@ -93,6 +95,17 @@ slurp(struct unpack *c, struct archive *a, const char *name, size_t max,
 	b[*len] = '\0';
 	*buf = b;
 	return 0;
+}
+
+/* Names in a NUL-separated list (the last may lack its NUL). */
+static size_t
+count_names(const char *raw, size_t len)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < len; i++)
+		n += raw[i] == '\0';
+	return n;
 }
 
 int
@@ -123,6 +136,12 @@ unpack_chain_member(struct unpack *c, struct archive *a,
 		ch->raw = NULL;
 		if (slurp(c, a, path, PATHS_MAX, &ch->raw, &ch->rawlen) == -1)
 			return -1;
+		/* A pointer a name: a list of one-letter names costs 5
+		 * times its size; no tree has that many. */
+		if (count_names(ch->raw, ch->rawlen) > PATHS_COUNT)
+			return bk_err_set(&c->err, BK_ECORRUPT, "tar layer: "
+			    "%s lists more than %u paths", path,
+			    (unsigned)PATHS_COUNT);
 		ch->have_paths = true;
 	}
 	return 1;
@@ -134,87 +153,38 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The paths read, normalized, sorted, without duplicates. */
+/*
+ * The paths read, normalized in place in raw (a name never grows), sorted,
+ * without duplicates: pointers into raw, which the caller keeps.  One
+ * allocation per name would cost 20 times the list (40 bytes for "a").
+ */
 static char **
-parse_paths(const char *raw, size_t len, size_t *count)
+parse_paths(char *raw, size_t len, size_t *count)
 {
-	char norm[4096], **v = NULL;
+	char norm[4096], **v, *w = raw;
 	const char *p = raw, *end = raw + len, *why;
-	size_t n = 0, cap = 0, i, out;
+	size_t n = 0, cap = count_names(raw, len), i, out, l, k;
 
+	/* Room for each once: no array grown and copied. */
+	v = xreallocarray(NULL, cap, sizeof(*v));
 	while (p < end) {
-		size_t l = strnlen(p, (size_t)(end - p));
-
-		if (unpack_norm_path(p, norm, sizeof(norm), &why) == 1) {
-			if (n == cap) {
-				cap = cap == 0 ? 1024 : 2 * cap;
-				v = xreallocarray(v, cap, sizeof(*v));
-			}
-			v[n++] = xstrdup(norm);
+		l = strnlen(p, (size_t)(end - p));
+		if (unpack_norm_path(p, norm, sizeof(norm), &why) == 1 &&
+		    (k = strlen(norm)) <= l && n < cap) {
+			/* w <= p: what is left of raw is still unread. */
+			memmove(w, norm, k + 1);
+			v[n++] = w;
+			w += k + 1;
 		}
 		p += l + 1;
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), by_name);
-	for (i = out = 0; i < n; i++) {
-		if (out > 0 && strcmp(v[out - 1], v[i]) == 0) {
-			free(v[i]);
-			continue;
-		}
-		v[out++] = v[i];
-	}
+	for (i = out = 0; i < n; i++)
+		if (out == 0 || strcmp(v[out - 1], v[i]) != 0)
+			v[out++] = v[i];
 	*count = out;
 	return v;
-}
-
-static void
-free_paths(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int
-remove_tree_at(int pfd, const char *leaf, int depth)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int fd, rc = 0;
-
-	if (depth > TREE_DEPTH) {
-		errno = ELOOP;
-		return -1;
-	}
-	fd = openat(pfd, leaf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-			rc = -1;
-		else if (S_ISDIR(st.st_mode))
-			rc = remove_tree_at(fd, de->d_name, depth + 1);
-		else
-			rc = unlinkat(fd, de->d_name, 0);
-	}
-	closedir(d);
-	return rc == 0 ? unlinkat(pfd, leaf, AT_REMOVEDIR) : -1;
-}
-
-int
-unpack_remove_tree(int pfd, const char *leaf)
-{
-	return remove_tree_at(pfd, leaf, 0);
 }
 
 /* A database dump a later archive deleted is not one to load. */
@@ -239,6 +209,10 @@ remove_one(struct unpack *c, const char *path)
 	char *dir;
 	int pfd;
 
+	/* A list may name anything; what this restore did not make (the
+	 * user's own, with --overwrite) is not the chain's to remove. */
+	if (!unpack_made(c, path))
+		return;
 	dir = xstrndup(path, slash == NULL ? 0 : (size_t)(slash - path));
 	leaf = slash == NULL ? path : slash + 1;
 	pfd = unpack_open_folder(c->root, dir, false);
@@ -249,8 +223,7 @@ remove_one(struct unpack *c, const char *path)
 	    unlinkat(pfd, leaf, AT_REMOVEDIR) == 0)) {
 		c->n.removed++;
 		forget_kept(c, path);
-	}
-	else if (errno == ENOTEMPTY || errno == EEXIST)
+	} else if (errno == ENOTEMPTY || errno == EEXIST)
 		unpack_note(c, &c->n.left, path, "kept: the backup no longer "
 		    "has this folder, but it holds files that are not from "
 		    "the backup");
@@ -321,8 +294,6 @@ unpack_chain_step(struct unpack *c)
 		    "member, so not an archive of an incremental chain",
 		    UNPACK_META_DIR);
 	cur = parse_paths(ch->raw, ch->rawlen, &n);
-	free(ch->raw);
-	ch->raw = NULL;
 	ch->have_paths = false;
 	if (c->root != -1) {
 		if (c->step > 0)
@@ -331,11 +302,46 @@ unpack_chain_step(struct unpack *c)
 	}
 	if (c->step + 1 >= c->o->nstreams && c->o->nonly > 0)
 		count_hits(c, cur, n);
-	free_paths(ch->prev, ch->nprev);
+	free(ch->prev);
+	free(ch->prevraw);
 	ch->prev = cur;
+	ch->prevraw = ch->raw;
+	ch->raw = NULL;
 	ch->nprev = n;
 	c->step++;
 	return 0;
+}
+
+int
+unpack_chain_clear(struct unpack *c, int pfd, const char *leaf,
+    const char *path)
+{
+	struct unpack_chain *ch = c->chain;
+	size_t lo = 0, hi, mid, n = strlen(path);
+
+	/* The first name after "path/": names under it sort together. */
+	hi = ch != NULL ? ch->nprev : 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strncmp(ch->prev[mid], path, n) < 0 ||
+		    (strncmp(ch->prev[mid], path, n) == 0 &&
+		    (unsigned char)ch->prev[mid][n] < '/'))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; ch != NULL && hi < ch->nprev &&
+	    strncmp(ch->prev[hi], path, n) == 0 && ch->prev[hi][n] == '/';
+	    hi++)
+		;
+	/* Deepest first, each as in the removal pass. */
+	while (hi > lo)
+		remove_one(c, ch->prev[--hi]);
+	if (unlinkat(pfd, leaf, AT_REMOVEDIR) == 0)
+		return 0;
+	if (errno == ENOTEMPTY || errno == EEXIST)
+		errno = EEXIST;
+	return -1;
 }
 
 char *

@@ -36,7 +36,13 @@ int	unpack_chain_step(struct unpack *);
  * caller's: the next archive's is its own. */
 char	*unpack_chain_meta_take(struct unpack *, size_t *len);
 
-/* Remove pfd/leaf, a folder, with all it holds; nothing followed. */
-int	unpack_remove_tree(int pfd, const char *leaf);
+/*
+ * A chain's folder path (pfd/leaf) became something else: what the
+ * previous archive listed under it is removed (deepest first, nothing
+ * followed), then the folder.  -1 with errno EEXIST when it still holds
+ * something no archive listed (the user's own, with --overwrite): kept.
+ */
+int	unpack_chain_clear(struct unpack *, int pfd, const char *leaf,
+	    const char *path);
 
 #endif

@@ -97,26 +97,51 @@ newest_first(const void *a, const void *b)
 	return strcmp(y->name, x->name);
 }
 
-static const struct catalog_entry *
-find_at(const struct catalog *cat, const char *dest, const char *name)
+/* Entries by destination, then name: chains are walked with lookups in
+ * it (a destination may hold thousands of archives, all of one chain). */
+static int
+by_dest_name(const void *a, const void *b)
 {
+	const struct catalog_entry *x = *(const struct catalog_entry *const *)a;
+	const struct catalog_entry *y = *(const struct catalog_entry *const *)b;
+	int c = strcmp(x->destination, y->destination);
+
+	return c != 0 ? c : strcmp(x->name, y->name);
+}
+
+static const struct catalog_entry **
+index_new(const struct catalog *cat)
+{
+	const struct catalog_entry **ix;
 	size_t i;
 
+	ix = xcalloc(cat->n + 1, sizeof(*ix));
 	for (i = 0; i < cat->n; i++)
-		if (strcmp(cat->v[i].name, name) == 0 &&
-		    strcmp(cat->v[i].destination, dest) == 0)
-			return &cat->v[i];
-	return NULL;
+		ix[i] = &cat->v[i];
+	if (cat->n > 1)
+		qsort(ix, cat->n, sizeof(*ix), by_dest_name);
+	return ix;
+}
+
+static const struct catalog_entry *
+find_at(const struct catalog_entry *const *ix, size_t n, const char *dest,
+    const char *name)
+{
+	struct catalog_entry key = { .name = (char *)name,
+	    .destination = (char *)dest };
+	const struct catalog_entry *kp = &key, *const *hit;
+
+	hit = bsearch(&kp, ix, n, sizeof(*ix), by_dest_name);
+	return hit != NULL ? *hit : NULL;
 }
 
 /*
  * e's chain at its destination into v (room for e->seq + 1), full first;
- * the first name missing, malloc'd, or NULL when whole.  Linear lookups:
- * a destination holds a few thousand backups, a chain a few dozen.
+ * the first name missing, malloc'd, or NULL when whole.
  */
 static char *
-chain_walk(const struct catalog *cat, const struct catalog_entry *e,
-    const struct catalog_entry **v)
+chain_walk(const struct catalog_entry *const *ix, size_t nix,
+    const struct catalog_entry *e, const struct catalog_entry **v)
 {
 	const struct catalog_entry *a;
 	unsigned int s;
@@ -125,7 +150,7 @@ chain_walk(const struct catalog *cat, const struct catalog_entry *e,
 	for (s = 0; s <= e->seq; s++) {
 		name = s == 0 ? xstrdup(e->chain) : s == e->seq ?
 		    xstrdup(e->name) : names_inc_render(e->chain, s);
-		if ((a = find_at(cat, e->destination, name)) == NULL)
+		if ((a = find_at(ix, nix, e->destination, name)) == NULL)
 			return name;
 		free(name);
 		if (v != NULL)
@@ -134,11 +159,74 @@ chain_walk(const struct catalog *cat, const struct catalog_entry *e,
 	return NULL;
 }
 
+/* By destination, chain, then seq: each chain's archives together. */
+static int
+by_chain(const void *a, const void *b)
+{
+	const struct catalog_entry *x = *(const struct catalog_entry *const *)a;
+	const struct catalog_entry *y = *(const struct catalog_entry *const *)b;
+	int c = strcmp(x->destination, y->destination);
+
+	if (c == 0)
+		c = strcmp(x->chain, y->chain);
+	if (c == 0)
+		c = x->seq < y->seq ? -1 : x->seq > y->seq;
+	return c;
+}
+
+/*
+ * Every incremental's first missing archive.  Each chain is walked once,
+ * from its full to the first archive absent: every step before that one
+ * finds an archive of this chain, so the walks together take one lookup
+ * per archive (walking from the full for each incremental would be
+ * quadratic, and names at a user's own destination are the user's).
+ */
+static void
+mark_broken(struct catalog *cat)
+{
+	const struct catalog_entry **ix = index_new(cat);
+	struct catalog_entry **bs, *g;
+	unsigned int s, top;
+	size_t i, j;
+	char *name;
+
+	bs = xcalloc(cat->n + 1, sizeof(*bs));
+	for (i = 0; i < cat->n; i++)
+		bs[i] = &cat->v[i];
+	if (cat->n > 1)
+		qsort(bs, cat->n, sizeof(*bs), by_chain);
+	for (i = 0; i < cat->n; i = j) {
+		g = bs[i];
+		for (j = i + 1; j < cat->n && strcmp(bs[j]->destination,
+		    g->destination) == 0 && strcmp(bs[j]->chain, g->chain) ==
+		    0; j++)
+			;
+		top = bs[j - 1]->seq;
+		name = NULL;
+		for (s = 0; s < top; s++) {
+			name = s == 0 ? xstrdup(g->chain) :
+			    names_inc_render(g->chain, s);
+			if (find_at(ix, cat->n, g->destination, name) == NULL)
+				break;
+			free(name);
+			name = NULL;
+		}
+		if (name == NULL)
+			continue;
+		for (; i < j; i++)
+			if (bs[i]->seq > s)
+				bs[i]->missing = xstrdup(name);
+		free(name);
+	}
+	free(bs);
+	free(ix);
+}
+
 int
 catalog_chain(const struct catalog *cat, const char *name,
     const struct catalog_entry ***out, size_t *n, struct bk_err *err)
 {
-	const struct catalog_entry **v, *e = NULL;
+	const struct catalog_entry **v, **ix, *e = NULL;
 	char *missing;
 	size_t i;
 
@@ -151,7 +239,10 @@ catalog_chain(const struct catalog *cat, const char *name,
 		return bk_err_set(err, BK_ENOENT, "no backup named %s at any "
 		    "destination", name);
 	v = xcalloc(e->seq + 1, sizeof(*v));
-	if ((missing = chain_walk(cat, e, v)) != NULL) {
+	ix = index_new(cat);
+	missing = chain_walk(ix, cat->n, e, v);
+	free(ix);
+	if (missing != NULL) {
 		bk_err_set(err, BK_ECORRUPT, "%s is an incremental backup, "
 		    "and its chain is broken: %s, which it needs, is not at "
 		    "%s (%s)", name, missing, e->destination, e->location);
@@ -222,9 +313,7 @@ failed:
 		return -1;
 	if (cat->n > 1)
 		qsort(cat->v, cat->n, sizeof(*cat->v), newest_first);
-	for (i = 0; i < cat->n; i++)
-		if (cat->v[i].seq > 0)
-			cat->v[i].missing = chain_walk(cat, &cat->v[i], NULL);
+	mark_broken(cat);
 	return 0;
 }
 
