@@ -300,6 +300,19 @@ chain_meta_check(const char *meta, const struct catalog_entry *const *v,
 	    "it)");
 }
 
+struct seek_check {
+	const struct catalog_entry *const *v;
+	char		*id;
+};
+
+static int
+seek_check(const char *meta, size_t i, void *arg, struct bk_err *err)
+{
+	struct seek_check *sc = arg;
+
+	return chain_meta_check(meta, sc->v, i, &sc->id, err);
+}
+
 /*
  * Every archive of the chain into one extraction process, full first.
  * A layer's own error (age's tag, gzip's CRC, zstd's checksum) names the
@@ -397,6 +410,7 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
     struct restore_result *res, struct bk_err *err)
 {
 	const struct catalog_entry *ce, **chain = NULL;
+	struct seek_check sc = { 0 };
 	struct crypt_keys *keys = NULL;
 	struct storage *st = NULL;
 	struct catalog cat = { 0 };
@@ -435,23 +449,20 @@ restore_run(const struct settings *admin, const struct restore_opts *o,
 	xo.dir = dir;
 	xo.chain = n > 1;
 	xo.nstreams = (unsigned int)n;
+	sc.v = chain;
 	/* Before the pipeline's threads: the child starts from few. */
 	if ((x = extract_start(&acct, &xo, err)) == NULL)
 		goto out;
-	/* --only by ranges when a single archive has an index
-	 * (restore_seek.c); 1: it did nothing, read the whole backup.  An
-	 * incremental's --only reads its chain whole: the removals need
-	 * every archive's path list. */
-	if (n == 1 && (rc = restore_seek(st, ce, keys, o, res, x, err)) != 1) {
+	/* --only by ranges when the archives have an index
+	 * (restore_seek.c); 1: it did nothing, read the whole backup. */
+	rc = restore_seek(st, chain, n, keys, o, seek_check, &sc, res, x, err);
+	free(sc.id);
+	if (rc != 1) {
 		x = NULL;	/* restore_seek finished it */
-		res->archives = 1;
 		if (rc == 0)
 			rc = only_check(o, res, err);
 		goto out;
 	}
-	if (n > 1 && o->nonly > 0 && res->note == NULL)
-		xasprintf(&res->note, "--only of an incremental reads its "
-		    "whole chain (%zu archives)", n);
 	rc = run_chain(admin, o, st, chain, n, keys, x, res, err);
 	x = NULL;	/* run_chain finished it */
 	if (rc == -1)

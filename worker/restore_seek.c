@@ -16,7 +16,10 @@
  * the members' bytes go to the extraction process, then an end of
  * archive.  The extraction process filters by PATH again, so an index
  * that lies about a member cannot make it write anything --only did not
- * ask for.
+ * ask for.  A chain is one such stream per archive, full first, each with
+ * the archive's .panel-backup/chain and .panel-backup/paths too, into the
+ * extraction process started for the chain: it applies them as for a
+ * whole download (restore.c), and the caller checks each record.
  *
  * Threads: the caller's only.
  */
@@ -221,8 +224,7 @@ note(struct restore_result *res, const char *fmt, ...)
  */
 static int
 open_index(struct src *s, const struct crypt_keys *keys,
-    const struct restore_opts *o, struct restore_result *res,
-    struct seekidx *x, struct bk_err *err)
+    struct restore_result *res, struct seekidx *x, struct bk_err *err)
 {
 	struct seekidx_footer f;
 	uint64_t tail_off, want;
@@ -232,7 +234,7 @@ open_index(struct src *s, const struct crypt_keys *keys,
 	int rc = 1, r;
 
 	buf_init(&plain, 1);
-	if (crypt_scheme_of_name(o->name) == CRYPT_AGE) {
+	if (crypt_scheme_of_name(s->name) == CRYPT_AGE) {
 		/* A header is a few hundred bytes; a larger one (many
 		 * recipients) gets a second look. */
 		for (want = AGE_HEAD / 16;; want = AGE_HEAD) {
@@ -257,7 +259,7 @@ open_index(struct src *s, const struct crypt_keys *keys,
 		goto out_err;
 	if (seekidx_find_footer(tail, (size_t)(s->size - tail_off), &f) == 0)
 		goto out;	/* no index: an older archive, or not ours */
-	if (f.codec != codec_of(o->name) || f.seg_comp_off >= s->size ||
+	if (f.codec != codec_of(s->name) || f.seg_comp_off >= s->size ||
 	    s->size - f.seg_comp_off > SEEKIDX_SEG_MAX) {
 		note(res, "the archive's index points outside it; downloading "
 		    "the whole backup");
@@ -299,9 +301,18 @@ struct plan {
 	size_t		 nblocks;	/* blocks to fetch */
 };
 
+/* A chain's archive brings its record and path list along: the
+ * extraction process checks and applies them as for a whole download. */
+static bool
+chain_member(const struct seekidx_member *m)
+{
+	return strcmp(m->name, ".panel-backup/chain") == 0 ||
+	    strcmp(m->name, ".panel-backup/paths") == 0;
+}
+
 static void
 plan_make(const struct seekidx *x, const struct restore_opts *o,
-    struct plan *p)
+    bool chain, struct plan *p)
 {
 	size_t i, j, last = (size_t)-1, b0, b1;
 
@@ -311,7 +322,7 @@ plan_make(const struct seekidx *x, const struct restore_opts *o,
 		for (j = 0; j < o->nonly; j++)
 			if (seekidx_match(&x->m[i], o->only[j]))
 				break;
-		if (j == o->nonly)
+		if (j == o->nonly && !(chain && chain_member(&x->m[i])))
 			continue;
 		p->r[p->nr].a = x->m[i].start;
 		p->r[p->nr].b = x->m[i].end;
@@ -556,56 +567,118 @@ out:
 	return rc;
 }
 
-int
-restore_seek(struct storage *st, const struct catalog_entry *ce,
-    const struct crypt_keys *keys, const struct restore_opts *o,
-    struct restore_result *res, struct extract *ex, struct bk_err *err)
+/* Every archive's plain stream and index, or 1 (fall back) with a note. */
+static int
+open_all(struct storage *st, const struct catalog_entry *const *v, size_t n,
+    const struct crypt_keys *keys, struct restore_result *res,
+    struct src *s, struct seekidx *x, uint64_t *downloaded,
+    struct bk_err *err)
 {
-	struct src s = { .st = st, .name = o->name, .obj_size = ce->size };
-	struct seekidx x = { 0 };
-	struct plan p = { 0 };
-	struct bk_err xerr;
+	size_t i;
 	int rc;
 
-	if (o->nonly == 0 || o->to_dir == NULL || codec_of(o->name) == 0)
-		return 1;
-	if (crypt_scheme_of_name(o->name) == CRYPT_GPG) {
-		note(res, "gpg backups are not seekable: downloading all %llu "
-		    "bytes", (unsigned long long)ce->size);
-		return 1;
-	}
-	if ((rc = open_index(&s, keys, o, res, &x, err)) != 0) {
-		age_seek_free(s.age);
+	for (i = 0; i < n; i++) {
+		s[i] = (struct src){ .st = st, .name = v[i]->name,
+		    .obj_size = v[i]->size };
+		if (codec_of(v[i]->name) == 0)
+			return 1;
+		if (crypt_scheme_of_name(v[i]->name) == CRYPT_GPG) {
+			note(res, "gpg backups are not seekable: downloading all "
+			    "%llu bytes", (unsigned long long)v[i]->size);
+			return 1;
+		}
+		rc = open_index(&s[i], keys, res, &x[i], err);
+		*downloaded += s[i].downloaded;
+		if (rc == 0)
+			continue;
 		/* A failed look is no reason to fail the restore: the whole
 		 * download decides. */
 		if (rc == -1 && err->code != BK_EAUTH)
-			note(res, "the archive's index could not be read (%s); "
-			    "downloading the whole backup", err->msg);
-		rc = 1;
-		res->stored = s.downloaded;
-		return rc;
+			note(res, "%s's index could not be read (%s); "
+			    "downloading the whole backup", v[i]->name,
+			    err->msg);
+		return 1;
 	}
-	plan_make(&x, o, &p);
-	/* Nothing matches: nothing to fetch; the caller's check names each
-	 * PATH (the extraction, given no member, has nothing to say). */
-	rc = p.nr == 0 ? 0 : run_plan(&s, &x, &p, ex, err);
+	return 0;
+}
+
+int
+restore_seek(struct storage *st, const struct catalog_entry *const *v,
+    size_t n, const struct crypt_keys *keys, const struct restore_opts *o,
+    restore_seek_check_fn *check, void *check_arg,
+    struct restore_result *res, struct extract *ex, struct bk_err *err)
+{
+	struct src *s;
+	struct seekidx *x;
+	struct plan p = { 0 };
+	struct bk_err xerr;
+	uint64_t total = 0, down = 0;
+	size_t i, nblocks = 0, allblocks = 0;
+	char *meta = NULL;
+	bool finished = false;
+	int rc;
+
+	if (o->nonly == 0 || o->to_dir == NULL || n == 0)
+		return 1;
+	s = xcalloc(n, sizeof(*s));
+	x = xcalloc(n, sizeof(*x));
+	if ((rc = open_all(st, v, n, keys, res, s, x, &down, err)) != 0) {
+		rc = 1;
+		res->stored = down;
+		goto out;
+	}
+	/* One stream per archive, full first, each with the members --only
+	 * names (and, in a chain, its record and path list). */
+	for (i = 0; i < n; i++) {
+		total += v[i]->size;
+		plan_make(&x[i], o, n > 1, &p);
+		rc = p.nr == 0 ? 0 : run_plan(&s[i], &x[i], &p, ex, err);
+		nblocks += p.nblocks;
+		allblocks += x[i].nb;
+		free(p.r);
+		p.r = NULL;
+		if (i + 1 < n && rc == 0) {
+			if (extract_next(ex, &meta, &xerr) == -1) {
+				*err = xerr;
+				rc = -1;
+			} else if (check != NULL)
+				rc = check(meta, i, check_arg, err);
+			free(meta);
+			meta = NULL;
+		}
+		if (rc == -1 || i + 1 == n)
+			break;
+	}
 	extract_close_input(ex);
+	finished = true;
 	if (extract_finish(ex, &res->ex, &xerr) == -1 && rc == 0 &&
-	    p.nr > 0) {
+	    (p.nr > 0 || n > 1)) {
 		*err = xerr;
 		rc = -1;
 	}
+	if (rc == 0 && n > 1 && check != NULL)
+		rc = check(res->ex.meta, n - 1, check_arg, err);
 	if (res->ex.only_hits == NULL)
 		res->ex.only_hits = xcalloc(o->nonly + 1,
 		    sizeof(*res->ex.only_hits));
+	for (i = 0; i < n; i++)
+		down += s[i].downloaded;
 	if (rc == 0)
 		note(res, "downloaded %llu of %llu bytes (%zu of %zu blocks, by "
-		    "the archive's index)", (unsigned long long)s.downloaded,
-		    (unsigned long long)ce->size, p.nblocks, x.nb);
-	res->stored = s.downloaded;
+		    "the %s index)", (unsigned long long)down,
+		    (unsigned long long)total, nblocks, allblocks, n > 1 ?
+		    "archives'" : "archive's");
+	res->stored = down;
 	res->seeked = true;
-	free(p.r);
-	seekidx_free(&x);
-	age_seek_free(s.age);
+	res->archives = (unsigned int)n;
+out:
+	if (!finished && rc != 1)
+		extract_close_input(ex);
+	for (i = 0; i < n; i++) {
+		seekidx_free(&x[i]);
+		age_seek_free(s[i].age);
+	}
+	free(s);
+	free(x);
 	return rc;
 }

@@ -7,6 +7,8 @@
 #ifndef BK_RESTORE_SEEK_H
 #define BK_RESTORE_SEEK_H
 
+#include <stddef.h>
+
 struct bk_err;
 struct catalog_entry;
 struct crypt_keys;
@@ -24,8 +26,22 @@ struct storage;
  * the index promised blocks that did not check, or the download failed;
  * x is finished.
  */
-int	restore_seek(struct storage *, const struct catalog_entry *,
-	    const struct crypt_keys *, const struct restore_opts *,
+/* A chain's archive i read: its .panel-backup/chain record (or NULL) is
+ * the one the chain needs there?  0, or -1 with err. */
+typedef int	restore_seek_check_fn(const char *meta, size_t i, void *arg,
+		    struct bk_err *);
+
+/*
+ * v[0..n-1]: the archives a restore of the last one needs, full first
+ * (n 1: a full alone).  A chain is read as one stream per archive, each
+ * with the members --only names and the archive's record and path list,
+ * into x started for the chain (extract_opts.chain, nstreams n): the
+ * extraction process applies them as for a whole download, removals
+ * included, and check sees each record.
+ */
+int	restore_seek(struct storage *, const struct catalog_entry *const *v,
+	    size_t n, const struct crypt_keys *, const struct restore_opts *,
+	    restore_seek_check_fn *check, void *check_arg,
 	    struct restore_result *, struct extract *x, struct bk_err *);
 
 #endif

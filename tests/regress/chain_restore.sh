@@ -115,6 +115,25 @@ for enc in none age gpg; do
 	ok $? "$comp/$enc: every point of full + 3 incrementals restores the source as it was then (content, modes, types, links, mtimes)${bad:+; wrong at:$bad}"
 	grep -q "applying its chain: the full and 3 incrementals" "$T/rs.out"
 	ok $? "$comp/$enc: restore of the last point says it applied the full and 3 incrementals"
+	if [ $comp != none ] && [ $enc != gpg ]; then
+		# --only at the last point by ranges: the chain's blocks that
+		# hold the paths, its records and lists, nothing else.
+		rm -rf "$T/r"
+		backupctl restore alice "$NAME" --to "$T/r" $(keys $enc) \
+		    --only files/sub --only files/turns --only files/hard \
+		    >"$T/ro.out" 2>&1 &&
+		    same_tree "$T/snap/3/sub" "$T/r/files/sub" &&
+		    test "$(cat "$T/r/files/turns")" = a-file-again &&
+		    cmp -s "$T/r/files/hard" "$T/snap/3/hard" &&
+		    test ! -e "$T/r/files/a.txt" &&
+		    grep -q "by the archives' index" "$T/ro.out"
+		ok $? "$comp/$enc: --only at incremental 3 by ranges gives those paths as they were ($(grep downloaded "$T/ro.out"))"
+		rm -rf "$T/r"
+		backupctl restore alice "$NAME" --to "$T/r" $(keys $enc) \
+		    --only files/gone.txt >"$T/ro.out" 2>&1
+		test $? -ne 0 && grep -q "matched nothing" "$T/ro.out"
+		ok $? "$comp/$enc: --only a file deleted before incremental 3 matches nothing, by ranges too"
+	fi
 	backupctl verify alice "$NAME" $(keys $enc) >"$T/v.out" 2>&1 &&
 	    grep -q "intact, with its whole chain: 4 archives" "$T/v.out"
 	ok $? "$comp/$enc: verify of the last point reads all 4 archives"
@@ -156,6 +175,28 @@ assert r["archives"] == 4 and r["removed"] > 0, r
 subprocess.run(["diff", "-r", "--no-dereference", sys.argv[2], r["to"] + "/files"], check=True)
 PY
 ok $? "a restore job of incremental 3 (worker, --wait --json) applies 4 archives and gives the tree as it was ($(tail -1 "$T/job.check") $(tail -1 "$T/job.err"))"
+
+# By ranges on a chain worth it: a 24 MiB full, an incremental that
+# changed one small file; --only that file downloads a small part.
+rm -rf "$SRC" "$T/out" "$T/state/chain" "$T/state/manifests" && mkdir -p "$SRC/big" "$T/out"
+head -c 25165824 /dev/urandom >"$SRC/big/blob.bin"
+echo v1 >"$SRC/small.txt"
+settings zst none
+run big0.out
+echo v2 >"$SRC/small.txt"
+run big1.out
+BIG=$NAME
+total=$(du -cb "$T/out"/* | tail -1 | cut -f1)
+rm -rf "$T/r"
+backupctl restore alice "$BIG" --to "$T/r" --only files/small.txt >"$T/rb.out" 2>&1
+got=$(sed -n 's/.*downloaded \([0-9]*\) of.*/\1/p' "$T/rb.out")
+test "$(cat "$T/r/files/small.txt" 2>/dev/null)" = v2 && test -n "$got" &&
+    test "$got" -lt $((total / 20))
+ok $? "--only one small file at an incremental of a ${total}-byte chain downloads ${got:-?} bytes (< 5%)"
+rm -rf "$SRC" "$T/out" "$T/state/chain" "$T/state/manifests" && mkdir -p "$SRC" "$T/out"
+settings none none
+for k in 0 1 2 3; do step $k; run c$k.out; done
+INC1=$(ls "$T/out" | grep '^inc-0001'); INC3=$(ls "$T/out" | grep '^inc-0003')
 
 # --only at a point in time.
 rm -rf "$T/r"
