@@ -76,7 +76,13 @@ add_entry(const struct storage_obj *o, void *arg)
 	/* An incremental's name carries its full's time, not its own. */
 	if ((chain = names_inc_split(o->name, &e->seq)) != NULL) {
 		e->kind = "incremental";
+		/* Its own time is the storage's; never before its full's (a
+		 * backend's clock or a copy may say otherwise), the rule
+		 * pruning uses too (prune_plan.c). */
 		e->time = o->mtime;
+		if (names_match(l->tmpl, chain, &when, &has_time) && has_time &&
+		    e->time < when)
+			e->time = when;
 	} else {
 		e->kind = "full";
 		e->seq = 0;
@@ -94,6 +100,9 @@ newest_first(const void *a, const void *b)
 
 	if (x->time != y->time)
 		return x->time < y->time ? 1 : -1;
+	/* One chain in one second: the later archive first. */
+	if (strcmp(x->chain, y->chain) == 0 && x->seq != y->seq)
+		return x->seq < y->seq ? 1 : -1;
 	return strcmp(y->name, x->name);
 }
 

@@ -288,4 +288,16 @@ rm -rf "$T/r"
 backupctl restore alice "$OLD2" --to "$T/r" >"$T/x.out" 2>&1
 test $? -ne 0 && grep -q "not the next archive of this chain" "$T/x.out"
 ok $? "an incremental of an older chain with the same full name is refused, not applied"
+
+# A chain made within one second, its full named to sort after "inc-":
+# list still puts the newest archive first.
+rm -rf "$T/out" "$T/state/chain" && mkdir -p "$T/out"
+settings none none
+echo 'BACKUP_FILENAME=site-%Y%m%dT%H%M%S.tar' >>"$T/users/alice.env"
+run o1.out; echo 1 >"$SRC/o.txt"; run o2.out; echo 2 >"$SRC/o.txt"; run o3.out
+backupctl list alice --json | /usr/bin/python3 -c '
+import json, sys
+n = [b["name"] for b in json.load(sys.stdin)["backups"]]
+assert [x[:8] for x in n] == ["inc-0002", "inc-0001", "site-202"], n'
+ok $? "list puts a chain newest first, incremental 2, 1, then its full, whatever the names sort as"
 t_done

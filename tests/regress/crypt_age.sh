@@ -101,8 +101,9 @@ backupctl decrypt --identity "$T/k/id" "$T/t.age" "$T/w.out" 2>"$T/err"
 [ $? -eq 1 ] && [ ! -e "$T/w.out" ] && ls "$T" | grep -vq partial
 ok $? "a truncated file: exit 1, nothing left behind ($(cat "$T/err"))"
 cp "$T/r.age" "$T/f.age"
-printf '\001' | dd of="$T/f.age" bs=1 seek=$((size / 2)) conv=notrunc \
-    2>/dev/null
+old=$(od -An -tu1 -j $((size / 2)) -N1 "$T/f.age" | tr -d ' ')	# a real flip,
+printf "$(printf '\\%03o' $((old ^ 1)))" |			# not a fixed byte
+    dd of="$T/f.age" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
 backupctl decrypt --identity "$T/k/id" "$T/f.age" >/dev/null 2>"$T/err"
 [ $? -eq 1 ] && grep -q 'authentication' "$T/err"
 ok $? "a flipped byte: exit 1 ($(cat "$T/err"))"
