@@ -8,7 +8,7 @@
  * backup intact and a reader can start decoding at any frame: the tail
  * index (seekidx.h) records where each frame starts.  At the end the
  * index member and the end of archive go into one more frame made of raw
- * blocks (written here, with its XXH64 checksum), so the index footer
+ * blocks (written here, without a frame checksum), so the index footer
  * lies in the file's last bytes as it is.  The readers check every
  * checksum on the way: gzip's CRC-32 and length per member, zstd's frame
  * checksum.
@@ -142,89 +142,19 @@ zs_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 	return seekidx_w_feed(z->ix, data, len, zs_ring_in, z, err);
 }
 
-/* XXH64 (seed 0), for the raw frame's checksum: its low 32 bits. */
-#define P1	0x9E3779B185EBCA87ULL
-#define P2	0xC2B2AE3D27D4EB4FULL
-#define P3	0x165667B19E3779F9ULL
-#define P4	0x85EBCA77C2B2AE63ULL
-#define P5	0x27D4EB2F165667C5ULL
-
-static uint64_t
-rotl(uint64_t x, int r)
-{
-	return x << r | x >> (64 - r);
-}
-
-static uint64_t
-rd64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static uint64_t
-xround(uint64_t acc, uint64_t in)
-{
-	return rotl(acc + in * P2, 31) * P1;
-}
-
-static uint64_t
-xmerge(uint64_t h, uint64_t v)
-{
-	return (h ^ xround(0, v)) * P1 + P4;
-}
-
-static uint64_t
-xxh64(const unsigned char *p, size_t len)
-{
-	const unsigned char *end = p + len;
-	uint64_t h, v1 = P1 + P2, v2 = P2, v3 = 0, v4 = 0 - P1;
-
-	if (len >= 32) {
-		for (; end - p >= 32; p += 32) {
-			v1 = xround(v1, rd64(p));
-			v2 = xround(v2, rd64(p + 8));
-			v3 = xround(v3, rd64(p + 16));
-			v4 = xround(v4, rd64(p + 24));
-		}
-		h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18);
-		h = xmerge(xmerge(xmerge(xmerge(h, v1), v2), v3), v4);
-	} else
-		h = P5;
-	h += (uint64_t)len;
-	for (; end - p >= 8; p += 8)
-		h = rotl(h ^ xround(0, rd64(p)), 27) * P1 + P4;
-	if (end - p >= 4) {
-		h ^= (uint64_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 |
-		    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24) * P1;
-		h = rotl(h, 23) * P2 + P3;
-		p += 4;
-	}
-	for (; p < end; p++)
-		h = rotl(h ^ *p * P5, 11) * P1;
-	h ^= h >> 33;
-	h *= P2;
-	h ^= h >> 29;
-	h *= P3;
-	h ^= h >> 32;
-	return h;
-}
-
 /*
  * One frame of raw blocks: magic, a header with a 1 MiB window (so a
  * reader needs little memory for it) and the 8-byte content size, blocks
  * of at most 128 KiB cut so the last is full (the footer near the end is
- * never split by a block header), the checksum.
+ * never split by a block header).  No frame checksum: libzstd offers no
+ * XXH64 of its own, the index in it carries CRC-32s of its own (checked
+ * by every reader of it, seekidx.c), and the job's manifest has the
+ * whole object's SHA-256.
  */
 static int
 zs_raw_frame(struct zs *z, const char *seg, size_t len, struct bk_err *err)
 {
-	unsigned char h[14], bh[3], ck[4];
-	uint64_t sum = xxh64((const unsigned char *)seg, len);
+	unsigned char h[14], bh[3];
 	size_t off = 0, n, i;
 	uint32_t v;
 
@@ -232,7 +162,7 @@ zs_raw_frame(struct zs *z, const char *seg, size_t len, struct bk_err *err)
 	h[1] = 0xb5;
 	h[2] = 0x2f;
 	h[3] = 0xfd;
-	h[4] = 0xc4;	/* 8-byte content size, checksum, no dictionary */
+	h[4] = 0xc0;	/* 8-byte content size, no checksum, no dictionary */
 	h[5] = 10 << 3;	/* window 2^(10 + 10) */
 	for (i = 0; i < 8; i++)
 		h[6 + i] = (unsigned char)((uint64_t)len >> (8 * i));
@@ -250,9 +180,7 @@ zs_raw_frame(struct zs *z, const char *seg, size_t len, struct bk_err *err)
 		off += n;
 		n = RAW_BLOCK;
 	}
-	for (i = 0; i < 4; i++)
-		ck[i] = (unsigned char)(sum >> (8 * i));
-	return stage_emit(z->st, ck, sizeof(ck), err);
+	return 0;
 }
 
 static int
