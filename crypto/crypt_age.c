@@ -2,8 +2,8 @@
  * crypt_age.c - the age v1 file format: header (version line, recipient
  * stanzas, HMAC), and the STREAM payload (ChaCha20-Poly1305 over 64 KiB
  * chunks, 11-byte big-endian counter, last-chunk flag), as push encoder
- * and decoder.  Recipient and identity types are in crypt_age_keys.c and
- * crypt_age_ident.c.
+ * and decoder.  The header's parser and MAC are in crypt_age_header.c,
+ * recipient and identity types in crypt_age_keys.c and crypt_age_ident.c.
  *
  * Invariants: the decoder parses the header strictly (canonical base64,
  * 64-column stanza bodies, exact MAC line) before it releases a byte; it
@@ -26,10 +26,8 @@
 #include "err.h"
 #include "xmalloc.h"
 
-#define AGE_V1		"age-encryption.org/v1\n"
 #define CHUNK		(64 * 1024)
 #define TAG		crypto_aead_chacha20poly1305_ietf_ABYTES
-#define HEADER_MAX	(1024 * 1024)
 #define NONCE		16
 
 /* Payload keys and nonce state shared by both directions. */
@@ -139,7 +137,7 @@ age_stanza_append(struct buf *b, const char *args, const unsigned char *body,
 	size_t off;
 
 	buf_printf(b, "-> %s\n", args);
-	buf_init(&enc, HEADER_MAX);
+	buf_init(&enc, AGE_HEADER_MAX);
 	age_b64_append(&enc, body, bodylen);
 	/* Full 64-column lines, then a shorter (maybe empty) final line. */
 	for (off = 0; enc.len - off >= 64; off += 64) {
@@ -169,20 +167,6 @@ stream_nonce(const struct stream *s, bool last, unsigned char n[12])
 	for (i = 0; i < 8; i++)
 		n[10 - i] = (unsigned char)(s->counter >> (8 * i));
 	n[11] = last ? 1 : 0;
-}
-
-static void
-header_mac(const unsigned char *file_key, const char *hdr, size_t len,
-    unsigned char mac[32])
-{
-	unsigned char key[32];
-	crypto_auth_hmacsha256_state st;
-
-	age_hkdf(file_key, AGE_FILE_KEY, NULL, 0, "header", key);
-	crypto_auth_hmacsha256_init(&st, key, sizeof(key));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)hdr, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(key, sizeof(key));
 }
 
 struct age_enc *
@@ -216,12 +200,12 @@ enc_start(struct age_enc *e, struct bk_err *err)
 	int rc = -1;
 
 	randombytes_buf(e->s.file_key, AGE_FILE_KEY);
-	buf_init(&h, HEADER_MAX);
+	buf_init(&h, AGE_HEADER_MAX);
 	buf_puts(&h, AGE_V1);
 	if (age_recipients_wrap(e->rcpt, e->s.file_key, &h, err) != 0)
 		goto out;
 	buf_puts(&h, "---");
-	header_mac(e->s.file_key, h.data, h.len, mac);
+	age_header_mac(e->s.file_key, h.data, h.len, mac);
 	buf_puts(&h, " ");
 	age_b64_append(&h, mac, sizeof(mac));
 	buf_puts(&h, "\n");
@@ -391,148 +375,7 @@ age_is_age(const void *p, size_t len)
 	    memcmp(p, armor, sizeof(armor) - 1) == 0;
 }
 
-static bool
-is_b64(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/';
-}
-
-static void
-stanzas_free(struct age_stanza *st, size_t n)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < st[i].nargs; j++)
-			free(st[i].args[j]);
-		free(st[i].body);
-	}
-	free(st);
-}
-
-/* The next line of [*p, end) without its LF; -1 if there is no LF. */
-static int
-next_line(const char **p, const char *end, const char **line, size_t *len)
-{
-	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
-
-	if (nl == NULL)
-		return -1;
-	*line = *p;
-	*len = (size_t)(nl - *p);
-	*p = nl + 1;
-	return 0;
-}
-
 /* One stanza: arg line at line (after "-> "), body lines after *p. */
-static int
-parse_stanza(const char *line, size_t len, const char **p, const char *end,
-    struct age_stanza *st)
-{
-	const char *a = line + 3, *aend = line + len, *sp, *body, *l;
-	size_t i, ll, blen;
-	struct buf b;
-	int rc = -1;
-
-	if (len < 4 || line[2] != ' ')
-		return -1;
-	while (a <= aend) {
-		if ((sp = memchr(a, ' ', (size_t)(aend - a))) == NULL)
-			sp = aend;
-		if (sp == a || st->nargs == AGE_MAX_ARGS)
-			return -1;
-		for (l = a; l < sp; l++)
-			if (*l < 0x21 || *l > 0x7e)
-				return -1;
-		st->args[st->nargs++] = xstrndup(a, (size_t)(sp - a));
-		a = sp + 1;
-	}
-	buf_init(&b, HEADER_MAX);
-	for (;;) {
-		if (next_line(p, end, &body, &ll) != 0 || ll > 64)
-			goto out;
-		for (i = 0; i < ll; i++)
-			if (!is_b64(body[i]))
-				goto out;
-		buf_append(&b, body, ll);
-		if (ll < 64)
-			break;
-	}
-	st->body = xmalloc(b.len + 1);
-	if (age_b64_decode(b.data, b.len, st->body, b.len + 1, &blen) != 0)
-		goto out;
-	st->bodylen = blen;
-	rc = 0;
-out:
-	buf_free(&b);
-	return rc;
-}
-
-/*
- * Parse a complete header (ending with the MAC line).  maclen: bytes the
- * MAC covers.  BK_ECORRUPT on anything malformed.
- */
-static int
-parse_header(const char *h, size_t len, struct age_stanza **stp, size_t *np,
-    unsigned char mac[32], size_t *maclen, struct bk_err *err)
-{
-	const char *p = h, *end = h + len, *line;
-	struct age_stanza *st = NULL;
-	size_t n = 0, ll, ml;
-
-	if (len < sizeof(AGE_V1) - 1 || memcmp(h, AGE_V1, sizeof(AGE_V1) - 1))
-		return bk_err_set(err, BK_ECORRUPT, "age: unsupported "
-		    "version line");
-	p += sizeof(AGE_V1) - 1;
-	while (next_line(&p, end, &line, &ll) == 0) {
-		if (ll >= 3 && memcmp(line, "---", 3) == 0) {
-			if (ll != 4 + 43 || line[3] != ' ' || p != end ||
-			    n == 0 || age_b64_decode(line + 4, 43, mac, 32,
-			    &ml) != 0 || ml != 32)
-				break;
-			*maclen = (size_t)(line + 3 - h);
-			*stp = st;
-			*np = n;
-			return 0;
-		}
-		if (ll < 2 || memcmp(line, "->", 2) != 0)
-			break;
-		st = xreallocarray(st, n + 1, sizeof(*st));
-		memset(&st[n], 0, sizeof(*st));
-		n++;
-		if (parse_stanza(line, ll, &p, end, &st[n - 1]) != 0)
-			break;
-	}
-	stanzas_free(st, n);
-	return bk_err_set(err, BK_ECORRUPT, "age: malformed header");
-}
-
-int
-age_header_open(const struct age_identities *ids, const char *hdr,
-    size_t hlen, unsigned char *file_key, struct bk_err *err)
-{
-	struct age_stanza *st = NULL;
-	unsigned char mac[32], want[32];
-	size_t n = 0, maclen = 0;
-	int rc;
-
-	if (parse_header(hdr, hlen, &st, &n, mac, &maclen, err) != 0)
-		return -1;
-	rc = age_identities_unwrap(ids, st, n, file_key, err);
-	stanzas_free(st, n);
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return bk_err_set(err, BK_EAUTH, "age: no identity matched "
-		    "any of the file's recipients");
-	header_mac(file_key, hdr, maclen, want);
-	if (sodium_memcmp(mac, want, sizeof(mac)) != 0)
-		return bk_err_set(err, BK_ECORRUPT, "age: header MAC mismatch "
-		    "(the file was modified)");
-	return 0;
-}
-
 void
 age_payload_key(const unsigned char *file_key, const unsigned char nonce[16],
     unsigned char *payload_key)
@@ -566,7 +409,7 @@ age_dec_new(const struct age_identities *ids, age_out_fn *out, void *ctx)
 	d->ids = ids;
 	d->out = out;
 	d->ctx = ctx;
-	buf_init(&d->hdr, HEADER_MAX);
+	buf_init(&d->hdr, AGE_HEADER_MAX);
 	return d;
 }
 
@@ -579,21 +422,21 @@ dec_header(struct age_dec *d, size_t hlen, struct bk_err *err)
 	size_t n = 0, maclen = 0;
 	int rc;
 
-	if (parse_header(d->hdr.data, hlen, &st, &n, mac, &maclen, err) != 0)
+	if (age_parse_header(d->hdr.data, hlen, &st, &n, mac, &maclen, err) != 0)
 		return -1;
 	if ((d->s.file_key = sodium_malloc(AGE_FILE_KEY + 32)) == NULL) {
-		stanzas_free(st, n);
+		age_stanzas_free(st, n);
 		return bk_err_set(err, BK_EFAIL, "age: out of locked memory");
 	}
 	d->s.payload_key = d->s.file_key + AGE_FILE_KEY;
 	rc = age_identities_unwrap(d->ids, st, n, d->s.file_key, err);
-	stanzas_free(st, n);
+	age_stanzas_free(st, n);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
 		return bk_err_set(err, BK_EAUTH, "age: no identity matched "
 		    "any of the file's recipients");
-	header_mac(d->s.file_key, d->hdr.data, maclen, want);
+	age_header_mac(d->s.file_key, d->hdr.data, maclen, want);
 	if (sodium_memcmp(mac, want, sizeof(mac)) != 0)
 		return bk_err_set(err, BK_ECORRUPT, "age: header MAC mismatch "
 		    "(the file was modified)");
@@ -655,7 +498,7 @@ header_end(struct age_dec *d)
 	    d->hdr.len, *line;
 	size_t ll;
 
-	while (next_line(&p, end, &line, &ll) == 0) {
+	while (age_next_line(&p, end, &line, &ll) == 0) {
 		d->scanned = (size_t)(p - d->hdr.data);
 		if (ll >= 3 && memcmp(line, "---", 3) == 0)
 			return d->scanned;
@@ -768,7 +611,7 @@ armor_line(struct age_dec *d, const char *l, size_t n, struct bk_err *err)
 	if (d->armor_last || n == 0 || n > 64 || n % 4 != 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (!is_b64(l[i]) && l[i] != '=')
+		if (!age_is_b64(l[i]) && l[i] != '=')
 			return -1;
 	if (n < 64 || l[n - 1] == '=')
 		d->armor_last = true;

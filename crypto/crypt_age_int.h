@@ -68,6 +68,8 @@ struct buf;
 struct bk_err;
 
 #define AGE_FILE_KEY	16
+#define AGE_V1		"age-encryption.org/v1\n"
+#define AGE_HEADER_MAX	(1024 * 1024)
 #define AGE_MAX_ARGS	8
 
 struct age_stanza {
@@ -101,6 +103,18 @@ int	age_identities_unwrap(const struct age_identities *,
 	    struct age_stanza *, size_t n, unsigned char *file_key,
 	    struct bk_err *);
 
+/* crypt_age_header.c: the header's parser and MAC.  parse: a complete
+ * header (ending with the MAC line); *maclen the bytes the MAC covers;
+ * BK_ECORRUPT on anything malformed. */
+int	age_parse_header(const char *h, size_t len, struct age_stanza **,
+	    size_t *n, unsigned char mac[32], size_t *maclen, struct bk_err *);
+void	age_stanzas_free(struct age_stanza *, size_t n);
+/* The next line of [*p, end) without its LF; -1 if there is no LF. */
+int	age_next_line(const char **p, const char *end, const char **line,
+	    size_t *len);
+bool	age_is_b64(char);
+void	age_header_mac(const unsigned char *file_key, const char *hdr,
+	    size_t len, unsigned char mac[32]);
 /* For crypt_age_seek.c: open a complete header (parse, unwrap the file
  * key, check the MAC); 0, or -1 with err (BK_EAUTH, BK_ECORRUPT). */
 int	age_header_open(const struct age_identities *, const char *hdr,
