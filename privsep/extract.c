@@ -411,6 +411,26 @@ extract_fd(const struct extract *x)
 	return x->in;
 }
 
+int
+extract_write(struct extract *x, const void *data, size_t len,
+    struct bk_err *err)
+{
+	const char *c = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(x->in, c, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return bk_err_sys(err, BK_ECORRUPT, "tar layer: the "
+			    "extraction process stopped");
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 void
 extract_close_input(struct extract *x)
 {

@@ -76,6 +76,10 @@ struct extract	*extract_start(const struct account *a,
  * backupctl and the daemons do: a child that stopped gives EPIPE). */
 int		 extract_fd(const struct extract *);
 
+/* Tar stream bytes to the child: 0, or -1 with err when it stopped. */
+int		 extract_write(struct extract *, const void *, size_t,
+		    struct bk_err *);
+
 /* End of the tar stream (the stream stage's finish or abort). */
 void		 extract_close_input(struct extract *);
 

@@ -59,21 +59,7 @@ struct producer {
 static int
 pipe_write(struct stage *st, const void *data, size_t len, struct bk_err *err)
 {
-	struct extract *x = stage_arg(st);
-	const char *c = data;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(extract_fd(x), c, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return bk_err_sys(err, BK_ECORRUPT, "tar layer: the "
-			    "extraction process stopped");
-		c += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return extract_write(stage_arg(st), data, len, err);
 }
 
 static int

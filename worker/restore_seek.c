@@ -356,24 +356,6 @@ struct run {
 	ZSTD_DCtx		*zd;
 };
 
-static int
-to_extract(struct extract *ex, const char *p, size_t n, struct bk_err *err)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(extract_fd(ex), p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w == -1)
-			return bk_err_sys(err, BK_ECORRUPT, "tar layer: the "
-			    "extraction process stopped");
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Decode block r->blk (complete in r->cmp) and write what is wanted. */
 static int
 run_block(struct run *r, struct bk_err *err)
@@ -411,7 +393,7 @@ run_block(struct run *r, struct bk_err *err)
 	while (p->cur < p->nr && p->r[p->cur].a < t1) {
 		a = p->r[p->cur].a > t0 ? p->r[p->cur].a : t0;
 		e = p->r[p->cur].b < t1 ? p->r[p->cur].b : t1;
-		if (e > a && to_extract(r->ex, r->out + (a - t0),
+		if (e > a && extract_write(r->ex, r->out + (a - t0),
 		    (size_t)(e - a), err) == -1)
 			return -1;
 		if (p->r[p->cur].b > t1)
@@ -557,7 +539,7 @@ run_plan(struct src *s, const struct seekidx *x, struct plan *p,
 		    "blocks");
 		goto out;
 	}
-	rc = to_extract(ex, eoa, sizeof(eoa), err);
+	rc = extract_write(ex, eoa, sizeof(eoa), err);
 out:
 	inflateEnd(&r.zs);
 	ZSTD_freeDCtx(r.zd);
