@@ -38,8 +38,26 @@ get32(const unsigned char *p)
 	    (uint32_t)p[3] << 24;
 }
 
-static uint64_t
-pad512(uint64_t n)
+void
+seekidx_put64(unsigned char *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+void
+seekidx_put32(unsigned char *p, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+uint64_t
+seekidx_pad512(uint64_t n)
 {
 	return (n + 511) & ~(uint64_t)511;
 }
@@ -178,10 +196,10 @@ parse_members(struct seekidx *x, const unsigned char *raw, size_t rawlen,
 		    data_off % 512 != 0 || m->start % 512 != 0 ||
 		    data_off > f->seg_tar_off ||
 		    m->size > f->seg_tar_off - data_off ||
-		    pad512(m->size) > f->seg_tar_off - data_off)
+		    seekidx_pad512(m->size) > f->seg_tar_off - data_off)
 			return bad(err, "a member lies outside the archive or "
 			    "overlaps another");
-		m->end = data_off + pad512(m->size);
+		m->end = data_off + seekidx_pad512(m->size);
 		m->name = xmalloc((size_t)n + 1);
 		memcpy(m->name, raw + p, n);
 		m->name[n] = '\0';

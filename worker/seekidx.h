@@ -32,6 +32,11 @@ struct bk_err;
 enum seekidx_codec { SEEKIDX_GZ = 1, SEEKIDX_ZST = 2 };
 
 /* A tar numeric field (octal or base-256): 0, or -1 if it is neither. */
+/* The format's numbers, little-endian, for the writer and the reader. */
+void	seekidx_put64(unsigned char *, uint64_t);
+void	seekidx_put32(unsigned char *, uint32_t);
+/* n rounded up to whole tar blocks. */
+uint64_t seekidx_pad512(uint64_t n);
 int	seekidx_tar_num(const unsigned char *, size_t, uint64_t *);
 /* Does a 512-byte tar header's checksum hold? */
 bool	seekidx_tar_sum_ok(const unsigned char *);

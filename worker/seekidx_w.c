@@ -60,29 +60,7 @@ struct seekidx_w {
 	size_t		 nblocks, blockcap;
 };
 
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	int i;
 
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t
-pad512(uint64_t n)
-{
-	return (n + 511) & ~(uint64_t)511;
-}
 
 struct seekidx_w *
 seekidx_w_new(void)
@@ -196,10 +174,10 @@ record(struct seekidx_w *w, char type, uint64_t data_off, uint64_t size)
 	}
 	n = strlen(nm);
 	rec[0] = (unsigned char)type;
-	put64(rec + 1, w->start);
-	put64(rec + 9, data_off);
-	put64(rec + 17, size);
-	put32(rec + 25, (uint32_t)n);
+	seekidx_put64(rec + 1, w->start);
+	seekidx_put64(rec + 9, data_off);
+	seekidx_put64(rec + 17, size);
+	seekidx_put32(rec + 25, (uint32_t)n);
 	if (zput(w, rec, sizeof(rec), Z_NO_FLUSH) == -1 ||
 	    zput(w, nm, n, Z_NO_FLUSH) == -1)
 		return -1;
@@ -244,7 +222,7 @@ header(struct seekidx_w *w)
 		w->st = SC_EXT;
 		w->exttype = type;
 		w->extsize = size;
-		w->left = pad512(size);
+		w->left = seekidx_pad512(size);
 		w->ext = xrealloc(w->ext, size + 1);
 		w->extlen = 0;
 		if (type != 'g')
@@ -260,7 +238,7 @@ header(struct seekidx_w *w)
 			size = type == '1' && w->pax_size_set ? size : 0;
 		if (record(w, type, w->off, size) == -1)
 			return -1;
-		w->left = pad512(size);
+		w->left = seekidx_pad512(size);
 		w->st = w->left > 0 ? SC_DATA : SC_HDR;
 		return 0;
 	}
@@ -428,16 +406,16 @@ seekidx_w_segment(struct seekidx_w *w, enum seekidx_codec codec,
 	if (!seekidx_w_ready(w))
 		return bk_err_set(err, BK_EFAIL, "index: no end of archive");
 	for (i = 0; i < w->nblocks; i++) {
-		put64(rec, w->blocks[i].tar_off);
-		put64(rec + 8, w->blocks[i].comp_off);
-		put32(rec + 16, w->blocks[i].crc);
+		seekidx_put64(rec, w->blocks[i].tar_off);
+		seekidx_put64(rec + 8, w->blocks[i].comp_off);
+		seekidx_put32(rec + 16, w->blocks[i].crc);
 		if (zput(w, rec, sizeof(rec), Z_NO_FLUSH) == -1)
 			return bk_err_set(err, BK_EFAIL, "index: too large");
 	}
 	if (zput(w, "", 0, Z_FINISH) == -1)
 		return bk_err_set(err, BK_EFAIL, "index: too large");
 	size = w->bloblen + SEEKIDX_FOOTER;
-	len = 512 + (size_t)pad512(size) + w->nheld;
+	len = 512 + (size_t)seekidx_pad512(size) + w->nheld;
 	seg = xcalloc(1, len);
 	h = (unsigned char *)seg;
 	memcpy(h, SEEKIDX_MEMBER, sizeof(SEEKIDX_MEMBER) - 1);
@@ -458,15 +436,15 @@ seekidx_w_segment(struct seekidx_w *w, enum seekidx_codec codec,
 	f = (unsigned char *)seg + 512 + w->bloblen;
 	memcpy(f, SEEKIDX_MAGIC, 8);
 	f[8] = (unsigned char)codec;
-	put32(f + 12, (uint32_t)w->nblocks);
-	put64(f + 16, w->nmembers);
-	put64(f + 24, seg_comp_off);
-	put64(f + 32, w->passed);
-	put64(f + 40, w->bloblen);
-	put64(f + 48, w->rawlen);
-	put32(f + 56, (uint32_t)crc32(0, w->blob, (uInt)w->bloblen));
-	put32(f + 60, (uint32_t)crc32(0, f, 60));
-	off = 512 + pad512(size);
+	seekidx_put32(f + 12, (uint32_t)w->nblocks);
+	seekidx_put64(f + 16, w->nmembers);
+	seekidx_put64(f + 24, seg_comp_off);
+	seekidx_put64(f + 32, w->passed);
+	seekidx_put64(f + 40, w->bloblen);
+	seekidx_put64(f + 48, w->rawlen);
+	seekidx_put32(f + 56, (uint32_t)crc32(0, w->blob, (uInt)w->bloblen));
+	seekidx_put32(f + 60, (uint32_t)crc32(0, f, 60));
+	off = 512 + seekidx_pad512(size);
 	memcpy(seg + off, w->held, w->nheld);
 	*segp = seg;
 	*lenp = len;

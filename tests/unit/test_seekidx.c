@@ -398,23 +398,6 @@ writer_cases(void)
 
 /* ---- hand-made bad indexes ---- */
 
-static void
-put64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 0; i < 8; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void
-put32(unsigned char *p, uint32_t v)
-{
-	int i;
-
-	for (i = 0; i < 4; i++)
-		p[i] = (unsigned char)(v >> (8 * i));
-}
 
 struct craft {
 	struct capture	 raw;
@@ -434,10 +417,10 @@ rec_member(struct craft *c, char type, uint64_t start, uint64_t data,
 	unsigned char r[29];
 
 	r[0] = (unsigned char)type;
-	put64(r + 1, start);
-	put64(r + 9, data);
-	put64(r + 17, size);
-	put32(r + 25, namelen);
+	seekidx_put64(r + 1, start);
+	seekidx_put64(r + 9, data);
+	seekidx_put64(r + 17, size);
+	seekidx_put32(r + 25, namelen);
 	cap_add(&c->raw, r, sizeof(r));
 	cap_add(&c->raw, name, strlen(name));
 	c->nmembers++;
@@ -448,8 +431,8 @@ rec_block(struct craft *c, uint64_t tar, uint64_t comp)
 {
 	unsigned char r[20] = { 0 };
 
-	put64(r, tar);
-	put64(r + 8, comp);
+	seekidx_put64(r, tar);
+	seekidx_put64(r + 8, comp);
 	cap_add(&c->raw, r, sizeof(r));
 	c->nblocks++;
 }
@@ -473,15 +456,15 @@ try(struct craft *c, uint64_t obj_len, char *msg, size_t msgsize)
 		bl /= 2;
 	memcpy(f, "PBSEEK1\n", 8);
 	f[8] = SEEKIDX_GZ;
-	put32(f + 12, c->nblocks);
-	put64(f + 16, c->nmembers);
-	put64(f + 24, c->seg_comp);
-	put64(f + 32, c->seg_tar);
-	put64(f + 40, bl);
-	put64(f + 48, (uint64_t)((int64_t)c->raw.len + c->raw_len_delta));
-	put32(f + 56, (uint32_t)crc32(0, blob, (uInt)bl) ^
+	seekidx_put32(f + 12, c->nblocks);
+	seekidx_put64(f + 16, c->nmembers);
+	seekidx_put64(f + 24, c->seg_comp);
+	seekidx_put64(f + 32, c->seg_tar);
+	seekidx_put64(f + 40, bl);
+	seekidx_put64(f + 48, (uint64_t)((int64_t)c->raw.len + c->raw_len_delta));
+	seekidx_put32(f + 56, (uint32_t)crc32(0, blob, (uInt)bl) ^
 	    (c->bad_blob_crc ? 1u : 0u));
-	put32(f + 60, (uint32_t)crc32(0, f, 60) ^ (c->bad_footer_crc ? 1u :
+	seekidx_put32(f + 60, (uint32_t)crc32(0, f, 60) ^ (c->bad_footer_crc ? 1u :
 	    0u));
 	hdr(&seg, c->wrong_name ? ".panel-backup/other" : SEEKIDX_MEMBER,
 	    '0', (size_t)((int64_t)bl + SEEKIDX_FOOTER + c->size_delta));
