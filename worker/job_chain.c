@@ -12,6 +12,7 @@
  * Threads: the job's producer thread only.
  */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -61,24 +62,47 @@ job_chain_prepare(struct job_chain *c, const struct settings *admin,
 	    true, full_name, &c->plan);
 }
 
-/* One destination's listing: names and mtimes. */
+/* One destination's listing, sorted by name once listed: each entry's
+ * name, mtime and, for an incremental, its full (split once). */
+struct listed_obj {
+	char		*name;
+	const char	*full;		/* inside name, or NULL */
+	time_t		 mtime;
+};
+
 struct listing {
-	char	**names;
-	time_t	 *mtimes;
-	size_t	  n;
+	struct listed_obj *v;
+	size_t		   n;
 };
 
 static int
 listing_cb(const struct storage_obj *o, void *arg)
 {
 	struct listing *l = arg;
+	struct listed_obj *e;
 
-	l->names = xreallocarray(l->names, l->n + 1, sizeof(*l->names));
-	l->mtimes = xreallocarray(l->mtimes, l->n + 1, sizeof(*l->mtimes));
-	l->names[l->n] = xstrdup(o->name);
-	l->mtimes[l->n] = o->mtime;
-	l->n++;
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	e = &l->v[l->n++];
+	e->name = xstrdup(o->name);
+	e->full = names_inc_split(e->name, NULL);
+	e->mtime = o->mtime;
 	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct listed_obj *)a)->name,
+	    ((const struct listed_obj *)b)->name);
+}
+
+/* Names at a user's own destination are the user's, and may be many:
+ * one sort, then lookups by bsearch. */
+static void
+listing_sort(struct listing *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), by_name);
 }
 
 static void
@@ -87,21 +111,18 @@ listing_free(struct listing *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		free(l->names[i]);
-	free(l->names);
-	free(l->mtimes);
+		free(l->v[i].name);
+	free(l->v);
 	memset(l, 0, sizeof(*l));
 }
 
 static bool
 listed(const struct listing *l, const char *name)
 {
-	size_t i;
+	struct listed_obj key = { .name = (char *)name };
 
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->names[i], name) == 0)
-			return true;
-	return false;
+	return l->n > 0 && bsearch(&key, l->v, l->n, sizeof(*l->v),
+	    by_name) != NULL;
 }
 
 /*
@@ -114,17 +135,14 @@ listed(const struct listing *l, const char *name)
 static bool
 name_taken(const struct listing *l, const char *name, time_t t)
 {
-	const char *full;
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		if (strcmp(l->names[i], name) == 0)
+	if (listed(l, name))
+		return true;
+	for (i = 0; i < l->n; i++)
+		if (l->v[i].full != NULL && (l->v[i].mtime == t ||
+		    strcmp(l->v[i].full, name) == 0))
 			return true;
-		if ((full = names_inc_split(l->names[i], NULL)) == NULL)
-			continue;
-		if (strcmp(full, name) == 0 || l->mtimes[i] == t)
-			return true;
-	}
 	return false;
 }
 
@@ -165,13 +183,13 @@ plan_rename(struct chain_plan *p, const char *name)
 static void
 wait_for_second(time_t t)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-	time_t now = time(NULL);
+	struct timespec until = { t, 0 };
 
-	if (t - now > NAME_WAIT_MAX)
+	if (t - time(NULL) > NAME_WAIT_MAX)
 		return;
-	while (time(NULL) < t)
-		nanosleep(&ts, NULL);
+	while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, NULL) ==
+	    EINTR)
+		;
 }
 
 /* A full's name no destination holds (see name_taken), moving its time
@@ -230,6 +248,7 @@ job_chain_check_dests(struct job_chain *c, struct storage **st, size_t n,
 			unlisted = true;
 			continue;
 		}
+		listing_sort(&ls[i]);
 		if (!c->on || c->plan.full || miss != NULL || unlisted ||
 		    there != NULL)
 			continue;
