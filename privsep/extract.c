@@ -406,12 +406,6 @@ fail:
 }
 
 int
-extract_fd(const struct extract *x)
-{
-	return x->in;
-}
-
-int
 extract_write(struct extract *x, const void *data, size_t len,
     struct bk_err *err)
 {

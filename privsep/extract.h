@@ -3,7 +3,7 @@
  * process that has become the user (privsep/account.h).
  *
  * The parent keeps download, decryption and decompression and writes the
- * plain tar stream into extract_fd(); the child parses it (a hostile
+ * plain tar stream with extract_write(); the child parses it (a hostile
  * archive is parsed with the user's reach only) and either extracts it
  * into DIR or, for verify, only reads it through.  What the child may
  * create is fixed here, whatever the archive says: see extract.c and
@@ -72,11 +72,10 @@ struct extract_result {
 struct extract	*extract_start(const struct account *a,
 		    const struct extract_opts *o, struct bk_err *);
 
-/* Where the tar stream goes: a pipe (the caller ignores SIGPIPE, as
- * backupctl and the daemons do: a child that stopped gives EPIPE). */
-int		 extract_fd(const struct extract *);
 
-/* Tar stream bytes to the child: 0, or -1 with err when it stopped. */
+/* Tar stream bytes to the child, through a pipe (the caller ignores
+ * SIGPIPE, as backupctl and the daemons do): 0, or -1 with err when the
+ * child stopped. */
 int		 extract_write(struct extract *, const void *, size_t,
 		    struct bk_err *);
 
@@ -86,7 +85,7 @@ void		 extract_close_input(struct extract *);
 /*
  * A chain (o->nstreams > 1): the stream written so far ends; 0 when the
  * child read it through (its .panel-backup/chain in *meta, malloc'd, or
- * NULL) and took a new input for the next one (extract_fd).  -1 with the
+ * NULL) and took a new input for the next one (extract_write).  -1 with the
  * child's error: call extract_finish for its result.
  */
 int		 extract_next(struct extract *, char **meta, struct bk_err *);
